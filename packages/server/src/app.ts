@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { buildOpenApi, problem } from '@finum-sync/spec';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { Authenticator } from './auth/authenticator.js';
+import type { Config } from './config.js';
+import { demoCredentials } from './demo/credentials.js';
+import { consumerAuthHook } from './plugins/consumer-auth.js';
+import { clientErrorHandler, registerProblemHandling, sendProblem } from './plugins/problems.js';
+import { RateLimiter } from './plugins/rate-limiter.js';
+import { type Handlers, registerOperations } from './routes/handlers.js';
+import { readHandlers } from './routes/read.js';
+import type { Store } from './store/port.js';
+
+/** JSON bodies: SPEC §7. */
+export const JSON_BODY_LIMIT = 1024 * 1024;
+/** Request line plus headers: SPEC §6 asks for request lines up to 64 KiB. */
+export const MAX_HEADER_SIZE = 80 * 1024;
+/** Token clock skew tolerance (SPEC §3). */
+export const CLOCK_SKEW_S = 60;
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  /** Pino options or an instance; `false` for none. Defaults to JSON logs at `config.logLevel`. */
+  logger?: FastifyServerOptions['logger'];
+  clock?: () => number;
+}
+
+/** Log lines carry no token, no query string (ids, external ids) and no body. */
+const requestSerializer = (req: { method: string; url: string; id: string }) => ({
+  method: req.method,
+  path: req.url.split('?')[0],
+  requestId: req.id,
+});
+
+/** Builds the provider server (routes, auth, docs) without listening. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store } = deps;
+  const clock = deps.clock ?? Date.now;
+  const app = Fastify({
+    logger: deps.logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      serializers: { req: requestSerializer },
+    },
+    http: { maxHeaderSize: MAX_HEADER_SIZE },
+    bodyLimit: JSON_BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+    clientErrorHandler,
+    return503OnClosing: true,
+  });
+
+  registerProblemHandling(app, { maxBody: JSON_BODY_LIMIT });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('X-Request-Id', request.id);
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    if (request.url.startsWith('/v1/') && !request.url.startsWith('/v1/docs') && !reply.hasHeader('Cache-Control')) {
+      // Consumers' data: never stored by shared caches or the browser.
+      reply.header('Cache-Control', 'no-store');
+    }
+    return payload;
+  });
+
+  const authenticator = new Authenticator(
+    store,
+    { audience: config.publicUrl, maxLifetimeS: config.maxTokenLifetimeS, skewS: CLOCK_SKEW_S },
+    clock,
+  );
+  const limiter = config.rateLimit > 0 ? new RateLimiter(config.rateLimit, clock) : undefined;
+  app.addHook('onRequest', consumerAuthHook(authenticator, limiter));
+
+  const document = buildOpenApi();
+  await app.register(swagger, { mode: 'static', specification: { document: document as never } });
+  await app.register(swaggerUi, {
+    routePrefix: '/v1/docs',
+    uiConfig: { persistAuthorization: true, docExpansion: 'list', deepLinking: true, displayRequestDuration: true },
+  });
+  const documentText = JSON.stringify(document);
+  app.get('/v1/openapi.json', (_request, reply) => reply.type('application/json; charset=utf-8').send(documentText));
+
+  const publicHandlers: Handlers = {
+    demoCredentials: async (_request, reply) => {
+      if (!config.demo) return sendProblem(reply, problem('not-found', 'The demo is off on this provider (DEMO=off).'));
+      return reply.send(demoCredentials(config.publicUrl));
+    },
+    healthz: async (_request, reply) => reply.send({ status: 'ok' }),
+    readyz: async (request, reply) => {
+      try {
+        await store.ping();
+        return reply.send({ status: 'ready' });
+      } catch (error) {
+        request.log.warn({ err: error }, 'database not reachable');
+        return sendProblem(reply, problem('unavailable', 'The database does not answer.'), { 'Retry-After': '5' });
+      }
+    },
+  };
+  registerOperations(app, { ...readHandlers(store), ...publicHandlers });
+  return app;
+}

@@ -1,0 +1,81 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { KeyAlgorithm } from '../store/port.js';
+
+/** SPEC §3: the only algorithms a consumer key may have. */
+export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+export class KeyError extends Error {
+  override name = 'KeyError';
+}
+
+export interface ParsedPublicKey {
+  readonly alg: KeyAlgorithm;
+  /** RFC 7638 JWK thumbprint unless given. */
+  readonly kid: string;
+  /** Normalized SPKI PEM. */
+  readonly pem: string;
+  readonly key: KeyObject;
+}
+
+function algorithmsFor(key: KeyObject): KeyAlgorithm[] {
+  const details = key.asymmetricKeyDetails ?? {};
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+    case 'rsa-pss':
+      if ((details.modulusLength ?? 0) < 2048) {
+        throw new KeyError(`RSA keys need at least 2048 bits; this one has ${details.modulusLength ?? 'unknown'}.`);
+      }
+      return key.asymmetricKeyType === 'rsa' ? ['RS256', 'PS256'] : ['PS256'];
+    case 'ec':
+      if (details.namedCurve !== 'prime256v1') {
+        throw new KeyError(
+          `EC keys must be on P-256 (ES256); this one is on ${details.namedCurve ?? 'an unknown curve'}.`,
+        );
+      }
+      return ['ES256'];
+    case 'ed25519':
+      return ['EdDSA'];
+    default:
+      throw new KeyError(
+        `Key type ${key.asymmetricKeyType ?? 'unknown'} is not accepted: use RSA (≥ 2048 bits), EC P-256 or Ed25519.`,
+      );
+  }
+}
+
+/**
+ * Parses a consumer's public key (SPKI PEM, or a private key from which the public one
+ * is taken is refused: we never want to hold it). Checks it fits the algorithm; picks the
+ * algorithm from the key when none is given (RSA → RS256).
+ */
+export async function parsePublicKey(
+  pem: string,
+  options: { alg?: string; kid?: string } = {},
+): Promise<ParsedPublicKey> {
+  if (/PRIVATE KEY/.test(pem)) {
+    throw new KeyError('This is a private key. Register the public key only; keep the private key to yourself.');
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: pem.trim(), format: 'pem' });
+  } catch {
+    throw new KeyError('Not a PEM public key (expected -----BEGIN PUBLIC KEY-----).');
+  }
+  const fits = algorithmsFor(key);
+  let alg: KeyAlgorithm;
+  if (options.alg === undefined) {
+    alg = fits[0]!;
+  } else if (!KEY_ALGORITHMS.includes(options.alg as KeyAlgorithm)) {
+    throw new KeyError(`Algorithm ${options.alg} is not accepted; use one of ${KEY_ALGORITHMS.join(', ')}.`);
+  } else if (!fits.includes(options.alg as KeyAlgorithm)) {
+    throw new KeyError(`Algorithm ${options.alg} does not fit this key; it fits ${fits.join(' or ')}.`);
+  } else {
+    alg = options.alg as KeyAlgorithm;
+  }
+  const jwk = key.export({ format: 'jwk' }) as JWK;
+  const kid = options.kid ?? (await calculateJwkThumbprint(jwk, 'sha256'));
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(kid)) {
+    throw new KeyError('A key id (kid) is 1–128 characters of letters, digits, `_`, `.`, `:` and `-`.');
+  }
+  return { alg, kid, pem: key.export({ format: 'pem', type: 'spki' }).toString(), key };
+}

@@ -1,0 +1,118 @@
+import { type CryptoKey, compactVerify, decodeJwt, decodeProtectedHeader, type JWTPayload, type KeyObject } from 'jose';
+import type { KeyAlgorithm } from '../store/port.js';
+import { KEY_ALGORITHMS } from './public-key.js';
+
+/**
+ * SPEC §3 as a function: (token, key lookup, rules, clock) → the consumer, or the rule
+ * that failed. No I/O of its own: keys come from the lookup.
+ */
+
+export interface VerificationKey {
+  readonly kid: string;
+  readonly alg: KeyAlgorithm;
+  readonly key: CryptoKey | KeyObject;
+}
+
+export interface ConsumerKeys {
+  readonly status: 'active' | 'disabled';
+  readonly keys: readonly VerificationKey[];
+}
+
+export type KeyLookup = (consumerId: string) => ConsumerKeys | undefined;
+
+export interface TokenRules {
+  /** The provider's audience (`PUBLIC_URL` by default). */
+  readonly audience: string;
+  /** `exp` may lie at most this far ahead (`MAX_TOKEN_LIFETIME`). */
+  readonly maxLifetimeS: number;
+  /** Clock skew tolerance. */
+  readonly skewS: number;
+}
+
+export interface VerifiedToken {
+  readonly consumerId: string;
+  readonly kid: string;
+  readonly payload: JWTPayload;
+}
+
+export type TokenResult = { ok: true; token: VerifiedToken } | { ok: false; reason: string };
+
+const fail = (reason: string): TokenResult => ({ ok: false, reason });
+
+/** The time claims and the audience; run on every request, also for cached tokens. */
+export function checkClaims(payload: JWTPayload, rules: TokenRules, nowMs: number): string | undefined {
+  const now = nowMs / 1000;
+  const { exp, nbf, iat, aud } = payload;
+  if (exp === undefined)
+    return "The token has no 'exp' claim; add an expiry (at most MAX_TOKEN_LIFETIME seconds ahead).";
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return "The token's 'exp' claim is not a number of seconds.";
+  if (exp + rules.skewS < now) return `The token expired at ${new Date(exp * 1000).toISOString()}.`;
+  if (exp - now > rules.maxLifetimeS + rules.skewS) {
+    return `The token's 'exp' lies more than ${rules.maxLifetimeS} s ahead; the maximum token lifetime is ${rules.maxLifetimeS} s.`;
+  }
+  if (iat !== undefined && (typeof iat !== 'number' || iat - rules.skewS > now)) {
+    return "The token's 'iat' lies in the future.";
+  }
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf - rules.skewS > now)) {
+    return `The token is not valid before ${typeof nbf === 'number' ? new Date(nbf * 1000).toISOString() : "its 'nbf'"}.`;
+  }
+  const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
+  if (!audiences.includes(rules.audience)) {
+    return aud === undefined
+      ? `The token has no 'aud' claim; it must be '${rules.audience}'.`
+      : `Wrong audience: 'aud' must be '${rules.audience}'.`;
+  }
+  return undefined;
+}
+
+export async function verifyConsumerToken(
+  token: string,
+  lookup: KeyLookup,
+  rules: TokenRules,
+  nowMs: number,
+): Promise<TokenResult> {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  let payload: JWTPayload;
+  try {
+    if (token.split('.').length !== 3) throw new Error('parts');
+    header = decodeProtectedHeader(token);
+    payload = decodeJwt(token);
+  } catch {
+    return fail('The token is not a JWT: expected three base64url parts (header.payload.signature).');
+  }
+  const alg = header.alg;
+  if (typeof alg !== 'string' || !KEY_ALGORITHMS.includes(alg as KeyAlgorithm)) {
+    return fail(`Algorithm '${String(alg)}' is not accepted; tokens are signed with ${KEY_ALGORITHMS.join(', ')}.`);
+  }
+  const sub = payload.sub;
+  if (typeof sub !== 'string' || sub === '') return fail("The token has no 'sub' claim (your consumer id).");
+  const consumer = lookup(sub);
+  if (!consumer) return fail(`Unknown consumer '${sub.slice(0, 64)}'.`);
+  if (consumer.status !== 'active') return fail(`Consumer '${sub}' is disabled.`);
+
+  let candidates = consumer.keys;
+  if (header.kid !== undefined) {
+    candidates = candidates.filter((k) => k.kid === header.kid);
+    if (candidates.length === 0)
+      return fail(`Consumer '${sub}' has no key with kid '${String(header.kid).slice(0, 128)}'.`);
+  }
+  const matching = candidates.filter((k) => k.alg === alg);
+  if (matching.length === 0) {
+    const algs = [...new Set(candidates.map((k) => k.alg))].join(' or ') || 'none';
+    return fail(
+      `The token is signed with ${alg}, but the key${candidates.length > 1 ? 's' : ''} of '${sub}' use ${algs}.`,
+    );
+  }
+  let verifiedBy: VerificationKey | undefined;
+  for (const candidate of matching) {
+    try {
+      await compactVerify(token, candidate.key, { algorithms: [candidate.alg] });
+      verifiedBy = candidate;
+      break;
+    } catch {}
+  }
+  if (!verifiedBy) return fail(`Bad signature: the token was not signed with a registered key of '${sub}'.`);
+  const claimError = checkClaims(payload, rules, nowMs);
+  if (claimError) return fail(claimError);
+  return { ok: true, token: { consumerId: sub, kid: verifiedBy.kid, payload } };
+}

@@ -1,0 +1,159 @@
+import { resolve } from 'node:path';
+import { isPostgresUrl } from './store/open-store.js';
+
+/** Everything the server reads from the environment (SPEC §10), validated at start. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Base URL consumers reach us at; also the JWT audience. */
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Bearer token of the provider's administrators; admin API and page are off without it. */
+  adminToken: string | undefined;
+  demo: boolean;
+  demoDelayMs: number;
+  maxTokenLifetimeS: number;
+  maxFileSize: number;
+  allowPrivateCallbacks: boolean;
+  /** Requests a minute per consumer; 0 turns the limit off. */
+  rateLimit: number;
+  logLevel: string;
+  databasePoolSize: number;
+  databaseStatementTimeoutMs: number;
+  /** Origins allowed to call `/v1` from a browser (CORS); empty: none besides our own pages. */
+  corsOrigins: string[];
+  /** Trust `X-Forwarded-For` from a proxy in front (for per-address limits and logs). */
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Parses a byte size: `20971520`, `20MB`, `512k`. */
+function parseSize(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(text.trim());
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'b').toLowerCase()[0];
+  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  return Math.floor(Number(m[1]) * factor);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = <T>(name: string, fallback: T, parse: (raw: string) => T | undefined, expected: string): T => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = parse(raw);
+    if (value === undefined) {
+      problems.push(`${name}: ${expected} (got '${raw.length > 80 ? `${raw.slice(0, 80)}…` : raw}')`);
+      return fallback;
+    }
+    return value;
+  };
+  const int = (min: number, max: number) => (raw: string) => {
+    const n = Number(raw);
+    return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
+  };
+  const bool = (raw: string) =>
+    /^(1|true|on|yes)$/i.test(raw) ? true : /^(0|false|off|no)$/i.test(raw) ? false : undefined;
+
+  const port = read('PORT', 8080, int(0, 65535), 'an integer port 0–65535');
+  const host = read('HOST', 'localhost', (raw) => raw, 'a host name or address');
+  const publicUrl = read(
+    'PUBLIC_URL',
+    `http://localhost:${port}`,
+    (raw) => {
+      try {
+        const url = new URL(raw);
+        return /^https?:$/.test(url.protocol) && !url.search && !url.hash ? raw.replace(/\/+$/, '') : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    'an http(s) URL without query or fragment, e.g. https://syncapi.example-insurer.com',
+  );
+  const databaseUrl = read(
+    'DATABASE_URL',
+    undefined as string | undefined,
+    (raw) => (isPostgresUrl(raw) ? raw : undefined),
+    'a postgres:// URL (leave it unset for the embedded SQLite)',
+  );
+  const dataDir = resolve(read('DATA_DIR', './data', (raw) => raw, 'a directory'));
+  const adminToken = read(
+    'ADMIN_TOKEN',
+    undefined as string | undefined,
+    (raw) => (raw.length >= 16 && !/\s/.test(raw) ? raw : undefined),
+    'at least 16 characters without spaces',
+  );
+  // The demo consumer's private key is public: on by default only on the embedded SQLite.
+  const demo = read('DEMO', databaseUrl === undefined, bool, "'on' or 'off'");
+  const demoDelayMs = read('DEMO_DELAY_MS', 3000, int(0, 86_400_000), 'milliseconds (0–86400000)');
+  const maxTokenLifetimeS = read('MAX_TOKEN_LIFETIME', 3600, int(60, 86_400), 'seconds (60–86400)');
+  const maxFileSize = read(
+    'MAX_FILE_SIZE',
+    20 * 1024 * 1024,
+    (raw) => {
+      const n = parseSize(raw);
+      return n !== undefined && n >= 1024 && n <= 1024 ** 3 ? n : undefined;
+    },
+    'a size between 1KB and 1GB, e.g. 20MB or 20971520',
+  );
+  const allowPrivateCallbacks = read('ALLOW_PRIVATE_CALLBACKS', false, bool, "'true' or 'false'");
+  const rateLimit = read('RATE_LIMIT', 6000, int(0, 10_000_000), 'requests a minute (0 turns it off)');
+  const logLevel = read(
+    'LOG_LEVEL',
+    'info',
+    (raw) => (LOG_LEVELS.includes(raw) ? raw : undefined),
+    LOG_LEVELS.join(', '),
+  );
+  const databasePoolSize = read('DATABASE_POOL_SIZE', 10, int(1, 1000), 'connections (1–1000)');
+  const databaseStatementTimeoutMs = read(
+    'DATABASE_STATEMENT_TIMEOUT_MS',
+    30_000,
+    int(0, 3_600_000),
+    'milliseconds (0 = none)',
+  );
+  const corsOrigins = read(
+    'CORS_ORIGINS',
+    [] as string[],
+    (raw) => {
+      const list = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      return list.every((o) => o === '*' || /^https?:\/\/[^/]+$/.test(o)) ? list : undefined;
+    },
+    'comma-separated origins such as https://app.example.com, or *',
+  );
+  const trustProxy = read('TRUST_PROXY', false, bool, "'true' or 'false'");
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port,
+    host,
+    publicUrl,
+    databaseUrl,
+    dataDir,
+    adminToken,
+    demo,
+    demoDelayMs,
+    maxTokenLifetimeS,
+    maxFileSize,
+    allowPrivateCallbacks,
+    rateLimit,
+    logLevel,
+    databasePoolSize,
+    databaseStatementTimeoutMs,
+    corsOrigins,
+    trustProxy,
+  };
+}

@@ -1,0 +1,47 @@
+import { parsePublicKey } from '../auth/public-key.js';
+import type { Store } from '../store/port.js';
+import { DEMO_CALLBACK_SECRET, DEMO_CONSUMER_ID, DEMO_PUBLIC_KEY } from './credentials.js';
+import { buildDemoData } from './demo-data.js';
+
+/** Bumped when the demo data set changes, so that existing demo databases are re-seeded. */
+const DEMO_DATA_VERSION = '1';
+
+/**
+ * Makes sure the demo consumer (with its published key) and its data set exist. Runs at
+ * start with `DEMO=on`; cheap when they are there already. A demo consumer an operator
+ * disabled stays disabled.
+ */
+export async function seedDemo(store: Store): Promise<{ seeded: boolean }> {
+  const key = await parsePublicKey(DEMO_PUBLIC_KEY);
+  const seededAlready = await store.transaction(async (tx) => {
+    if (!(await tx.getConsumer(DEMO_CONSUMER_ID))) {
+      await tx.putConsumer({
+        id: DEMO_CONSUMER_ID,
+        name: 'Demo broker',
+        status: 'active',
+        callbackUrl: null,
+        callbackSecret: DEMO_CALLBACK_SECRET,
+        createdMs: tx.nowMs,
+      });
+      await tx.putKey({
+        consumerId: DEMO_CONSUMER_ID,
+        kid: key.kid,
+        alg: key.alg,
+        publicKey: key.pem,
+        createdMs: tx.nowMs,
+      });
+      await tx.bumpAuthRevision();
+    }
+    return (await tx.getMeta('demo_data_version')) === DEMO_DATA_VERSION;
+  });
+  if (seededAlready) return { seeded: false };
+  const data = await buildDemoData(await store.nowMs());
+  for (const bytes of data.blobs) await store.putBlob(bytes);
+  return store.transaction(async (tx) => {
+    // Another process may have seeded meanwhile.
+    if ((await tx.getMeta('demo_data_version')) === DEMO_DATA_VERSION) return { seeded: false };
+    await tx.putRecords(data.records);
+    await tx.setMeta('demo_data_version', DEMO_DATA_VERSION);
+    return { seeded: true };
+  });
+}

@@ -1,0 +1,13 @@
+export { type AppDeps, buildApp } from './app.js';
+export { Authenticator } from './auth/authenticator.js';
+export { KEY_ALGORITHMS, KeyError, parsePublicKey } from './auth/public-key.js';
+export { type Config, ConfigError, loadConfig } from './config.js';
+export { addConsumer, ConsumerError, setConsumerStatus } from './core/consumers.js';
+export { seededRandom } from './core/random.js';
+export { composeRecord } from './core/records.js';
+export { DEMO_CONSUMER_ID, demoCredentials } from './demo/credentials.js';
+export { seedDemo } from './demo/seed-demo.js';
+export { type RunningServer, startServer } from './server.js';
+export { isPostgresUrl, openStore, type StoreConfig } from './store/open-store.js';
+export type { ConsumerRow, Store, StoredRecord, StoreTx } from './store/port.js';
+export { PUBLIC_OWNER } from './store/port.js';

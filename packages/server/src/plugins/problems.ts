@@ -1,0 +1,97 @@
+import type { Socket } from 'node:net';
+import { codeForStatus, OPERATIONS, type Problem, ProblemError, problem } from '@finum-sync/spec';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+
+export const PROBLEM_JSON = 'application/problem+json';
+
+/** Renders a problem: the one place every error response is written. */
+export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<string, string> = {}): FastifyReply {
+  for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+  return reply.code(body.status).type(PROBLEM_JSON).send(JSON.stringify(body));
+}
+
+/** Fastify's own 4xx errors, by code, as catalog problems with a detail a consumer can act on. */
+function frameworkProblem(error: FastifyError, maxBody: number): Problem | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem('unsupported-media-type', `Content-Type is not accepted here; send application/json.`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem('payload-too-large', `The body exceeds the limit of ${maxBody} bytes.`, { limit: maxBody });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem('malformed-json', 'The body is empty; send a JSON object.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem('malformed-json', `The body is not valid JSON: ${error.message}`);
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError || error.name === 'SyntaxError') {
+    return problem('malformed-json', `The body is not valid JSON: ${error.message}`);
+  }
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return problem(codeForStatus(error.statusCode), error.message);
+  }
+  return undefined;
+}
+
+const knownPaths = new Map<string, string[]>();
+for (const op of OPERATIONS) knownPaths.set(op.path, [...(knownPaths.get(op.path) ?? []), op.method]);
+
+/**
+ * Makes every error problem+json: thrown {@link ProblemError}s, framework errors (bad
+ * JSON, body too large, wrong media type), unknown routes (404, or 405 with `Allow` on a
+ * known path), HTTP parse errors on the socket, and anything unexpected (500, logged with
+ * the request id, never a stack trace in the response).
+ */
+export function registerProblemHandling(app: FastifyInstance, options: { maxBody: number }) {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ProblemError) {
+      return sendProblem(reply, error.toProblem(), error.headers);
+    }
+    const known = frameworkProblem(error, options.maxBody);
+    if (known) return sendProblem(reply, known);
+    request.log.error({ err: error }, 'unexpected error');
+    return sendProblem(
+      reply,
+      problem('internal-error', `An unexpected error occurred; it was logged with request id ${request.id}.`, {
+        requestId: request.id,
+      }),
+    );
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!.replace(/\/+$/, '') || '/';
+    const methods = knownPaths.get(path);
+    if (methods && !methods.includes(request.method)) {
+      return sendProblem(
+        reply,
+        problem('method-not-allowed', `${request.method} is not allowed on ${path}; use ${methods.join(', ')}.`),
+        {
+          Allow: methods.join(', '),
+        },
+      );
+    }
+    return sendProblem(
+      reply,
+      problem('not-found', `No endpoint ${request.method} ${path.slice(0, 200)}. The API is described at /v1/docs/.`),
+    );
+  });
+}
+
+/** Answers HTTP parse errors (oversized headers, garbage) with problem+json on the raw socket. */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket) {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? problem('headers-too-large', 'The request line and headers exceed 64 KiB; send fewer ids per call.')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? problem('bad-request', 'The request took too long to arrive.', { status: 408 })
+        : problem('bad-request', 'The request is not valid HTTP.');
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${body.status} ${body.title}\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}

@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DialectAdapter } from './kysely-store.js';
+import type { FileBytes } from './port.js';
+import type { Database } from './schema.js';
+
+const AUTH_CHANNEL = 'finum_sync_auth';
+const BLOB_CHUNK = 1024 * 1024;
+
+export interface PostgresOptions {
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /** `statement_timeout` of every connection in ms (default 30 000; 0 = none). */
+  statementTimeoutMs?: number;
+  /** Called when the change listener loses or regains its connection. */
+  onListenerError?: (error: Error) => void;
+}
+
+/** bigint (int8) columns hold epoch milliseconds and sizes: safe as JavaScript numbers. */
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+const NOW_MS = sql<number>`floor(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+/**
+ * PostgreSQL through a pool. Several server processes may share the database.
+ *
+ * Clock: the database's (`clock_timestamp()`), so that processes on several hosts agree.
+ * Watermark: a writer takes its transaction id before it reads the clock; a reader takes
+ * the clock, then the start of the oldest transaction that holds a transaction id
+ * (`pg_stat_activity.backend_xid`), then the data. Any change the reader cannot see yet
+ * belongs to a transaction that is in that set (so its time is ≥ the oldest start) or
+ * that read its clock after the reader did.
+ */
+export function postgresAdapter(connectionString: string, options: PostgresOptions = {}): DialectAdapter {
+  const statementTimeout = options.statementTimeoutMs ?? 30_000;
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.poolSize ?? 10,
+    types,
+    ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+
+  let revision = 0;
+  let listener: pg.Client | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  async function listen() {
+    const client = new pg.Client({ connectionString, types });
+    client.on('notification', () => {
+      revision++;
+    });
+    client.on('error', (error) => {
+      options.onListenerError?.(error);
+      restart();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${AUTH_CHANNEL}`);
+      listener = client;
+      // Anything may have changed while we were not listening.
+      revision++;
+    } catch (error) {
+      options.onListenerError?.(error as Error);
+      client.end().catch(() => {});
+      restart();
+    }
+  }
+
+  function restart() {
+    listener?.end().catch(() => {});
+    listener = undefined;
+    revision++;
+    if (!closed && !retry) {
+      retry = setTimeout(() => {
+        retry = undefined;
+        void listen();
+      }, 1000);
+      retry.unref();
+    }
+  }
+
+  void listen();
+
+  return {
+    name: 'postgres',
+    db,
+    lockRows: true,
+
+    async writeTransaction(work) {
+      return db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ now: number }>`select txid_current() as xid, ${NOW_MS} as now`.execute(trx);
+        return work(trx, Number(rows[0]!.now));
+      });
+    },
+
+    async syncClock() {
+      const { rows } = await sql<{ now: number; oldest: number | null }>`
+        select ${NOW_MS} as now,
+          (select floor(extract(epoch from min(xact_start)) * 1000)::bigint
+             from pg_stat_activity
+            where backend_xid is not null and datname = current_database()) as oldest`.execute(db);
+      const row = rows[0]!;
+      return { nowMs: Number(row.now), oldestWriteMs: row.oldest == null ? null : Number(row.oldest) };
+    },
+
+    async nowMs() {
+      const { rows } = await sql<{ now: number }>`select ${NOW_MS} as now`.execute(db);
+      return Number(rows[0]!.now);
+    },
+
+    authRevision() {
+      return revision;
+    },
+
+    async announceAuthChange(trx, value) {
+      // Delivered to every listening process when the transaction commits.
+      await sql`select pg_notify(${AUTH_CHANNEL}, ${String(value)})`.execute(trx);
+    },
+
+    authChangeCommitted() {
+      revision++;
+    },
+
+    async putBlob(bytes) {
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      await db
+        .insertInto('blobs')
+        .values({ sha256, size: bytes.length, bytes })
+        .onConflict((oc) => oc.column('sha256').doNothing())
+        .execute();
+      return { sha256, size: bytes.length };
+    },
+
+    async getBlob(sha256): Promise<FileBytes | undefined> {
+      const row = await db.selectFrom('blobs').select('size').where('sha256', '=', sha256).executeTakeFirst();
+      if (!row) return undefined;
+      const size = Number(row.size);
+      return {
+        size,
+        open(range) {
+          const start = range?.start ?? 0;
+          const end = range?.end ?? size - 1;
+          async function* chunks() {
+            for (let at = start; at <= end; at += BLOB_CHUNK) {
+              const length = Math.min(BLOB_CHUNK, end - at + 1);
+              const { rows } = await sql<{ part: Buffer }>`
+                select substring(bytes from ${at + 1} for ${length}) as part from blobs where sha256 = ${sha256}`.execute(
+                db,
+              );
+              yield rows[0]!.part;
+            }
+          }
+          return Readable.from(chunks());
+        },
+      };
+    },
+
+    async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await listener?.end().catch(() => {});
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type { RecordType } from '@finum-sync/spec';
+
+/** Kysely's view of the tables (see migrations.ts). Times are epoch milliseconds. */
+
+interface RecordColumns {
+  id: string;
+  owner_id: string;
+  version: number;
+  created_ms: number;
+  updated_ms: number;
+  deleted: number;
+  /** The record as the API returns it, serialized once at write time. */
+  body: string;
+}
+
+export interface ClientsTable extends RecordColumns {
+  external_id: string | null;
+}
+export interface ContractsTable extends RecordColumns {
+  holder_id: string;
+  status: number;
+}
+export interface FilesTable extends RecordColumns {
+  contract_id: string | null;
+  client_id: string | null;
+}
+
+export interface ConsumersTable {
+  id: string;
+  name: string;
+  status: string;
+  callback_url: string | null;
+  callback_secret: string;
+  created_ms: number;
+}
+
+export interface ConsumerKeysTable {
+  consumer_id: string;
+  kid: string;
+  alg: string;
+  public_key: string;
+  created_ms: number;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+/** SQLite only: write transactions in flight, so that the sync watermark waits for them. */
+export interface WriteIntentsTable {
+  id: string;
+  pid: number;
+  host: string;
+  started_ms: number;
+}
+
+export interface BlobsTable {
+  sha256: string;
+  size: number;
+  bytes: Buffer;
+}
+
+export interface Database {
+  clients: ClientsTable;
+  products: RecordColumns;
+  users: RecordColumns;
+  contracts: ContractsTable;
+  files: FilesTable;
+  consumers: ConsumersTable;
+  consumer_keys: ConsumerKeysTable;
+  meta: MetaTable;
+  write_intents: WriteIntentsTable;
+  blobs: BlobsTable;
+}
+
+export const RECORD_TABLES = {
+  client: 'clients',
+  product: 'products',
+  user: 'users',
+  contract: 'contracts',
+  file: 'files',
+} as const satisfies Record<RecordType, keyof Database>;
+
+export type RecordTable = (typeof RECORD_TABLES)[RecordType];
+
+/** The extra indexed columns of each record table, read from the record's data. */
+export const INDEXED_FIELDS: Record<RecordType, Record<string, string>> = {
+  client: { external_id: 'externalId' },
+  product: {},
+  user: {},
+  contract: { holder_id: 'holderId', status: 'status' },
+  file: { contract_id: 'contractId', client_id: 'clientId' },
+};
+
+/** Query filters (record field → column) the list endpoints and the core use. */
+export const FIELD_COLUMNS: Record<string, string> = {
+  externalId: 'external_id',
+  holderId: 'holder_id',
+  contractId: 'contract_id',
+  clientId: 'client_id',
+};

@@ -1,0 +1,188 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { open, rename, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { DialectAdapter } from './kysely-store.js';
+import type { FileBytes } from './port.js';
+import type { Database } from './schema.js';
+
+const HOST = hostname();
+
+/** Intents older than this are checked for a live writer, and removed when it is gone. */
+const STALE_INTENT_MS = 30_000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * SQLite on disk (WAL) under `dataDir`: `finum-sync.db`, and file bytes as files named
+ * by their SHA-256 under `blobs/`.
+ *
+ * Watermark: writers in this and other processes (the CLI's import, a second server)
+ * first commit a row in `write_intents`, then read their clock inside the write
+ * transaction, and delete the row in the same commit as their changes. A reader that
+ * reads the clock, then the intents, then the data, can therefore hand out
+ * `min(clock, oldest intent)` without missing a change that was still committing.
+ */
+export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number } = {}): DialectAdapter {
+  mkdirSync(dataDir, { recursive: true });
+  const blobDir = join(dataDir, 'blobs');
+  mkdirSync(blobDir, { recursive: true });
+  const raw = new SqliteDatabase(join(dataDir, 'finum-sync.db'));
+  raw.pragma('journal_mode = WAL');
+  // NORMAL is SQLite's recommendation with WAL: commits survive a crash of the process;
+  // only a power loss can lose the last ones. See README "Operations".
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+  raw.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+
+  let lastDataVersion = -1;
+  let revision = 0;
+  let ownChange = true;
+  let readRevision: SqliteDatabase.Statement | undefined;
+  let lastClock = 0;
+
+  /** Date.now() that never runs backwards within this process. */
+  const clock = () => {
+    lastClock = Math.max(lastClock, Date.now());
+    return lastClock;
+  };
+
+  async function reapStaleIntents(nowMs: number) {
+    const stale = await db
+      .selectFrom('write_intents')
+      .selectAll()
+      .where('started_ms', '<', nowMs - STALE_INTENT_MS)
+      .execute();
+    const dead = stale.filter((i) => i.host === HOST && !processAlive(Number(i.pid))).map((i) => i.id);
+    if (dead.length > 0) await db.deleteFrom('write_intents').where('id', 'in', dead).execute();
+    return dead.length;
+  }
+
+  const adapter: DialectAdapter = {
+    name: 'sqlite',
+    db,
+    lockRows: false,
+
+    async writeTransaction(work) {
+      const intentId = randomUUID();
+      await db
+        .insertInto('write_intents')
+        .values({ id: intentId, pid: process.pid, host: HOST, started_ms: clock() })
+        .execute();
+      let committed = false;
+      try {
+        return await db.connection().execute(async (conn) => {
+          // IMMEDIATE takes the write lock now: no upgrade failure (SQLITE_BUSY) later.
+          await sql`begin immediate`.execute(conn);
+          try {
+            const result = await work(conn, clock());
+            await conn.deleteFrom('write_intents').where('id', '=', intentId).execute();
+            await sql`commit`.execute(conn);
+            committed = true;
+            return result;
+          } catch (error) {
+            await sql`rollback`.execute(conn);
+            throw error;
+          }
+        });
+      } finally {
+        if (!committed) await db.deleteFrom('write_intents').where('id', '=', intentId).execute();
+      }
+    },
+
+    async syncClock() {
+      const nowMs = clock();
+      const read = async () =>
+        (
+          await db
+            .selectFrom('write_intents')
+            .select((eb) => eb.fn.min('started_ms').as('oldest'))
+            .executeTakeFirst()
+        )?.oldest;
+      let oldest = await read();
+      if (oldest != null && Number(oldest) < nowMs - STALE_INTENT_MS && (await reapStaleIntents(nowMs)) > 0) {
+        oldest = await read();
+      }
+      return { nowMs, oldestWriteMs: oldest == null ? null : Number(oldest) };
+    },
+
+    async nowMs() {
+      return clock();
+    },
+
+    authRevision() {
+      // data_version changes when another connection (the CLI, another process) commits.
+      const dataVersion = raw.pragma('data_version', { simple: true }) as number;
+      if (dataVersion !== lastDataVersion || ownChange) {
+        lastDataVersion = dataVersion;
+        ownChange = false;
+        readRevision ??= raw.prepare(`select value from meta where key = 'auth_revision'`).pluck();
+        revision = Number(readRevision.get() ?? 0);
+      }
+      return revision;
+    },
+
+    async announceAuthChange() {},
+
+    authChangeCommitted() {
+      ownChange = true;
+    },
+
+    async putBlob(bytes) {
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const dir = join(blobDir, sha256.slice(0, 2));
+      const target = join(dir, sha256);
+      try {
+        await stat(target);
+        return { sha256, size: bytes.length };
+      } catch {}
+      mkdirSync(dir, { recursive: true });
+      // Write aside, flush, then rename: a crash never leaves a half-written blob.
+      const temp = join(dir, `.${sha256}.${randomUUID()}.tmp`);
+      const handle = await open(temp, 'wx');
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      try {
+        await rename(temp, target);
+      } catch (error) {
+        await unlink(temp).catch(() => {});
+        throw error;
+      }
+      return { sha256, size: bytes.length };
+    },
+
+    async getBlob(sha256): Promise<FileBytes | undefined> {
+      if (!/^[a-f0-9]{64}$/.test(sha256)) return undefined;
+      const path = join(blobDir, sha256.slice(0, 2), sha256);
+      try {
+        const { size } = await stat(path);
+        return {
+          size,
+          open: (range) => createReadStream(path, range ? { start: range.start, end: range.end } : {}),
+        };
+      } catch {
+        return undefined;
+      }
+    },
+
+    async close() {
+      await db.destroy();
+    },
+  };
+  return adapter;
+}

@@ -1,0 +1,84 @@
+import Type from 'typebox';
+
+/** SPEC §2: ids are 1–64 characters of `[A-Za-z0-9_-]`, opaque to the consumer. */
+export const ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
+export const ID_REGEX = new RegExp(ID_PATTERN);
+
+/** RFC 3339 in UTC with milliseconds, as every timestamp this API writes. */
+export const TIMESTAMP_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$';
+
+export const Id = Type.String({
+  pattern: ID_PATTERN,
+  minLength: 1,
+  maxLength: 64,
+  description: 'Provider-assigned id: 1–64 characters of A–Z, a–z, 0–9, `_` and `-`.',
+  examples: ['c-1042'],
+});
+
+export const Timestamp = Type.String({
+  format: 'date-time',
+  pattern: TIMESTAMP_PATTERN,
+  description: 'RFC 3339 timestamp in UTC with milliseconds.',
+  examples: ['2026-11-23T10:15:30.123Z'],
+});
+
+export const IsoDate = Type.String({
+  format: 'date',
+  description: 'Calendar date `YYYY-MM-DD`.',
+  examples: ['1984-05-17'],
+});
+
+export const Money = Type.String({
+  pattern: '^\\d{1,15}(\\.\\d{1,4})?$',
+  description: 'Decimal amount as a string, beside the record’s `currency`.',
+  examples: ['1234.50'],
+});
+
+export const Currency = Type.String({
+  pattern: '^[A-Z]{3}$',
+  description: 'ISO 4217 currency code.',
+  examples: ['EUR'],
+});
+
+export const Country = Type.String({
+  pattern: '^[A-Z]{2}$',
+  description: 'ISO 3166-1 alpha-2 country code.',
+  examples: ['AT'],
+});
+
+export const Email = Type.String({ format: 'email', maxLength: 254, examples: ['anna.huber@example.com'] });
+
+export const Sha256 = Type.String({ pattern: '^[a-f0-9]{64}$', description: 'Lower-case hex SHA-256 of the bytes.' });
+
+/** Free text of bounded length: names, notes, descriptions. */
+export const Text = (maxLength: number, description?: string) =>
+  Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) });
+
+export const ExternalId = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  description: 'The consumer’s own id for this record (any text up to 255 characters).',
+  examples: ['CRM-4711'],
+});
+
+/** Milliseconds since the epoch → the API's timestamp form. */
+export function formatTimestamp(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Parses an RFC 3339 timestamp (any offset, optional fraction) into epoch milliseconds;
+ * `undefined` when it is not one. Stricter than `Date.parse`, which accepts many forms.
+ */
+export function parseTimestamp(text: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  if (mo! < 1 || mo! > 12 || d! < 1 || d! > 31 || h! > 23 || mi! > 59 || s! > 60) return undefined;
+  const ms = Date.parse(text.replace(/(\.\d{3})\d+/, '$1'));
+  if (Number.isNaN(ms)) return undefined;
+  // Date.parse rolls 2026-02-31 over into March; refuse dates that do not exist.
+  const probe = new Date(Date.UTC(y!, mo! - 1, d!));
+  if (probe.getUTCDate() !== d) return undefined;
+  return ms;
+}
