@@ -1,16 +1,25 @@
 import { randomUUID } from 'node:crypto';
+import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { buildOpenApi, problem } from '@finum-sync/spec';
+import { ADMIN_OPERATIONS, buildAdminOpenApi, buildOpenApi, problem } from '@finum-sync/spec';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Authenticator } from './auth/authenticator.js';
+import { DeliveryWorker } from './callbacks/delivery-worker.js';
+import { checkCallbackUrl } from './callbacks/url-policy.js';
 import type { Config } from './config.js';
+import type { CoreContext } from './core/context.js';
+import { CoreEvents } from './core/events.js';
 import { demoCredentials } from './demo/credentials.js';
+import { DemoSimulator } from './demo/simulator.js';
+import { adminAuthHook } from './plugins/admin-auth.js';
 import { consumerAuthHook } from './plugins/consumer-auth.js';
 import { clientErrorHandler, registerProblemHandling, sendProblem } from './plugins/problems.js';
 import { RateLimiter } from './plugins/rate-limiter.js';
+import { adminHandlers } from './routes/admin.js';
 import { type Handlers, registerOperations } from './routes/handlers.js';
 import { readHandlers } from './routes/read.js';
+import { writeHandlers } from './routes/write.js';
 import type { Store } from './store/port.js';
 
 /** JSON bodies: SPEC §7. */
@@ -26,6 +35,8 @@ export interface AppDeps {
   /** Pino options or an instance; `false` for none. Defaults to JSON logs at `config.logLevel`. */
   logger?: FastifyServerOptions['logger'];
   clock?: () => number;
+  /** Run the callback delivery worker and (with DEMO=on) the demo simulator; default true. */
+  background?: boolean;
 }
 
 /** Log lines carry no token, no query string (ids, external ids) and no body. */
@@ -55,7 +66,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
 
-  registerProblemHandling(app, { maxBody: JSON_BODY_LIMIT });
+  registerProblemHandling(app, { maxBody: JSON_BODY_LIMIT, maxFileSize: config.maxFileSize });
+  await app.register(multipart, {
+    limits: { fileSize: config.maxFileSize, files: 1, fields: 10, fieldSize: 4096, parts: 12 },
+  });
 
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-Request-Id', request.id);
@@ -75,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   const limiter = config.rateLimit > 0 ? new RateLimiter(config.rateLimit, clock) : undefined;
   app.addHook('onRequest', consumerAuthHook(authenticator, limiter));
+  app.addHook('onRequest', adminAuthHook(config.adminToken));
 
   const document = buildOpenApi();
   await app.register(swagger, { mode: 'static', specification: { document: document as never } });
@@ -84,6 +99,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const documentText = JSON.stringify(document);
   app.get('/v1/openapi.json', (_request, reply) => reply.type('application/json; charset=utf-8').send(documentText));
+  const adminDocumentText = JSON.stringify(buildAdminOpenApi());
+  app.get('/admin/openapi.json', (_request, reply) =>
+    reply.type('application/json; charset=utf-8').send(adminDocumentText),
+  );
 
   const publicHandlers: Handlers = {
     demoCredentials: async (_request, reply) => {
@@ -101,6 +120,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       }
     },
   };
-  registerOperations(app, { ...readHandlers(store), ...publicHandlers });
+  const events = new CoreEvents();
+  const policy = { allowPrivate: config.allowPrivateCallbacks };
+  const ctx: CoreContext = { store, events, checkCallbackUrl: (url) => checkCallbackUrl(url, policy) };
+  registerOperations(app, { ...readHandlers(store), ...writeHandlers(ctx, clock), ...publicHandlers });
+  registerOperations(app, adminHandlers(app, ctx, config.dataDir), ADMIN_OPERATIONS);
+
+  if (deps.background ?? true) {
+    const worker = new DeliveryWorker({
+      store,
+      events,
+      policy,
+      log: app.log.child({ component: 'callbacks' }),
+      clock,
+      retryBaseMs: config.callbackRetryBaseMs,
+    });
+    const simulator = config.demo
+      ? new DemoSimulator(ctx, { delayMs: config.demoDelayMs, log: app.log.child({ component: 'demo' }), clock })
+      : undefined;
+    app.addHook('onReady', async () => {
+      worker.start();
+      simulator?.start();
+    });
+    // Graceful shutdown: attempts under way finish before the database closes.
+    app.addHook('preClose', async () => {
+      await simulator?.stop();
+      await worker.stop();
+    });
+  }
   return app;
 }

@@ -25,6 +25,8 @@ export interface Config {
   corsOrigins: string[];
   /** Trust `X-Forwarded-For` from a proxy in front (for per-address limits and logs). */
   trustProxy: boolean;
+  /** First callback retry delay; doubles per attempt up to an hour. */
+  callbackRetryBaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -135,6 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
     'comma-separated origins such as https://app.example.com, or *',
   );
   const trustProxy = read('TRUST_PROXY', false, bool, "'true' or 'false'");
+  const callbackRetryBaseMs = read('CALLBACK_RETRY_BASE_MS', 5000, int(10, 3_600_000), 'milliseconds (10–3600000)');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -155,5 +158,6 @@ export function loadConfig(env: Env = process.env): Config {
     databaseStatementTimeoutMs,
     corsOrigins,
     trustProxy,
+    callbackRetryBaseMs,
   };
 }

@@ -4,19 +4,29 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildOpenApi } from './openapi.js';
+import { buildAdminOpenApi, buildOpenApi } from './openapi.js';
 
-export const OPENAPI_PATH = fileURLToPath(new URL('../openapi.json', import.meta.url));
+/** The committed documents and what they are emitted from. */
+export const DOCUMENTS = {
+  'openapi.json': buildOpenApi,
+  'admin-openapi.json': buildAdminOpenApi,
+} as const;
 
-export const renderOpenApi = () => `${JSON.stringify(buildOpenApi(), null, 2)}\n`;
+export const documentPath = (name: keyof typeof DOCUMENTS) => fileURLToPath(new URL(`../${name}`, import.meta.url));
+
+export const renderDocument = (name: keyof typeof DOCUMENTS) => `${JSON.stringify(DOCUMENTS[name](), null, 2)}\n`;
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const text = renderOpenApi();
-  if (process.argv.includes('--write')) {
-    writeFileSync(OPENAPI_PATH, text);
-    console.log(`wrote ${OPENAPI_PATH}`);
-  } else if (readFileSync(OPENAPI_PATH, 'utf8') !== text) {
-    console.error('openapi.json is out of date: run `npm run openapi`');
-    process.exit(1);
+  let stale = false;
+  for (const name of Object.keys(DOCUMENTS) as (keyof typeof DOCUMENTS)[]) {
+    const text = renderDocument(name);
+    if (process.argv.includes('--write')) {
+      writeFileSync(documentPath(name), text);
+      console.log(`wrote ${documentPath(name)}`);
+    } else if (readFileSync(documentPath(name), 'utf8') !== text) {
+      console.error(`${name} is out of date: run \`npm run openapi\``);
+      stale = true;
+    }
   }
+  if (stale) process.exit(1);
 }

@@ -1,3 +1,4 @@
+export * from './admin-operations.js';
 export * from './lifecycle.js';
 export * from './openapi.js';
 export * from './operations.js';

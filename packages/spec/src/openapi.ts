@@ -1,4 +1,5 @@
 import Type, { type TSchema } from 'typebox';
+import { ADMIN_OPERATIONS, adminComponentSchemas } from './admin-operations.js';
 import { CONTRACT_STATUS_CODES, CONTRACT_STATUSES, type StatusDef } from './lifecycle.js';
 import { OPERATIONS, type OperationDef, ref, SECURED_PROBLEMS } from './operations.js';
 import { Id, Timestamp } from './primitives.js';
@@ -70,6 +71,8 @@ function problemResponses(codes: readonly ProblemCode[]) {
   return out;
 }
 
+const SECURITY = { consumer: [{ bearerAuth: [] }], admin: [{ adminAuth: [] }], public: [] } as const;
+
 function operationObject(op: OperationDef) {
   const problems = op.security === 'consumer' ? [...SECURED_PROBLEMS, ...op.problems] : op.problems;
   const responses: Record<string, unknown> = {};
@@ -80,13 +83,13 @@ function operationObject(op: OperationDef) {
     tags: [op.tag],
     summary: op.summary,
     description: op.description,
-    security: op.security === 'consumer' ? [{ bearerAuth: [] }] : [],
+    security: SECURITY[op.security],
     ...(op.parameters?.length
       ? {
           parameters: op.parameters.map((p) => ({
             name: p.name,
             in: p.in,
-            required: p.required ?? false,
+            required: p.in === 'path' ? true : (p.required ?? false),
             description: p.description,
             schema: p.schema,
             ...(p.example !== undefined ? { example: p.example } : {}),
@@ -221,25 +224,79 @@ const TAGS = [
   ['operations', 'Health checks for load balancers and orchestrators.'],
 ] as const;
 
+function paths(operations: readonly OperationDef[]) {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    out[op.path] ??= {};
+    out[op.path]![op.method.toLowerCase()] = operationObject(op);
+  }
+  return out;
+}
+
+const license = { name: 'MIT', identifier: 'MIT' };
+
+const ADMIN_DESCRIPTION = `The provider's back office of a finum-sync server: what the provider's own systems do — import records, set contract statuses, attach documents, see what waits for them and how callbacks went. Every endpoint needs \`Authorization: Bearer <ADMIN_TOKEN>\`; consumer tokens are refused. Errors are RFC 9457 \`application/problem+json\` as in the consumer API. The records are those of the FiNUM Sync API (\`/v1/openapi.json\`).`;
+
+/** Keeps the component schemas the document references (directly or through others). */
+function referencedSchemas(document: unknown, schemas: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  const visit = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        const name =
+          key === '$ref' && typeof value === 'string' ? value.replace('#/components/schemas/', '') : undefined;
+        if (name && schemas[name] && !kept[name]) {
+          kept[name] = schemas[name];
+          visit(schemas[name]);
+        } else visit(value);
+      }
+    }
+  };
+  visit(document);
+  return kept;
+}
+
+/** The OpenAPI 3.1 document of the provider's back office (`/admin/api`). */
+export function buildAdminOpenApi(): Record<string, unknown> {
+  const operations = paths(ADMIN_OPERATIONS);
+  return {
+    openapi: '3.1.0',
+    info: { title: 'finum-sync provider back office', version: API_VERSION, description: ADMIN_DESCRIPTION, license },
+    servers: [{ url: '/', description: 'This provider' }],
+    tags: [
+      { name: 'back office', description: 'Records and contracts, as the provider’s systems change them.' },
+      { name: 'callbacks', description: 'Callback deliveries and their attempts.' },
+    ],
+    security: [{ adminAuth: [] }],
+    paths: operations,
+    components: {
+      schemas: referencedSchemas(operations, { ...componentSchemas(), ...adminComponentSchemas() }),
+      securitySchemes: {
+        adminAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The provider’s `ADMIN_TOKEN`.',
+        },
+      },
+    },
+  };
+}
+
 /** The OpenAPI 3.1 document of the FiNUM Sync API, emitted from the operations table. */
 export function buildOpenApi(): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of OPERATIONS) {
-    paths[op.path] ??= {};
-    paths[op.path]![op.method.toLowerCase()] = operationObject(op);
-  }
   return {
     openapi: '3.1.0',
     info: {
       title: 'FiNUM Sync API',
       version: API_VERSION,
       description: DESCRIPTION,
-      license: { name: 'MIT', identifier: 'MIT' },
+      license,
     },
     servers: [{ url: '/', description: 'This provider' }],
     tags: TAGS.map(([name, description]) => ({ name, description })),
     security: [{ bearerAuth: [] }],
-    paths,
+    paths: paths(OPERATIONS),
     webhooks: {
       [CALLBACK_EVENT_TYPE]: {
         post: {

@@ -9,11 +9,11 @@ import { RECORD_TYPES, type RecordType, schemaName } from './records.js';
  */
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH';
-export type Security = 'consumer' | 'public';
+export type Security = 'consumer' | 'public' | 'admin';
 
 export interface ParamDef {
   readonly name: string;
-  readonly in: 'query' | 'header';
+  readonly in: 'query' | 'header' | 'path';
   readonly required?: boolean;
   readonly schema: TSchema | { $ref: string };
   readonly description: string;

@@ -39,6 +39,8 @@ export interface FieldError {
   /** JSON Pointer–free field name (`lastName`, `id-list`, `status`); `''` for the whole body. */
   field: string;
   message: string;
+  /** Line of an NDJSON import the error is on (1-based). */
+  line?: number;
 }
 
 export interface Problem {

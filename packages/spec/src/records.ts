@@ -280,6 +280,43 @@ export function patchSchema(type: RecordType): TSchema {
   } as TSchema;
 }
 
+/** Record types a provider imports as NDJSON (files come with their bytes, one by one). */
+export const IMPORT_TYPES = ['client', 'product', 'user', 'contract'] as const;
+export type ImportType = (typeof IMPORT_TYPES)[number];
+
+/** Fields a new record needs in an import (existing records are merged with what a line gives). */
+export const IMPORT_REQUIRED_ON_CREATE: Record<ImportType, readonly string[]> = {
+  client: ['type'],
+  product: ['name', 'category'],
+  user: ['lastName', 'role'],
+  contract: ['holderId', 'productId', 'status'],
+};
+
+/**
+ * One line of a provider's NDJSON import: `type`, `id`, the owning `consumerId` (none for
+ * products), any standard or `_` field (the provider may set every field), `deleted` for
+ * a tombstone. Meta fields are the server's.
+ */
+export function importLineSchema(type: ImportType): TSchema {
+  const properties: Record<string, TSchema> = {
+    type: Type.Literal(type),
+    id: Id,
+    ...(type === 'product' ? {} : { consumerId: { ...Id, description: 'The consumer the record belongs to.' } }),
+    deleted: Type.Boolean({ description: '`true` removes the record (a tombstone stays).' }),
+  };
+  for (const [key, def] of Object.entries(recordFields[type])) {
+    if (def.access === 'write-only') continue;
+    properties[key] = { ...(def.alwaysSet ? def.schema : nullable(def.schema)), description: def.description };
+  }
+  return {
+    type: 'object',
+    required: ['type', 'id', ...(type === 'product' ? [] : ['consumerId'])],
+    properties,
+    additionalProperties: false,
+    patternProperties: extensionProperties,
+  } as TSchema;
+}
+
 /** Client create requests: persons need `lastName`, companies `companyName` (neither may be `null`). */
 const requiredWhen = (type: string, field: string) =>
   ({

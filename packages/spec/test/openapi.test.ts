@@ -1,16 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { buildOpenApi, OPERATIONS, PROBLEMS, problemType } from '@finum-sync/spec';
+import { buildAdminOpenApi, buildOpenApi, OPERATIONS, PROBLEMS, problemType } from '@finum-sync/spec';
 import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
-const committed = readFileSync(require.resolve('@finum-sync/spec/openapi.json'), 'utf8');
+const DOCUMENTS = { 'openapi.json': buildOpenApi, 'admin-openapi.json': buildAdminOpenApi };
 
-describe('the OpenAPI document', () => {
-  it('is the committed openapi.json (run `npm run openapi` after changing the contract)', () => {
-    expect(committed).toBe(`${JSON.stringify(buildOpenApi(), null, 2)}\n`);
-  });
+describe('the OpenAPI documents', () => {
+  it.each(Object.entries(DOCUMENTS))(
+    '%s is the committed file (run `npm run openapi` after changing the contract)',
+    (name, build) => {
+      const committed = readFileSync(require.resolve(`@finum-sync/spec/${name}`), 'utf8');
+      expect(committed).toBe(`${JSON.stringify(build(), null, 2)}\n`);
+    },
+  );
 
   it('documents every operation of the table with its errors and the X-Sync-Until header', () => {
     const doc = buildOpenApi() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };

@@ -13,8 +13,8 @@ declare module 'fastify' {
     consumer: AuthenticatedConsumer;
   }
   interface FastifyContextConfig {
-    /** `consumer`: needs a consumer's bearer token (SPEC §3). */
-    security?: 'consumer' | 'public';
+    /** `consumer`: needs a consumer's bearer token (SPEC §3); `admin`: the provider's ADMIN_TOKEN. */
+    security?: 'consumer' | 'public' | 'admin';
   }
 }
 

@@ -11,8 +11,17 @@ export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<
 }
 
 /** Fastify's own 4xx errors, by code, as catalog problems with a detail a consumer can act on. */
-function frameworkProblem(error: FastifyError, maxBody: number): Problem | undefined {
+function frameworkProblem(error: FastifyError, limits: ProblemLimits): Problem | undefined {
+  const maxBody = limits.maxBody;
   switch (error.code) {
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return problem(
+        'payload-too-large',
+        `The file exceeds the limit of ${limits.maxFileSize} bytes (MAX_FILE_SIZE).`,
+        {
+          limit: limits.maxFileSize,
+        },
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return problem('unsupported-media-type', `Content-Type is not accepted here; send application/json.`);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -43,12 +52,17 @@ for (const op of OPERATIONS) knownPaths.set(op.path, [...(knownPaths.get(op.path
  * known path), HTTP parse errors on the socket, and anything unexpected (500, logged with
  * the request id, never a stack trace in the response).
  */
-export function registerProblemHandling(app: FastifyInstance, options: { maxBody: number }) {
+interface ProblemLimits {
+  maxBody: number;
+  maxFileSize: number;
+}
+
+export function registerProblemHandling(app: FastifyInstance, options: ProblemLimits) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ProblemError) {
       return sendProblem(reply, error.toProblem(), error.headers);
     }
-    const known = frameworkProblem(error, options.maxBody);
+    const known = frameworkProblem(error, options);
     if (known) return sendProblem(reply, known);
     request.log.error({ err: error }, 'unexpected error');
     return sendProblem(

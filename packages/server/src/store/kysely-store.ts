@@ -6,8 +6,16 @@ import {
   type ChangedIds,
   type ConsumerKeyRow,
   type ConsumerRow,
+  type Delivery,
+  type DeliveryAttempt,
+  type DeliveryFilter,
+  type DeliveryKind,
+  type DeliveryOutcome,
+  type DeliveryState,
   type FileBytes,
+  type IdempotencyClaim,
   type KeyAlgorithm,
+  type NewDelivery,
   PUBLIC_OWNER,
   type Store,
   type StoredRecord,
@@ -23,8 +31,15 @@ import { type Database, FIELD_COLUMNS, INDEXED_FIELDS, RECORD_TABLES } from './s
 export interface DialectAdapter {
   readonly name: 'sqlite' | 'postgres';
   readonly db: Kysely<Database>;
-  /** Runs `work` in one write transaction; `nowMs` is read once the transaction holds its place. */
-  writeTransaction<T>(work: (trx: Kysely<Database>, nowMs: number) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one write transaction; `nowMs` is read once the transaction holds its
+   * place. `touchesRecords: false` for bookkeeping (outbox, idempotency) that the sync
+   * watermark need not wait for.
+   */
+  writeTransaction<T>(
+    work: (trx: Kysely<Database>, nowMs: number) => Promise<T>,
+    options?: { touchesRecords?: boolean },
+  ): Promise<T>;
   /**
    * Reads the clock and the start of the oldest write still in flight. Called before the
    * data query, so that `min(nowMs, oldestWriteMs)` is a watermark that misses nothing.
@@ -106,6 +121,31 @@ const keyFromRow = (r: Database['consumer_keys']): ConsumerKeyRow => ({
   createdMs: Number(r.created_ms),
 });
 
+const deliveryFromRow = (r: Database['callback_deliveries']): Delivery => ({
+  id: r.id,
+  consumerId: r.consumer_id,
+  contractId: r.contract_id,
+  url: r.url,
+  kind: r.kind as DeliveryKind,
+  payload: r.payload,
+  state: r.state as DeliveryState,
+  attempts: Number(r.attempts),
+  createdMs: Number(r.created_ms),
+  nextAttemptMs: Number(r.next_attempt_ms),
+  finishedMs: r.finished_ms == null ? null : Number(r.finished_ms),
+  lastStatus: r.last_status == null ? null : Number(r.last_status),
+  lastError: r.last_error,
+});
+
+const attemptFromRow = (r: Database['callback_attempts']): DeliveryAttempt => ({
+  deliveryId: r.delivery_id,
+  attempt: Number(r.attempt),
+  startedMs: Number(r.started_ms),
+  durationMs: Number(r.duration_ms),
+  status: r.status == null ? null : Number(r.status),
+  error: r.error,
+});
+
 /** Rows per multi-row INSERT: well inside SQLite's and PostgreSQL's parameter limits. */
 const INSERT_CHUNK = 500;
 
@@ -123,6 +163,19 @@ class KyselyStoreTx implements StoreTx {
     if (this.adapter.lockRows) q = q.forUpdate();
     const row = await q.executeTakeFirst();
     return row ? fromRow(type, row as RecordRow) : undefined;
+  }
+
+  async getRecords(type: RecordType, ids: readonly string[]): Promise<Map<string, StoredRecord>> {
+    const out = new Map<string, StoredRecord>();
+    for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+      let q = this.trx
+        .selectFrom(RECORD_TABLES[type])
+        .selectAll()
+        .where('id', 'in', ids.slice(i, i + INSERT_CHUNK) as string[]);
+      if (this.adapter.lockRows) q = q.forUpdate();
+      for (const row of await q.execute()) out.set(row.id, fromRow(type, row as RecordRow));
+    }
+    return out;
   }
 
   putRecord(record: StoredRecord): Promise<void> {
@@ -229,6 +282,58 @@ class KyselyStoreTx implements StoreTx {
       .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
       .execute();
   }
+
+  async pendingCallback(contractId: string): Promise<string | undefined> {
+    const row = await this.trx
+      .selectFrom('pending_callbacks')
+      .select('url')
+      .where('contract_id', '=', contractId)
+      .executeTakeFirst();
+    return row?.url;
+  }
+
+  async setPendingCallback(contractId: string, consumerId: string, url: string | null): Promise<void> {
+    if (url === null) {
+      await this.trx.deleteFrom('pending_callbacks').where('contract_id', '=', contractId).execute();
+      return;
+    }
+    const values = { contract_id: contractId, consumer_id: consumerId, url, created_ms: this.nowMs };
+    await this.trx
+      .insertInto('pending_callbacks')
+      .values(values)
+      .onConflict((oc) => oc.column('contract_id').doUpdateSet({ url, created_ms: this.nowMs }))
+      .execute();
+  }
+
+  async enqueueDelivery(d: NewDelivery): Promise<void> {
+    await this.trx
+      .insertInto('callback_deliveries')
+      .values({
+        id: d.id,
+        consumer_id: d.consumerId,
+        contract_id: d.contractId,
+        url: d.url,
+        kind: d.kind,
+        payload: d.payload,
+        state: 'pending',
+        attempts: 0,
+        created_ms: this.nowMs,
+        next_attempt_ms: this.nowMs,
+        finished_ms: null,
+        last_status: null,
+        last_error: null,
+      })
+      .execute();
+  }
+
+  async completeIdempotencyKey(consumerId: string, key: string, response: { status: number; body: string }) {
+    await this.trx
+      .updateTable('idempotency_keys')
+      .set({ state: 'done', response_status: response.status, response_body: response.body })
+      .where('consumer_id', '=', consumerId)
+      .where('key', '=', key)
+      .execute();
+  }
 }
 
 export class KyselyStore implements Store {
@@ -318,6 +423,195 @@ export class KyselyStore implements Store {
     return result;
   }
 
+  async contractsByStatus(
+    statuses: readonly number[],
+    options: { ownerId?: string; limit?: number } = {},
+  ): Promise<StoredRecord[]> {
+    let q = this.db
+      .selectFrom('contracts')
+      .selectAll()
+      .where('status', 'in', statuses as number[])
+      .where('deleted', '=', 0)
+      .orderBy('updated_ms')
+      .limit(options.limit ?? 1000);
+    if (options.ownerId !== undefined) q = q.where('owner_id', '=', options.ownerId);
+    const rows = await q.execute();
+    return rows.map((r) => fromRow('contract', r as RecordRow));
+  }
+
+  claimIdempotencyKey(
+    consumerId: string,
+    key: string,
+    requestHash: string,
+    { nowMs, leaseMs, ttlMs }: { nowMs: number; leaseMs: number; ttlMs: number },
+  ): Promise<IdempotencyClaim> {
+    return this.adapter.writeTransaction(
+      async (trx) => {
+        let q = trx
+          .selectFrom('idempotency_keys')
+          .selectAll()
+          .where('consumer_id', '=', consumerId)
+          .where('key', '=', key);
+        if (this.adapter.lockRows) q = q.forUpdate();
+        const row = await q.executeTakeFirst();
+        const claim = { request_hash: requestHash, state: 'running', response_status: null, response_body: null };
+        if (!row || Number(row.created_ms) < nowMs - ttlMs) {
+          await trx
+            .insertInto('idempotency_keys')
+            .values({ consumer_id: consumerId, key, ...claim, created_ms: nowMs, lease_until_ms: nowMs + leaseMs })
+            .onConflict((oc) =>
+              oc
+                .columns(['consumer_id', 'key'])
+                .doUpdateSet({ ...claim, created_ms: nowMs, lease_until_ms: nowMs + leaseMs }),
+            )
+            .execute();
+          return { kind: 'claimed' };
+        }
+        if (row.request_hash !== requestHash) return { kind: 'mismatch' };
+        if (row.state === 'done')
+          return { kind: 'replay', status: Number(row.response_status), body: row.response_body ?? '' };
+        if (Number(row.lease_until_ms) > nowMs) return { kind: 'running' };
+        // The first request died before it finished: its write did not commit; take over.
+        await trx
+          .updateTable('idempotency_keys')
+          .set({ lease_until_ms: nowMs + leaseMs })
+          .where('consumer_id', '=', consumerId)
+          .where('key', '=', key)
+          .execute();
+        return { kind: 'claimed' };
+      },
+      { touchesRecords: false },
+    );
+  }
+
+  async releaseIdempotencyKey(consumerId: string, key: string): Promise<void> {
+    await this.db
+      .deleteFrom('idempotency_keys')
+      .where('consumer_id', '=', consumerId)
+      .where('key', '=', key)
+      .where('state', '=', 'running')
+      .execute();
+  }
+
+  async deleteIdempotencyKeysBefore(createdBeforeMs: number): Promise<number> {
+    const r = await this.db.deleteFrom('idempotency_keys').where('created_ms', '<', createdBeforeMs).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async claimDueDeliveries(nowMs: number, limit: number, leaseMs: number): Promise<Delivery[]> {
+    return this.adapter.writeTransaction(
+      async (trx) => {
+        let due = trx
+          .selectFrom('callback_deliveries')
+          .select('id')
+          .where('state', '=', 'pending')
+          .where('next_attempt_ms', '<=', nowMs)
+          .orderBy('next_attempt_ms')
+          .limit(limit);
+        // Several processes claim from one queue: each takes rows the others have not locked.
+        if (this.adapter.lockRows) due = due.forUpdate().skipLocked();
+        const ids = (await due.execute()).map((r) => r.id);
+        if (ids.length === 0) return [];
+        const rows = await trx
+          .updateTable('callback_deliveries')
+          .set((eb) => ({ next_attempt_ms: nowMs + leaseMs, attempts: eb('attempts', '+', 1) }))
+          .where('id', 'in', ids)
+          .returningAll()
+          .execute();
+        return rows.map(deliveryFromRow);
+      },
+      { touchesRecords: false },
+    );
+  }
+
+  async finishDeliveryAttempt(attempt: DeliveryAttempt, outcome: DeliveryOutcome): Promise<void> {
+    await this.adapter.writeTransaction(
+      async (trx) => {
+        await trx
+          .insertInto('callback_attempts')
+          .values({
+            delivery_id: attempt.deliveryId,
+            attempt: attempt.attempt,
+            started_ms: attempt.startedMs,
+            duration_ms: attempt.durationMs,
+            status: attempt.status,
+            error: attempt.error,
+          })
+          .onConflict((oc) => oc.columns(['delivery_id', 'attempt']).doNothing())
+          .execute();
+        await trx
+          .updateTable('callback_deliveries')
+          .set({
+            state: outcome.state,
+            next_attempt_ms: outcome.nextAttemptMs,
+            finished_ms: outcome.state === 'pending' ? null : outcome.nextAttemptMs,
+            last_status: attempt.status,
+            last_error: attempt.error,
+          })
+          .where('id', '=', attempt.deliveryId)
+          // A delivery stopped meanwhile (410 on another delivery to the URL) stays stopped.
+          .where('state', '=', 'pending')
+          .execute();
+      },
+      { touchesRecords: false },
+    );
+  }
+
+  async stopDeliveriesTo(consumerId: string, url: string, nowMs: number): Promise<number> {
+    const r = await this.db
+      .updateTable('callback_deliveries')
+      .set({ state: 'gone', finished_ms: nowMs, last_error: 'stopped: the URL answered 410 Gone' })
+      .where('consumer_id', '=', consumerId)
+      .where('url', '=', url)
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  async listDeliveries(filter: DeliveryFilter): Promise<Array<Delivery & { attemptList: DeliveryAttempt[] }>> {
+    let q = this.db
+      .selectFrom('callback_deliveries')
+      .selectAll()
+      .orderBy('created_ms', 'desc')
+      .orderBy('id')
+      .limit(Math.min(filter.limit ?? 100, 1000));
+    if (filter.consumerId) q = q.where('consumer_id', '=', filter.consumerId);
+    if (filter.contractId) q = q.where('contract_id', '=', filter.contractId);
+    if (filter.state) q = q.where('state', '=', filter.state);
+    const deliveries = (await q.execute()).map(deliveryFromRow);
+    if (deliveries.length === 0) return [];
+    const attempts = await this.db
+      .selectFrom('callback_attempts')
+      .selectAll()
+      .where(
+        'delivery_id',
+        'in',
+        deliveries.map((d) => d.id),
+      )
+      .orderBy('attempt')
+      .execute();
+    return deliveries.map((d) => ({
+      ...d,
+      attemptList: attempts.filter((a) => a.delivery_id === d.id).map(attemptFromRow),
+    }));
+  }
+
+  async deliveryQueue(): Promise<{ pending: number; failed: number; nextDueMs: number | null }> {
+    const rows = await this.db
+      .selectFrom('callback_deliveries')
+      .select((eb) => ['state', eb.fn.countAll<number>().as('n'), eb.fn.min('next_attempt_ms').as('next')])
+      .where('state', 'in', ['pending', 'failed'])
+      .groupBy('state')
+      .execute();
+    const of = (state: string) => rows.find((r) => r.state === state);
+    const next = of('pending')?.next;
+    return {
+      pending: Number(of('pending')?.n ?? 0),
+      failed: Number(of('failed')?.n ?? 0),
+      nextDueMs: next == null ? null : Number(next),
+    };
+  }
+
   async loadAuthState(): Promise<AuthState> {
     const [consumers, keys] = await Promise.all([
       this.db.selectFrom('consumers').selectAll().execute(),
@@ -329,6 +623,11 @@ export class KyselyStore implements Store {
   async listConsumers(): Promise<ConsumerRow[]> {
     const rows = await this.db.selectFrom('consumers').selectAll().orderBy('id').execute();
     return rows.map(consumerFromRow);
+  }
+
+  async consumer(id: string): Promise<ConsumerRow | undefined> {
+    const row = await this.db.selectFrom('consumers').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? consumerFromRow(row) : undefined;
   }
 
   authRevision(): number {

@@ -86,11 +86,75 @@ const blobs = (dialect: Dialect): Migration => ({
   },
 });
 
+/** Writes: idempotency keys, one-shot callbacks, and the callback outbox with its attempts. */
+const writes: Migration = {
+  async up(db) {
+    await db.schema
+      .createTable('idempotency_keys')
+      .addColumn('consumer_id', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('request_hash', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('response_status', 'integer')
+      .addColumn('response_body', 'text')
+      .addColumn('created_ms', 'bigint', (c) => c.notNull())
+      .addColumn('lease_until_ms', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('idempotency_keys_pk', ['consumer_id', 'key'])
+      .execute();
+    await db.schema.createIndex('idempotency_keys_created').on('idempotency_keys').column('created_ms').execute();
+    // The callbackUrl given with the last write of a contract, until its next status change.
+    await db.schema
+      .createTable('pending_callbacks')
+      .addColumn('contract_id', 'text', (c) => c.primaryKey())
+      .addColumn('consumer_id', 'text', (c) => c.notNull())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('created_ms', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('callback_deliveries')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('consumer_id', 'text', (c) => c.notNull())
+      .addColumn('contract_id', 'text', (c) => c.notNull())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_ms', 'bigint', (c) => c.notNull())
+      .addColumn('next_attempt_ms', 'bigint', (c) => c.notNull())
+      .addColumn('finished_ms', 'bigint')
+      .addColumn('last_status', 'integer')
+      .addColumn('last_error', 'text')
+      .execute();
+    await db.schema
+      .createIndex('callback_deliveries_due')
+      .on('callback_deliveries')
+      .columns(['state', 'next_attempt_ms'])
+      .execute();
+    await db.schema
+      .createIndex('callback_deliveries_contract')
+      .on('callback_deliveries')
+      .columns(['contract_id', 'created_ms'])
+      .execute();
+    await db.schema
+      .createTable('callback_attempts')
+      .addColumn('delivery_id', 'text', (c) => c.notNull())
+      .addColumn('attempt', 'integer', (c) => c.notNull())
+      .addColumn('started_ms', 'bigint', (c) => c.notNull())
+      .addColumn('duration_ms', 'integer', (c) => c.notNull())
+      .addColumn('status', 'integer')
+      .addColumn('error', 'text')
+      .addPrimaryKeyConstraint('callback_attempts_pk', ['delivery_id', 'attempt'])
+      .execute();
+  },
+};
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
   getMigrations: async () => ({
     '2026-11-23-001-initial': initial,
     '2026-11-23-002-blobs': blobs(dialect),
+    '2026-11-23-003-writes': writes,
   }),
 });

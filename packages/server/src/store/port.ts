@@ -60,10 +60,67 @@ export interface FileBytes {
   open(range?: { start: number; end: number }): NodeJS.ReadableStream;
 }
 
+export type DeliveryKind = 'one-shot' | 'standing';
+export type DeliveryState = 'pending' | 'delivered' | 'gone' | 'failed';
+
+/** A callback to deliver, written to the outbox in the transaction of the status change. */
+export interface NewDelivery {
+  /** The `webhook-id`, the same for every attempt. */
+  readonly id: string;
+  readonly consumerId: string;
+  readonly contractId: string;
+  readonly url: string;
+  readonly kind: DeliveryKind;
+  /** The JSON body, fixed at enqueue time. */
+  readonly payload: string;
+}
+
+export interface Delivery extends NewDelivery {
+  readonly state: DeliveryState;
+  /** Attempts started so far (including the one just claimed). */
+  readonly attempts: number;
+  readonly createdMs: number;
+  readonly nextAttemptMs: number;
+  readonly finishedMs: number | null;
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
+}
+
+export interface DeliveryAttempt {
+  readonly deliveryId: string;
+  readonly attempt: number;
+  readonly startedMs: number;
+  readonly durationMs: number;
+  /** HTTP status of the answer; `null` when there was none (timeout, refused). */
+  readonly status: number | null;
+  readonly error: string | null;
+}
+
+export interface DeliveryOutcome {
+  readonly state: DeliveryState;
+  /** When to try again (pending) or `finishedMs` otherwise. */
+  readonly nextAttemptMs: number;
+}
+
+export interface DeliveryFilter {
+  consumerId?: string;
+  contractId?: string;
+  state?: DeliveryState;
+  limit?: number;
+}
+
+export type IdempotencyClaim =
+  | { kind: 'claimed' }
+  | { kind: 'replay'; status: number; body: string }
+  | { kind: 'mismatch' }
+  | { kind: 'running' };
+
 /** Work inside one database transaction; `nowMs` is the transaction's clock. */
 export interface StoreTx {
   readonly nowMs: number;
   getRecord(type: RecordType, id: string): Promise<StoredRecord | undefined>;
+  /** Records of a type by id (any owner), locked for the transaction on PostgreSQL. */
+  getRecords(type: RecordType, ids: readonly string[]): Promise<Map<string, StoredRecord>>;
   /** Inserts or replaces a record (by type and id). */
   putRecord(record: StoredRecord): Promise<void>;
   putRecords(records: readonly StoredRecord[]): Promise<void>;
@@ -76,6 +133,12 @@ export interface StoreTx {
   bumpAuthRevision(): Promise<void>;
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+  /** The one-shot callback URL waiting for the contract's next status change. */
+  pendingCallback(contractId: string): Promise<string | undefined>;
+  setPendingCallback(contractId: string, consumerId: string, url: string | null): Promise<void>;
+  enqueueDelivery(delivery: NewDelivery): Promise<void>;
+  /** Stores the response of an idempotent request, in the transaction of its write. */
+  completeIdempotencyKey(consumerId: string, key: string, response: { status: number; body: string }): Promise<void>;
 }
 
 export interface Store {
@@ -96,11 +159,48 @@ export interface Store {
 
   loadAuthState(): Promise<AuthState>;
   listConsumers(): Promise<ConsumerRow[]>;
+  consumer(id: string): Promise<ConsumerRow | undefined>;
   /**
    * A number that changes whenever consumers or keys changed, in this process or another.
    * Synchronous and cheap: called on every authenticated request.
    */
   authRevision(): number;
+
+  /** Contracts in the given statuses (not deleted), oldest change first; of one consumer when given. */
+  contractsByStatus(
+    statuses: readonly number[],
+    options?: { ownerId?: string; limit?: number },
+  ): Promise<StoredRecord[]>;
+
+  /**
+   * Claims an `Idempotency-Key` for a request (SPEC §7): the first request with a key
+   * claims it; the same key and body later replays the stored response; another body is a
+   * mismatch; a claim still running (lease not over) is `running`. Keys older than `ttlMs`
+   * are forgotten.
+   */
+  claimIdempotencyKey(
+    consumerId: string,
+    key: string,
+    requestHash: string,
+    options: { nowMs: number; leaseMs: number; ttlMs: number },
+  ): Promise<IdempotencyClaim>;
+  /** Forgets a claim whose request failed. */
+  releaseIdempotencyKey(consumerId: string, key: string): Promise<void>;
+  deleteIdempotencyKeysBefore(createdBeforeMs: number): Promise<number>;
+
+  /**
+   * Claims up to `limit` due deliveries for an attempt: their `next_attempt_ms` moves to
+   * the end of a lease, so that no other process takes them while the attempt runs, and a
+   * crashed attempt is taken up again when the lease is over.
+   */
+  claimDueDeliveries(nowMs: number, limit: number, leaseMs: number): Promise<Delivery[]>;
+  /** Records an attempt and the delivery's outcome, in one transaction. */
+  finishDeliveryAttempt(attempt: DeliveryAttempt, outcome: DeliveryOutcome): Promise<void>;
+  /** `410 Gone`: stops the pending deliveries of a consumer to that URL. */
+  stopDeliveriesTo(consumerId: string, url: string, nowMs: number): Promise<number>;
+  listDeliveries(filter: DeliveryFilter): Promise<Array<Delivery & { attemptList: DeliveryAttempt[] }>>;
+  /** Pending deliveries now, and when the next one is due. */
+  deliveryQueue(): Promise<{ pending: number; failed: number; nextDueMs: number | null }>;
 
   putBlob(bytes: Buffer): Promise<{ sha256: string; size: number }>;
   getBlob(sha256: string): Promise<FileBytes | undefined>;

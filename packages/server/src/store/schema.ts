@@ -61,6 +61,55 @@ export interface BlobsTable {
   bytes: Buffer;
 }
 
+export interface IdempotencyKeysTable {
+  consumer_id: string;
+  key: string;
+  request_hash: string;
+  /** `running` while the first request runs, `done` with its response. */
+  state: string;
+  response_status: number | null;
+  response_body: string | null;
+  created_ms: number;
+  /** A `running` key whose lease ran out belongs to a request that died; it may be taken over. */
+  lease_until_ms: number;
+}
+
+export interface PendingCallbacksTable {
+  contract_id: string;
+  consumer_id: string;
+  url: string;
+  created_ms: number;
+}
+
+export interface CallbackDeliveriesTable {
+  /** The `webhook-id`: the same for every attempt. */
+  id: string;
+  consumer_id: string;
+  contract_id: string;
+  url: string;
+  /** `one-shot` (a contract's callbackUrl) or `standing` (the consumer's). */
+  kind: string;
+  payload: string;
+  /** `pending`, `delivered`, `gone` (410), `failed` (gave up after 3 days). */
+  state: string;
+  attempts: number;
+  created_ms: number;
+  /** When a pending delivery is due; while one is being attempted, the end of that attempt's lease. */
+  next_attempt_ms: number;
+  finished_ms: number | null;
+  last_status: number | null;
+  last_error: string | null;
+}
+
+export interface CallbackAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  started_ms: number;
+  duration_ms: number;
+  status: number | null;
+  error: string | null;
+}
+
 export interface Database {
   clients: ClientsTable;
   products: RecordColumns;
@@ -72,6 +121,10 @@ export interface Database {
   meta: MetaTable;
   write_intents: WriteIntentsTable;
   blobs: BlobsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  pending_callbacks: PendingCallbacksTable;
+  callback_deliveries: CallbackDeliveriesTable;
+  callback_attempts: CallbackAttemptsTable;
 }
 
 export const RECORD_TABLES = {

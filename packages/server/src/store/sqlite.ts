@@ -74,12 +74,14 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
     db,
     lockRows: false,
 
-    async writeTransaction(work) {
-      const intentId = randomUUID();
-      await db
-        .insertInto('write_intents')
-        .values({ id: intentId, pid: process.pid, host: HOST, started_ms: clock() })
-        .execute();
+    async writeTransaction(work, { touchesRecords = true } = {}) {
+      const intentId = touchesRecords ? randomUUID() : undefined;
+      if (intentId) {
+        await db
+          .insertInto('write_intents')
+          .values({ id: intentId, pid: process.pid, host: HOST, started_ms: clock() })
+          .execute();
+      }
       let committed = false;
       try {
         return await db.connection().execute(async (conn) => {
@@ -87,7 +89,7 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
           await sql`begin immediate`.execute(conn);
           try {
             const result = await work(conn, clock());
-            await conn.deleteFrom('write_intents').where('id', '=', intentId).execute();
+            if (intentId) await conn.deleteFrom('write_intents').where('id', '=', intentId).execute();
             await sql`commit`.execute(conn);
             committed = true;
             return result;
@@ -97,7 +99,7 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
           }
         });
       } finally {
-        if (!committed) await db.deleteFrom('write_intents').where('id', '=', intentId).execute();
+        if (!committed && intentId) await db.deleteFrom('write_intents').where('id', '=', intentId).execute();
       }
     },
 

@@ -1,0 +1,216 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import { isIP } from 'node:net';
+import type { FastifyBaseLogger } from 'fastify';
+import { Agent, request } from 'undici';
+import type { CoreEvents } from '../core/events.js';
+import type { Delivery, DeliveryOutcome, Store } from '../store/port.js';
+import { signWebhook } from './sign-webhook.js';
+import { addressRefusal, type CallbackPolicy } from './url-policy.js';
+
+export interface DeliveryWorkerOptions {
+  store: Store;
+  events: CoreEvents;
+  policy: CallbackPolicy;
+  log: FastifyBaseLogger;
+  clock?: () => number;
+  /** First retry delay; doubles per attempt up to `maxRetryDelayMs` (default 5 s). */
+  retryBaseMs?: number;
+  maxRetryDelayMs?: number;
+  /** Give up this long after the change (SPEC §8: 3 days). */
+  giveUpAfterMs?: number;
+  /** How often to look for due deliveries written by other processes (default 1 s). */
+  pollMs?: number;
+  /** Replaces DNS resolution at connect time (tests of DNS rebinding). */
+  lookup?: LookupFunction;
+}
+
+export const ATTEMPT_TIMEOUT_MS = 10_000;
+const LEASE_MS = 60_000;
+const BATCH = 20;
+const DAY = 86_400_000;
+
+/** Exponential backoff with jitter: a delay in [d/2, d], d = base·2^(n−1) capped. */
+export function retryDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+  const d = Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30));
+  return Math.round(d / 2 + (random() * d) / 2);
+}
+
+/**
+ * Resolves like `dns.lookup`, then refuses addresses the policy forbids: the connect-time
+ * half of the SSRF protection (a host that resolved to a public address when the URL was
+ * given may resolve to a private one now).
+ */
+export function guardedLookup(policy: CallbackPolicy, resolve: LookupFunction = dnsLookup): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, { ...options, all: true }, (error, result) => {
+      if (error) return callback(error, '', 0);
+      const addresses = result as unknown as LookupAddress[];
+      for (const a of addresses) {
+        const why = addressRefusal(a.address, policy);
+        if (why) {
+          const refused = Object.assign(new Error(`${hostname} resolves to ${why}`), { code: 'ECALLBACKREFUSED' });
+          return callback(refused, '', 0);
+        }
+      }
+      if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      const first = addresses[0]!;
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+/**
+ * Delivers callbacks from the outbox (SPEC §8): claims due deliveries (several processes
+ * share the queue), signs them per Standard Webhooks, POSTs with a 10 s timeout and no
+ * redirects, records every attempt, retries non-2xx with backoff and jitter for 3 days,
+ * and stops at `410 Gone`.
+ */
+export class DeliveryWorker {
+  private readonly agent: Agent;
+  private readonly clock: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly options: DeliveryWorkerOptions) {
+    this.clock = options.clock ?? Date.now;
+    this.agent = new Agent({
+      connect: { lookup: guardedLookup(options.policy, options.lookup), timeout: ATTEMPT_TIMEOUT_MS },
+      headersTimeout: ATTEMPT_TIMEOUT_MS,
+      bodyTimeout: ATTEMPT_TIMEOUT_MS,
+      keepAliveTimeout: 4_000,
+    });
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unsubscribe = this.options.events.onDeliveriesEnqueued(() => this.wake());
+    this.wake();
+  }
+
+  /** Stops claiming; waits for the attempts under way (graceful shutdown). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    await this.agent.close();
+  }
+
+  /** Runs a pass now (or right after the one under way). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.running = this.pass()
+      .catch((error) => this.options.log.error({ err: error }, 'callback delivery pass failed'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.stopped) return;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        } else {
+          this.timer = setTimeout(() => this.wake(), this.options.pollMs ?? 1000);
+          this.timer.unref();
+        }
+      });
+  }
+
+  private async pass(): Promise<void> {
+    for (;;) {
+      const due = await this.options.store.claimDueDeliveries(this.clock(), BATCH, LEASE_MS);
+      await Promise.all(due.map((d) => this.attempt(d)));
+      if (due.length < BATCH || this.stopped) return;
+    }
+  }
+
+  private async attempt(delivery: Delivery): Promise<void> {
+    const { store, log } = this.options;
+    const startedMs = this.clock();
+    const consumer = await store.consumer(delivery.consumerId);
+    const disabled = consumer?.status !== 'active';
+    let status: number | null = null;
+    let error: string | null = null;
+    if (disabled) {
+      error = 'the consumer is disabled';
+    } else {
+      try {
+        status = await this.send(delivery, consumer!.callbackSecret, startedMs);
+      } catch (e) {
+        error = describe(e);
+      }
+    }
+    const now = this.clock();
+    const outcome = this.outcome(delivery, status, now, disabled);
+    await store.finishDeliveryAttempt(
+      { deliveryId: delivery.id, attempt: delivery.attempts, startedMs, durationMs: now - startedMs, status, error },
+      outcome,
+    );
+    if (status === 410) await store.stopDeliveriesTo(delivery.consumerId, delivery.url, now);
+    log.info(
+      {
+        webhookId: delivery.id,
+        contractId: delivery.contractId,
+        attempt: delivery.attempts,
+        status,
+        error,
+        state: outcome.state,
+      },
+      'callback attempt',
+    );
+  }
+
+  private outcome(d: Delivery, status: number | null, now: number, stop: boolean): DeliveryOutcome {
+    if (status !== null && status >= 200 && status < 300) return { state: 'delivered', nextAttemptMs: now };
+    if (status === 410) return { state: 'gone', nextAttemptMs: now };
+    const next =
+      now + retryDelay(d.attempts, this.options.retryBaseMs ?? 5_000, this.options.maxRetryDelayMs ?? 3_600_000);
+    if (stop || next > d.createdMs + (this.options.giveUpAfterMs ?? 3 * DAY)) {
+      return { state: 'failed', nextAttemptMs: now };
+    }
+    return { state: 'pending', nextAttemptMs: next };
+  }
+
+  /** One signed POST; resolves with the HTTP status. */
+  private async send(delivery: Delivery, secret: string, nowMs: number): Promise<number> {
+    const url = new URL(delivery.url);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    // Literal addresses skip DNS, so the connect-time lookup never sees them: check here.
+    const refusal = isIP(host) ? addressRefusal(host, this.options.policy) : undefined;
+    if (refusal) throw Object.assign(new Error(refusal), { code: 'ECALLBACKREFUSED' });
+    const timestamp = Math.floor(nowMs / 1000);
+    const response = await request(url, {
+      method: 'POST',
+      dispatcher: this.agent,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'finum-sync-callbacks/1',
+        'webhook-id': delivery.id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signWebhook(secret, delivery.id, timestamp, delivery.payload),
+      },
+      body: delivery.payload,
+      signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+    });
+    await response.body.dump({ limit: 64 * 1024 }).catch(() => {});
+    return response.statusCode;
+  }
+}
+
+function describe(error: unknown): string {
+  const e = error as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') {
+    return `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s`;
+  }
+  const code = e.code ?? e.cause?.code;
+  const message = e.cause?.message ?? e.message ?? String(error);
+  return (code ? `${code}: ${message}` : message).slice(0, 500);
+}

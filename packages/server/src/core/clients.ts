@@ -1,0 +1,55 @@
+import type { StoredRecord } from '../store/port.js';
+import type { BeforeCommit, CoreContext } from './context.js';
+import { newRecordId } from './ids.js';
+import { composeRecord } from './records.js';
+import { applyChanges, changedFields, checkVersion, commitWrite, ownRecord } from './write.js';
+import { invalidBody, validateWrite } from './write-validation.js';
+
+async function checkUser(tx: Parameters<BeforeCommit>[0], consumerId: string, userId: unknown) {
+  if (userId === undefined || userId === null) return;
+  const user = await tx.getRecord('user', String(userId));
+  if (!user || user.ownerId !== consumerId || user.deleted) {
+    throw invalidBody([{ field: 'userId', message: `no user with id ${String(userId)}` }]);
+  }
+}
+
+/** `POST /v1/client` (SPEC §7). */
+export async function createClient(
+  ctx: CoreContext,
+  consumerId: string,
+  body: unknown,
+  beforeCommit?: BeforeCommit,
+): Promise<StoredRecord> {
+  validateWrite('client', 'create', body);
+  const id = newRecordId('client');
+  return commitWrite(ctx, async (tx) => {
+    await checkUser(tx, consumerId, body.userId);
+    const now = tx.nowMs;
+    const record = composeRecord(
+      'client',
+      { id, ownerId: consumerId, version: 1, createdMs: now, updatedMs: now, deleted: false },
+      body,
+    );
+    await tx.putRecord(record);
+    await beforeCommit?.(tx, record);
+    return record;
+  });
+}
+
+/** `PATCH /v1/client`: partial update, `null` clears, optional `version` (SPEC §7). */
+export async function updateClient(ctx: CoreContext, consumerId: string, body: unknown): Promise<StoredRecord> {
+  validateWrite('client', 'patch', body);
+  return commitWrite(ctx, async (tx) => {
+    const current = await ownRecord(tx, 'client', consumerId, String(body.id));
+    checkVersion(current, body.version);
+    const changes = changedFields(body, ['id', 'version']);
+    await checkUser(tx, consumerId, changes.userId);
+    const merged = { ...current.data, ...changes };
+    const missing = current.data.type === 'person' ? 'lastName' : 'companyName';
+    if (merged[missing] === null)
+      throw invalidBody([{ field: missing, message: `is required for a ${current.data.type}` }]);
+    const updated = applyChanges(current, changes, tx.nowMs);
+    if (updated !== current) await tx.putRecord(updated);
+    return updated;
+  });
+}

@@ -1,0 +1,13 @@
+import type { Store, StoredRecord, StoreTx } from '../store/port.js';
+import type { CoreEvents } from './events.js';
+
+/** What the core's write operations need: the store, the event bus, the callback URL check. */
+export interface CoreContext {
+  readonly store: Store;
+  readonly events: CoreEvents;
+  /** Throws a `callback-url-refused` problem for a URL callbacks may not go to. */
+  readonly checkCallbackUrl: (url: string) => Promise<unknown>;
+}
+
+/** Runs inside the write's transaction before it commits (e.g. to store an idempotent response). */
+export type BeforeCommit = (tx: StoreTx, record: StoredRecord) => Promise<void>;

@@ -1,0 +1,42 @@
+import { CALLBACK_EVENT_TYPE } from '@finum-sync/spec';
+import type { StoredRecord, StoreTx } from '../store/port.js';
+import { newDeliveryId } from './ids.js';
+
+/**
+ * A contract's status changed (SPEC §8): in the same transaction, enqueue the callbacks
+ * due — the one-shot `callbackUrl` given with an earlier write (then forgotten) and the
+ * consumer's standing callback URL. Returns how many deliveries were enqueued.
+ */
+export async function enqueueStatusCallbacks(
+  tx: StoreTx,
+  contract: StoredRecord,
+  previousStatus: number,
+): Promise<number> {
+  const payload = JSON.stringify({
+    type: CALLBACK_EVENT_TYPE,
+    contractId: contract.id,
+    status: contract.data.status,
+    previousStatus,
+    occurredAt: contract.data.statusChangedAt,
+  });
+  const targets = new Map<string, 'one-shot' | 'standing'>();
+  const oneShot = await tx.pendingCallback(contract.id);
+  if (oneShot) {
+    targets.set(oneShot, 'one-shot');
+    await tx.setPendingCallback(contract.id, contract.ownerId, null);
+  }
+  const consumer = await tx.getConsumer(contract.ownerId);
+  if (consumer?.status !== 'active') return 0;
+  if (consumer.callbackUrl && !targets.has(consumer.callbackUrl)) targets.set(consumer.callbackUrl, 'standing');
+  for (const [url, kind] of targets) {
+    await tx.enqueueDelivery({
+      id: newDeliveryId(),
+      consumerId: contract.ownerId,
+      contractId: contract.id,
+      url,
+      kind,
+      payload,
+    });
+  }
+  return targets.size;
+}

@@ -1,0 +1,157 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { CoreContext } from '../core/context.js';
+import { changeStatusInTx, missingForProposal } from '../core/contracts.js';
+import { attachFileInTx } from '../core/files.js';
+import { commitWrite } from '../core/write.js';
+import type { StoredRecord } from '../store/port.js';
+import { DEMO_CONSUMER_ID } from './credentials.js';
+import { renderPdf } from './pdf.js';
+
+const PROPOSAL_REQUESTED = 120;
+const ORDER_PLACED = 230;
+
+/**
+ * The demo provider (SPEC §10): moves the demo consumer's contracts from 120 to 130 with
+ * a proposal PDF, and from 230 to 320 with a contract number and a policy PDF, after
+ * `DEMO_DELAY_MS`; a proposal whose product's required data are missing goes to 110. It
+ * uses the provider operations of the back office, not shortcuts of its own.
+ */
+export class DemoSimulator {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private scan: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopped = true;
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly options: { delayMs: number; log: FastifyBaseLogger; clock?: () => number },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.unsubscribe = this.ctx.events.onStatusChanged((change) => {
+      if (change.ownerId === DEMO_CONSUMER_ID && [PROPOSAL_REQUESTED, ORDER_PLACED].includes(change.status)) {
+        this.schedule(change.contractId, this.options.delayMs);
+      }
+    });
+    // Contracts waiting from before a restart, or written by another process.
+    const rescan = () => {
+      this.track(this.scanWaiting());
+      this.scan = setTimeout(rescan, Math.max(5_000, this.options.delayMs));
+      this.scan.unref();
+    };
+    rescan();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.scan) clearTimeout(this.scan);
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track(work: Promise<void>) {
+    const tracked = work
+      .catch((error) => this.options.log.error({ err: error }, 'demo simulator failed'))
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  private schedule(contractId: string, delayMs: number) {
+    if (this.stopped || this.timers.has(contractId)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(contractId);
+      this.track(this.advance(contractId));
+    }, delayMs);
+    timer.unref();
+    this.timers.set(contractId, timer);
+  }
+
+  private async scanWaiting() {
+    const now = this.options.clock?.() ?? Date.now();
+    const waiting = await this.ctx.store.contractsByStatus([PROPOSAL_REQUESTED, ORDER_PLACED], {
+      ownerId: DEMO_CONSUMER_ID,
+    });
+    for (const c of waiting) {
+      const due = Date.parse(String(c.data.statusChangedAt)) + this.options.delayMs;
+      this.schedule(c.id, Math.max(0, due - now));
+    }
+  }
+
+  /** One provider step for a waiting contract; nothing when it moved on meanwhile. */
+  private async advance(contractId: string): Promise<void> {
+    const { store } = this.ctx;
+    const seen = await store.visibleRecord('contract', DEMO_CONSUMER_ID, contractId);
+    const status = seen?.data.status;
+    if (!seen || seen.deleted || (status !== PROPOSAL_REQUESTED && status !== ORDER_PLACED)) return;
+    const product = await store.visibleRecord('product', DEMO_CONSUMER_ID, String(seen.data.productId));
+    const holder = await store.visibleRecord('client', DEMO_CONSUMER_ID, String(seen.data.holderId));
+    const missing = status === PROPOSAL_REQUESTED ? missingForProposal(product, seen.data) : [];
+    const contractNumber = `POL-${new Date().getUTCFullYear()}-${contractId.replace(/^c-/, '').slice(-8).toUpperCase()}`;
+    const document =
+      missing.length > 0
+        ? undefined
+        : await this.render(seen, product, holder, status === PROPOSAL_REQUESTED ? undefined : contractNumber);
+    const bytes = document ? await store.putBlob(document.bytes) : undefined;
+
+    await commitWrite(this.ctx, async (tx, effects) => {
+      const contract = await tx.getRecord('contract', contractId);
+      // Changed by the consumer meanwhile: the next status change schedules us again.
+      if (!contract || contract.version !== seen.version) return;
+      if (missing.length > 0) {
+        await changeStatusInTx(tx, effects, contract, {
+          status: 110,
+          statusNote: `Missing for a proposal: ${missing.join(', ')}.`,
+        });
+        return;
+      }
+      const { contract: withFile } = await attachFileInTx(
+        tx,
+        contract,
+        { ...bytes!, name: document!.name, mimeType: 'application/pdf' },
+        status === PROPOSAL_REQUESTED ? 'proposal' : 'policy',
+        { asProposal: status === PROPOSAL_REQUESTED },
+      );
+      await changeStatusInTx(
+        tx,
+        effects,
+        withFile!,
+        status === PROPOSAL_REQUESTED
+          ? { status: 130, statusNote: 'Proposal available (demo provider).' }
+          : { status: 320, statusNote: 'Policy issued (demo provider).', contractNumber },
+      );
+    });
+  }
+
+  private async render(
+    contract: StoredRecord,
+    product: StoredRecord | undefined,
+    holder: StoredRecord | undefined,
+    contractNumber: string | undefined,
+  ) {
+    const d = contract.data;
+    const h = holder?.data ?? {};
+    const holderName =
+      h.type === 'company' ? String(h.companyName) : [h.firstName, h.lastName].filter(Boolean).join(' ');
+    const bytes = await renderPdf({
+      title: contractNumber ? 'Polizze / Policy' : 'Antrag / Proposal',
+      subtitle: `${String(product?.data.name ?? d.productId)} — ${contractNumber ?? `Vertrag ${contract.id}`}`,
+      rows: [
+        ['Vertrag / Contract', contract.id],
+        ...(contractNumber ? [['Polizzennummer', contractNumber] as [string, string]] : []),
+        ['Versicherungsnehmer', holderName || String(d.holderId)],
+        ['Produkt', String(product?.data.name ?? d.productId)],
+        ['Beginn / Start', String(d.startDate ?? '—')],
+        ['Prämie / Premium', d.premium ? `${d.premium} ${d.currency ?? ''} ${d.paymentFrequency ?? ''}` : '—'],
+        ['Versicherungssumme', d.sumInsured ? `${d.sumInsured} ${d.currency ?? ''}` : '—'],
+        ['Externe Nr.', String(d.externalId ?? '—')],
+      ],
+      footer: 'Demo document generated by the finum-sync demo provider. Not a real insurance document.',
+      date: new Date(),
+    });
+    return { bytes, name: `${contractNumber ? `Polizze ${contractNumber}` : `Antrag ${contract.id}`}.pdf` };
+  }
+}

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import type {} from '@fastify/multipart';
+import { ProblemError } from '@finum-sync/spec';
+import type { FastifyRequest } from 'fastify';
+import { createClient, updateClient } from '../core/clients.js';
+import type { CoreContext } from '../core/context.js';
+import { createContract, updateContract } from '../core/contracts.js';
+import { type Upload, uploadFile } from '../core/files.js';
+import { idempotent } from '../plugins/idempotency.js';
+import type { Handlers } from './handlers.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Reads a multipart form: the part named `file` and the text fields. */
+export async function readUpload(request: FastifyRequest): Promise<Upload> {
+  if (!request.isMultipart()) {
+    throw new ProblemError(
+      'unsupported-media-type',
+      'Send multipart/form-data with the document in a part named "file".',
+    );
+  }
+  const fields: Record<string, string> = {};
+  let file: Omit<Upload, 'fields'> | undefined;
+  for await (const part of request.parts()) {
+    if (part.type === 'file') {
+      if (part.fieldname !== 'file' || file) {
+        await part.toBuffer();
+        throw new ProblemError('invalid-body', 'Send exactly one file, in the part named "file".', {
+          errors: [{ field: part.fieldname, message: 'only one file part, named "file"' }],
+        });
+      }
+      file = { bytes: await part.toBuffer(), filename: part.filename, declaredType: part.mimetype };
+    } else {
+      fields[part.fieldname] = String(part.value);
+    }
+  }
+  if (!file) {
+    throw new ProblemError('invalid-body', 'The form has no part named "file".', {
+      errors: [{ field: 'file', message: 'is required' }],
+    });
+  }
+  return { ...file, fields };
+}
+
+/** SPEC §7: POST/PATCH client and contract, POST file. */
+export function writeHandlers(ctx: CoreContext, clock: () => number): Handlers {
+  const { store } = ctx;
+  return {
+    clientCreate: (request, reply) =>
+      idempotent(
+        store,
+        request,
+        reply,
+        { status: 201, hashedBody: JSON.stringify(request.body), clock },
+        (beforeCommit) => createClient(ctx, request.consumer.id, request.body, beforeCommit),
+      ),
+    clientUpdate: async (request, reply) => {
+      const record = await updateClient(ctx, request.consumer.id, request.body);
+      return reply.type(JSON_TYPE).send(JSON.stringify(record.data));
+    },
+    contractCreate: (request, reply) =>
+      idempotent(
+        store,
+        request,
+        reply,
+        { status: 201, hashedBody: JSON.stringify(request.body), clock },
+        (beforeCommit) => createContract(ctx, request.consumer.id, request.body, beforeCommit),
+      ),
+    contractUpdate: async (request, reply) => {
+      const record = await updateContract(ctx, request.consumer.id, request.body);
+      return reply.type(JSON_TYPE).send(JSON.stringify(record.data));
+    },
+    fileUpload: async (request, reply) => {
+      const upload = await readUpload(request);
+      const digest = createHash('sha256').update(upload.bytes).digest('hex');
+      const hashedBody = JSON.stringify({
+        ...upload.fields,
+        filename: upload.filename,
+        type: upload.declaredType,
+        digest,
+      });
+      return idempotent(store, request, reply, { status: 201, hashedBody, clock }, (beforeCommit) =>
+        uploadFile(ctx, request.consumer.id, upload, beforeCommit),
+      );
+    },
+  };
+}

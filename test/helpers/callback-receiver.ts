@@ -1,0 +1,71 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedCallback {
+  headers: IncomingHttpHeaders;
+  body: string;
+  json: { type: string; contractId: string; status: number; previousStatus: number | null; occurredAt: string };
+}
+
+/**
+ * A real HTTP server that receives callbacks: `next()` resolves with the next one (no
+ * polling); `respondWith` sets the status it answers with; `stop()`/`start()` take it down
+ * and bring it back on the same port.
+ */
+export class CallbackReceiver {
+  readonly received: ReceivedCallback[] = [];
+  status = 204;
+  private server: Server | undefined;
+  private waiters: Array<(c: ReceivedCallback) => void> = [];
+  private port = 0;
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        const callback = { headers: req.headers, body, json: JSON.parse(body) };
+        this.received.push(callback);
+        res.writeHead(this.status).end();
+        const waiter = this.waiters.shift();
+        waiter?.(callback);
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/callbacks`;
+  }
+
+  /** The next callback to arrive (or one already received and not yet taken). */
+  next(timeoutMs = 30_000): Promise<ReceivedCallback> {
+    const taken = this.taken;
+    if (this.received.length > taken) {
+      this.taken++;
+      return Promise.resolve(this.received[taken]!);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no callback within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push((c) => {
+        clearTimeout(timer);
+        this.taken++;
+        resolve(c);
+      });
+    });
+  }
+  private taken = 0;
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
