@@ -30,7 +30,10 @@ import { type Database, FIELD_COLUMNS, INDEXED_FIELDS, RECORD_TABLES } from './s
  */
 export interface DialectAdapter {
   readonly name: 'sqlite' | 'postgres';
+  /** Writes (and reads inside write transactions). */
   readonly db: Kysely<Database>;
+  /** Reads outside transactions: on SQLite a connection of its own, so a long write never blocks them. */
+  readonly readDb: Kysely<Database>;
   /**
    * Runs `work` in one write transaction; `nowMs` is read once the transaction holds its
    * place. `touchesRecords: false` for bookkeeping (outbox, idempotency) that the sync
@@ -339,10 +342,12 @@ class KyselyStoreTx implements StoreTx {
 export class KyselyStore implements Store {
   readonly dialect: 'sqlite' | 'postgres';
   private readonly db: Kysely<Database>;
+  private readonly read: Kysely<Database>;
 
   private constructor(private readonly adapter: DialectAdapter) {
     this.dialect = adapter.name;
     this.db = adapter.db;
+    this.read = adapter.readDb;
   }
 
   /** Opens a store over a dialect adapter and brings its schema up to date. */
@@ -359,7 +364,7 @@ export class KyselyStore implements Store {
 
   async recordsByIds(type: RecordType, consumerId: string, ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db
+    const rows = await this.read
       .selectFrom(RECORD_TABLES[type])
       .select(['id', 'body'])
       .where('id', 'in', ids as string[])
@@ -377,7 +382,7 @@ export class KyselyStore implements Store {
   async recordsByField(type: RecordType, consumerId: string, field: string, value: string): Promise<string[]> {
     const column = FIELD_COLUMNS[field];
     if (!column) throw new Error(`${type} records cannot be filtered by ${field}`);
-    const rows = await this.db
+    const rows = await this.read
       .selectFrom(RECORD_TABLES[type])
       .select('body')
       .where(column as never, '=', value as never)
@@ -389,7 +394,7 @@ export class KyselyStore implements Store {
 
   async changedIds(type: RecordType, consumerId: string, sinceMs: number | undefined): Promise<ChangedIds> {
     const clock = await this.adapter.syncClock();
-    let q = this.db
+    let q = this.read
       .selectFrom(RECORD_TABLES[type])
       .select('id')
       .where('owner_id', 'in', visibleOwners(type, consumerId));
@@ -400,7 +405,7 @@ export class KyselyStore implements Store {
   }
 
   async visibleRecord(type: RecordType, consumerId: string, id: string): Promise<StoredRecord | undefined> {
-    const row = await this.db
+    const row = await this.read
       .selectFrom(RECORD_TABLES[type])
       .selectAll()
       .where('id', '=', id)
@@ -427,7 +432,7 @@ export class KyselyStore implements Store {
     statuses: readonly number[],
     options: { ownerId?: string; limit?: number } = {},
   ): Promise<StoredRecord[]> {
-    let q = this.db
+    let q = this.read
       .selectFrom('contracts')
       .selectAll()
       .where('status', 'in', statuses as number[])
@@ -499,6 +504,15 @@ export class KyselyStore implements Store {
   }
 
   async claimDueDeliveries(nowMs: number, limit: number, leaseMs: number): Promise<Delivery[]> {
+    // Idle most of the time: look before taking a write transaction.
+    const any = await this.read
+      .selectFrom('callback_deliveries')
+      .select('id')
+      .where('state', '=', 'pending')
+      .where('next_attempt_ms', '<=', nowMs)
+      .limit(1)
+      .executeTakeFirst();
+    if (!any) return [];
     return this.adapter.writeTransaction(
       async (trx) => {
         let due = trx
@@ -569,7 +583,7 @@ export class KyselyStore implements Store {
   }
 
   async listDeliveries(filter: DeliveryFilter): Promise<Array<Delivery & { attemptList: DeliveryAttempt[] }>> {
-    let q = this.db
+    let q = this.read
       .selectFrom('callback_deliveries')
       .selectAll()
       .orderBy('created_ms', 'desc')
@@ -580,7 +594,7 @@ export class KyselyStore implements Store {
     if (filter.state) q = q.where('state', '=', filter.state);
     const deliveries = (await q.execute()).map(deliveryFromRow);
     if (deliveries.length === 0) return [];
-    const attempts = await this.db
+    const attempts = await this.read
       .selectFrom('callback_attempts')
       .selectAll()
       .where(
@@ -597,7 +611,7 @@ export class KyselyStore implements Store {
   }
 
   async deliveryQueue(): Promise<{ pending: number; failed: number; nextDueMs: number | null }> {
-    const rows = await this.db
+    const rows = await this.read
       .selectFrom('callback_deliveries')
       .select((eb) => ['state', eb.fn.countAll<number>().as('n'), eb.fn.min('next_attempt_ms').as('next')])
       .where('state', 'in', ['pending', 'failed'])
@@ -614,19 +628,19 @@ export class KyselyStore implements Store {
 
   async loadAuthState(): Promise<AuthState> {
     const [consumers, keys] = await Promise.all([
-      this.db.selectFrom('consumers').selectAll().execute(),
-      this.db.selectFrom('consumer_keys').selectAll().execute(),
+      this.read.selectFrom('consumers').selectAll().execute(),
+      this.read.selectFrom('consumer_keys').selectAll().execute(),
     ]);
     return { consumers: consumers.map(consumerFromRow), keys: keys.map(keyFromRow) };
   }
 
   async listConsumers(): Promise<ConsumerRow[]> {
-    const rows = await this.db.selectFrom('consumers').selectAll().orderBy('id').execute();
+    const rows = await this.read.selectFrom('consumers').selectAll().orderBy('id').execute();
     return rows.map(consumerFromRow);
   }
 
   async consumer(id: string): Promise<ConsumerRow | undefined> {
-    const row = await this.db.selectFrom('consumers').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.read.selectFrom('consumers').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? consumerFromRow(row) : undefined;
   }
 
@@ -643,7 +657,7 @@ export class KyselyStore implements Store {
   }
 
   async ping(): Promise<void> {
-    await this.db.selectFrom('meta').select('key').limit(1).execute();
+    await this.read.selectFrom('meta').select('key').limit(1).execute();
   }
 
   close(): Promise<void> {

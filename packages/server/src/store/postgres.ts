@@ -95,6 +95,7 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
   return {
     name: 'postgres',
     db,
+    readDb: db,
     lockRows: true,
 
     async writeTransaction(work) {

@@ -37,18 +37,25 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
   mkdirSync(dataDir, { recursive: true });
   const blobDir = join(dataDir, 'blobs');
   mkdirSync(blobDir, { recursive: true });
-  const raw = new SqliteDatabase(join(dataDir, 'finum-sync.db'));
+  const file = join(dataDir, 'finum-sync.db');
+  const connect = () => {
+    const connection = new SqliteDatabase(file);
+    connection.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    connection.pragma('foreign_keys = ON');
+    return connection;
+  };
+  const raw = connect();
   raw.pragma('journal_mode = WAL');
   // NORMAL is SQLite's recommendation with WAL: commits survive a crash of the process;
   // only a power loss can lose the last ones. See README "Operations".
   raw.pragma('synchronous = NORMAL');
-  raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-  raw.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  // WAL lets readers run beside the writer, but only on connections of their own.
+  const rawRead = connect();
+  const readDb = new Kysely<Database>({ dialect: new SqliteDialect({ database: rawRead }) });
 
   let lastDataVersion = -1;
   let revision = 0;
-  let ownChange = true;
   let readRevision: SqliteDatabase.Statement | undefined;
   let lastClock = 0;
 
@@ -72,6 +79,7 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
   const adapter: DialectAdapter = {
     name: 'sqlite',
     db,
+    readDb,
     lockRows: false,
 
     async writeTransaction(work, { touchesRecords = true } = {}) {
@@ -124,12 +132,12 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
     },
 
     authRevision() {
-      // data_version changes when another connection (the CLI, another process) commits.
-      const dataVersion = raw.pragma('data_version', { simple: true }) as number;
-      if (dataVersion !== lastDataVersion || ownChange) {
+      // data_version of the read connection changes whenever another connection commits:
+      // our writer, the CLI, another process. Only then is the revision read again.
+      const dataVersion = rawRead.pragma('data_version', { simple: true }) as number;
+      if (dataVersion !== lastDataVersion) {
         lastDataVersion = dataVersion;
-        ownChange = false;
-        readRevision ??= raw.prepare(`select value from meta where key = 'auth_revision'`).pluck();
+        readRevision ??= rawRead.prepare(`select value from meta where key = 'auth_revision'`).pluck();
         revision = Number(readRevision.get() ?? 0);
       }
       return revision;
@@ -137,9 +145,7 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
 
     async announceAuthChange() {},
 
-    authChangeCommitted() {
-      ownChange = true;
-    },
+    authChangeCommitted() {},
 
     async putBlob(bytes) {
       const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -183,6 +189,7 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
     },
 
     async close() {
+      await readDb.destroy();
       await db.destroy();
     },
   };
