@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -14,6 +15,7 @@ import { demoCredentials } from './demo/credentials.js';
 import { DemoSimulator } from './demo/simulator.js';
 import { adminAuthHook } from './plugins/admin-auth.js';
 import { consumerAuthHook } from './plugins/consumer-auth.js';
+import { Metrics, registerMetrics } from './plugins/metrics.js';
 import { clientErrorHandler, registerProblemHandling, sendProblem } from './plugins/problems.js';
 import { RateLimiter } from './plugins/rate-limiter.js';
 import { adminHandlers } from './routes/admin.js';
@@ -39,6 +41,12 @@ export interface AppDeps {
   background?: boolean;
 }
 
+/** A proxy's request id is kept when it is a sane token; otherwise we make one. */
+const requestId = (req: { headers: Record<string, string | string[] | undefined> }) => {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+};
+
 /** Log lines carry no token, no query string (ids, external ids) and no body. */
 const requestSerializer = (req: { method: string; url: string; id: string }) => ({
   method: req.method,
@@ -61,7 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     requestIdHeader: false,
-    genReqId: () => randomUUID(),
+    genReqId: requestId,
     clientErrorHandler,
     return503OnClosing: true,
   });
@@ -71,10 +79,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limits: { fileSize: config.maxFileSize, files: 1, fields: 10, fieldSize: 4096, parts: 12 },
   });
 
+  const https = config.publicUrl.startsWith('https:');
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-Request-Id', request.id);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
+    if (https) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     if (request.url.startsWith('/v1/') && !request.url.startsWith('/v1/docs') && !reply.hasHeader('Cache-Control')) {
       // Consumers' data: never stored by shared caches or the browser.
       reply.header('Cache-Control', 'no-store');
@@ -82,13 +92,46 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return payload;
   });
 
+  // Browsers of the configured origins may call /v1 (CORS_ORIGINS); nothing else is shared.
+  if (config.corsOrigins.length > 0) {
+    const v1 = {
+      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      methods: ['GET', 'POST', 'PATCH'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match', 'Range'],
+      exposedHeaders: [
+        'X-Sync-Until',
+        'X-Request-Id',
+        'ETag',
+        'Content-Disposition',
+        'Retry-After',
+        'Idempotent-Replayed',
+      ],
+      maxAge: 600,
+    };
+    await app.register(cors, {
+      delegator: (request, callback) => callback(null, request.url?.startsWith('/v1/') ? v1 : { origin: false }),
+    });
+  }
+
   const authenticator = new Authenticator(
     store,
     { audience: config.publicUrl, maxLifetimeS: config.maxTokenLifetimeS, skewS: CLOCK_SKEW_S },
     clock,
   );
-  const limiter = config.rateLimit > 0 ? new RateLimiter(config.rateLimit, clock) : undefined;
-  app.addHook('onRequest', consumerAuthHook(authenticator, limiter));
+  // On PostgreSQL several processes share one budget per consumer.
+  const limiter =
+    config.rateLimit > 0
+      ? new RateLimiter(config.rateLimit, {
+          clock,
+          ...(store.dialect === 'postgres'
+            ? { shared: store, onSyncError: (e: unknown) => app.log.warn({ err: e }, 'rate limit sync failed') }
+            : {}),
+        })
+      : undefined;
+  app.addHook('onClose', async () => limiter?.stop());
+  const metrics = new Metrics(store);
+  registerMetrics(app, metrics);
+  app.addHook('onRequest', consumerAuthHook(authenticator, limiter, metrics));
   app.addHook('onRequest', adminAuthHook(config.adminToken));
 
   const document = buildOpenApi();
@@ -134,6 +177,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       log: app.log.child({ component: 'callbacks' }),
       clock,
       retryBaseMs: config.callbackRetryBaseMs,
+      onAttempt: (outcome) => metrics.callbackAttempts.inc({ outcome }),
     });
     const simulator = config.demo
       ? new DemoSimulator(ctx, { delayMs: config.demoDelayMs, log: app.log.child({ component: 'demo' }), clock })

@@ -41,8 +41,7 @@ export class Authenticator {
       const consumer = this.ring.get(cached.consumerId);
       const stillValid = consumer?.status === 'active' && consumer.keys.some((k) => k.kid === cached.kid);
       if (stillValid) {
-        const claimError = checkClaims(cached.payload, this.rules, now);
-        return claimError ? { ok: false, reason: claimError } : { ok: true, token: cached };
+        return checkClaims(cached.payload, this.rules, now) ?? { ok: true, token: cached };
       }
       this.verified.delete(token);
     }

@@ -35,32 +35,69 @@ export interface VerifiedToken {
   readonly payload: JWTPayload;
 }
 
-export type TokenResult = { ok: true; token: VerifiedToken } | { ok: false; reason: string };
+/** Which rule a refused token broke: a stable code for metrics and logs. */
+export type AuthFailureCode =
+  | 'malformed'
+  | 'algorithm'
+  | 'missing-sub'
+  | 'unknown-consumer'
+  | 'disabled'
+  | 'unknown-kid'
+  | 'algorithm-mismatch'
+  | 'bad-signature'
+  | 'missing-exp'
+  | 'expired'
+  | 'lifetime'
+  | 'iat-future'
+  | 'not-yet-valid'
+  | 'audience';
 
-const fail = (reason: string): TokenResult => ({ ok: false, reason });
+export interface TokenFailure {
+  ok: false;
+  code: AuthFailureCode;
+  /** For the consumer: what was wrong, in a sentence. */
+  reason: string;
+}
+
+export type TokenResult = { ok: true; token: VerifiedToken } | TokenFailure;
+
+const fail = (code: AuthFailureCode, reason: string): TokenFailure => ({ ok: false, code, reason });
 
 /** The time claims and the audience; run on every request, also for cached tokens. */
-export function checkClaims(payload: JWTPayload, rules: TokenRules, nowMs: number): string | undefined {
+export function checkClaims(payload: JWTPayload, rules: TokenRules, nowMs: number): TokenFailure | undefined {
   const now = nowMs / 1000;
   const { exp, nbf, iat, aud } = payload;
-  if (exp === undefined)
-    return "The token has no 'exp' claim; add an expiry (at most MAX_TOKEN_LIFETIME seconds ahead).";
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) return "The token's 'exp' claim is not a number of seconds.";
-  if (exp + rules.skewS < now) return `The token expired at ${new Date(exp * 1000).toISOString()}.`;
+  if (exp === undefined) {
+    return fail(
+      'missing-exp',
+      "The token has no 'exp' claim; add an expiry (at most MAX_TOKEN_LIFETIME seconds ahead).",
+    );
+  }
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) {
+    return fail('missing-exp', "The token's 'exp' claim is not a number of seconds.");
+  }
+  if (exp + rules.skewS < now) return fail('expired', `The token expired at ${new Date(exp * 1000).toISOString()}.`);
   if (exp - now > rules.maxLifetimeS + rules.skewS) {
-    return `The token's 'exp' lies more than ${rules.maxLifetimeS} s ahead; the maximum token lifetime is ${rules.maxLifetimeS} s.`;
+    return fail(
+      'lifetime',
+      `The token's 'exp' lies more than ${rules.maxLifetimeS} s ahead; the maximum token lifetime is ${rules.maxLifetimeS} s.`,
+    );
   }
   if (iat !== undefined && (typeof iat !== 'number' || iat - rules.skewS > now)) {
-    return "The token's 'iat' lies in the future.";
+    return fail('iat-future', "The token's 'iat' lies in the future.");
   }
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf - rules.skewS > now)) {
-    return `The token is not valid before ${typeof nbf === 'number' ? new Date(nbf * 1000).toISOString() : "its 'nbf'"}.`;
+    const when = typeof nbf === 'number' ? new Date(nbf * 1000).toISOString() : "its 'nbf'";
+    return fail('not-yet-valid', `The token is not valid before ${when}.`);
   }
   const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
   if (!audiences.includes(rules.audience)) {
-    return aud === undefined
-      ? `The token has no 'aud' claim; it must be '${rules.audience}'.`
-      : `Wrong audience: 'aud' must be '${rules.audience}'.`;
+    return fail(
+      'audience',
+      aud === undefined
+        ? `The token has no 'aud' claim; it must be '${rules.audience}'.`
+        : `Wrong audience: 'aud' must be '${rules.audience}'.`,
+    );
   }
   return undefined;
 }
@@ -78,28 +115,33 @@ export async function verifyConsumerToken(
     header = decodeProtectedHeader(token);
     payload = decodeJwt(token);
   } catch {
-    return fail('The token is not a JWT: expected three base64url parts (header.payload.signature).');
+    return fail('malformed', 'The token is not a JWT: expected three base64url parts (header.payload.signature).');
   }
   const alg = header.alg;
   if (typeof alg !== 'string' || !KEY_ALGORITHMS.includes(alg as KeyAlgorithm)) {
-    return fail(`Algorithm '${String(alg)}' is not accepted; tokens are signed with ${KEY_ALGORITHMS.join(', ')}.`);
+    return fail(
+      'algorithm',
+      `Algorithm '${String(alg)}' is not accepted; tokens are signed with ${KEY_ALGORITHMS.join(', ')}.`,
+    );
   }
   const sub = payload.sub;
-  if (typeof sub !== 'string' || sub === '') return fail("The token has no 'sub' claim (your consumer id).");
+  if (typeof sub !== 'string' || sub === '')
+    return fail('missing-sub', "The token has no 'sub' claim (your consumer id).");
   const consumer = lookup(sub);
-  if (!consumer) return fail(`Unknown consumer '${sub.slice(0, 64)}'.`);
-  if (consumer.status !== 'active') return fail(`Consumer '${sub}' is disabled.`);
+  if (!consumer) return fail('unknown-consumer', `Unknown consumer '${sub.slice(0, 64)}'.`);
+  if (consumer.status !== 'active') return fail('disabled', `Consumer '${sub}' is disabled.`);
 
   let candidates = consumer.keys;
   if (header.kid !== undefined) {
     candidates = candidates.filter((k) => k.kid === header.kid);
     if (candidates.length === 0)
-      return fail(`Consumer '${sub}' has no key with kid '${String(header.kid).slice(0, 128)}'.`);
+      return fail('unknown-kid', `Consumer '${sub}' has no key with kid '${String(header.kid).slice(0, 128)}'.`);
   }
   const matching = candidates.filter((k) => k.alg === alg);
   if (matching.length === 0) {
     const algs = [...new Set(candidates.map((k) => k.alg))].join(' or ') || 'none';
     return fail(
+      'algorithm-mismatch',
       `The token is signed with ${alg}, but the key${candidates.length > 1 ? 's' : ''} of '${sub}' use ${algs}.`,
     );
   }
@@ -111,8 +153,9 @@ export async function verifyConsumerToken(
       break;
     } catch {}
   }
-  if (!verifiedBy) return fail(`Bad signature: the token was not signed with a registered key of '${sub}'.`);
+  if (!verifiedBy)
+    return fail('bad-signature', `Bad signature: the token was not signed with a registered key of '${sub}'.`);
   const claimError = checkClaims(payload, rules, nowMs);
-  if (claimError) return fail(claimError);
+  if (claimError) return claimError;
   return { ok: true, token: { consumerId: sub, kid: verifiedBy.kid, payload } };
 }

@@ -23,6 +23,8 @@ export interface DeliveryWorkerOptions {
   pollMs?: number;
   /** Replaces DNS resolution at connect time (tests of DNS rebinding). */
   lookup?: LookupFunction;
+  /** Told of every attempt's outcome (metrics). */
+  onAttempt?: (outcome: DeliveryOutcome['state']) => void;
 }
 
 export const ATTEMPT_TIMEOUT_MS = 10_000;
@@ -155,6 +157,7 @@ export class DeliveryWorker {
       outcome,
     );
     if (status === 410) await store.stopDeliveriesTo(delivery.consumerId, delivery.url, now);
+    this.options.onAttempt?.(outcome.state);
     log.info(
       {
         webhookId: delivery.id,

@@ -1,6 +1,7 @@
 import { ProblemError } from '@finum-sync/spec';
 import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { Metrics } from './metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 export interface AuthenticatedConsumer {
@@ -28,16 +29,23 @@ function unauthorized(detail: string, withError = true): ProblemError {
 }
 
 /** The onRequest hook of every route that needs a consumer: authenticate, then count the request. */
-export function consumerAuthHook(authenticator: Authenticator, limiter: RateLimiter | undefined) {
+export function consumerAuthHook(authenticator: Authenticator, limiter: RateLimiter | undefined, metrics: Metrics) {
   return async (request: FastifyRequest) => {
     if (request.routeOptions.config.security !== 'consumer') return;
     const header = request.headers.authorization;
-    if (!header) throw unauthorized("Authorization header missing: send 'Authorization: Bearer <JWT>'.", false);
+    if (!header) {
+      metrics.authFailures.inc({ reason: 'missing-header' });
+      throw unauthorized("Authorization header missing: send 'Authorization: Bearer <JWT>'.", false);
+    }
     const m = /^Bearer +([^ ]+) *$/i.exec(header);
-    if (!m) throw unauthorized("The Authorization header must be 'Bearer <JWT>'.");
+    if (!m) {
+      metrics.authFailures.inc({ reason: 'malformed-header' });
+      throw unauthorized("The Authorization header must be 'Bearer <JWT>'.");
+    }
     const result = await authenticator.authenticate(m[1]!);
     if (!result.ok) {
-      request.log.info({ authFailure: result.reason }, 'authentication failed');
+      metrics.authFailures.inc({ reason: result.code });
+      request.log.info({ authFailure: result.code }, 'authentication failed');
       throw unauthorized(result.reason);
     }
     const { consumerId, payload } = result.token;

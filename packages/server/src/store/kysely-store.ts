@@ -626,6 +626,44 @@ export class KyselyStore implements Store {
     };
   }
 
+  syncRateCounts(
+    deltas: ReadonlyArray<{ key: string; windowMs: number; delta: number }>,
+    sinceWindowMs: number,
+  ): Promise<Array<{ key: string; windowMs: number; count: number }>> {
+    const read = async (db: Kysely<Database>) =>
+      (await db.selectFrom('rate_limit_counts').selectAll().where('window_ms', '>=', sinceWindowMs).execute()).map(
+        (r) => ({ key: r.key, windowMs: Number(r.window_ms), count: Number(r.count) }),
+      );
+    // Nothing to add (an idle process): reading the others' counts needs no transaction.
+    if (deltas.length === 0) return read(this.read);
+    return this.adapter.writeTransaction(
+      async (trx) => {
+        for (const d of deltas) {
+          await trx
+            .insertInto('rate_limit_counts')
+            .values({ key: d.key, window_ms: d.windowMs, count: d.delta })
+            .onConflict((oc) =>
+              oc
+                .columns(['key', 'window_ms'])
+                .doUpdateSet((eb) => ({ count: eb('rate_limit_counts.count', '+', d.delta) })),
+            )
+            .execute();
+        }
+        await trx
+          .deleteFrom('rate_limit_counts')
+          .where('window_ms', '<', sinceWindowMs - 5 * 60_000)
+          .execute();
+        const rows = await trx
+          .selectFrom('rate_limit_counts')
+          .selectAll()
+          .where('window_ms', '>=', sinceWindowMs)
+          .execute();
+        return rows.map((r) => ({ key: r.key, windowMs: Number(r.window_ms), count: Number(r.count) }));
+      },
+      { touchesRecords: false },
+    );
+  }
+
   async loadAuthState(): Promise<AuthState> {
     const [consumers, keys] = await Promise.all([
       this.read.selectFrom('consumers').selectAll().execute(),

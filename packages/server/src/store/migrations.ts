@@ -149,6 +149,19 @@ const writes: Migration = {
   },
 };
 
+/** Request counts per key and minute, added up by every server process (shared rate limits). */
+const rateLimits: Migration = {
+  async up(db) {
+    await db.schema
+      .createTable('rate_limit_counts')
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('window_ms', 'bigint', (c) => c.notNull())
+      .addColumn('count', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('rate_limit_counts_pk', ['key', 'window_ms'])
+      .execute();
+  },
+};
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
@@ -156,5 +169,6 @@ export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
     '2026-11-23-001-initial': initial,
     '2026-11-23-002-blobs': blobs(dialect),
     '2026-11-23-003-writes': writes,
+    '2026-11-23-005-rate-limits': rateLimits,
   }),
 });

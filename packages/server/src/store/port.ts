@@ -1,4 +1,5 @@
 import type { RecordType } from '@finum-sync/spec';
+import type { SharedRateCounts } from '../plugins/rate-limiter.js';
 
 /**
  * The storage port: everything the server's core needs from a database, nothing more.
@@ -141,7 +142,7 @@ export interface StoreTx {
   completeIdempotencyKey(consumerId: string, key: string, response: { status: number; body: string }): Promise<void>;
 }
 
-export interface Store {
+export interface Store extends SharedRateCounts {
   readonly dialect: 'sqlite' | 'postgres';
 
   /** Visible records among `ids`, as JSON text, in the order of `ids`. */

@@ -110,6 +110,12 @@ export interface CallbackAttemptsTable {
   error: string | null;
 }
 
+export interface RateLimitCountsTable {
+  key: string;
+  window_ms: number;
+  count: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   products: RecordColumns;
@@ -125,6 +131,7 @@ export interface Database {
   pending_callbacks: PendingCallbacksTable;
   callback_deliveries: CallbackDeliveriesTable;
   callback_attempts: CallbackAttemptsTable;
+  rate_limit_counts: RateLimitCountsTable;
 }
 
 export const RECORD_TABLES = {
