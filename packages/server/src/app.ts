@@ -155,7 +155,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     healthz: async (_request, reply) => reply.send({ status: 'ok' }),
     readyz: async (request, reply) => {
       try {
-        await store.ping();
+        await Promise.race([
+          store.ping(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 3 s')), 3_000).unref()),
+        ]);
         return reply.send({ status: 'ready' });
       } catch (error) {
         request.log.warn({ err: error }, 'database not reachable');

@@ -43,6 +43,17 @@ function frameworkProblem(error: FastifyError, limits: ProblemLimits): Problem |
   return undefined;
 }
 
+/** Errors that mean the database is out of reach or overloaded, not that our code is wrong. */
+function databaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'SQLITE_BUSY', 'SQLITE_LOCKED'];
+  // PostgreSQL: class 08 (connection exception), 57P01–57P03 (shutdown, cannot connect now), 53300 (too many connections).
+  if (e?.code && (codes.includes(e.code) || /^08|^57P0[123]$|^53300$/.test(e.code))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/i.test(
+    e?.message ?? '',
+  );
+}
+
 const knownPaths = new Map<string, string[]>();
 for (const op of OPERATIONS) knownPaths.set(op.path, [...(knownPaths.get(op.path) ?? []), op.method]);
 
@@ -64,6 +75,12 @@ export function registerProblemHandling(app: FastifyInstance, options: ProblemLi
     }
     const known = frameworkProblem(error, options);
     if (known) return sendProblem(reply, known);
+    if (databaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return sendProblem(reply, problem('unavailable', 'The database does not answer; retry shortly.'), {
+        'Retry-After': '5',
+      });
+    }
     request.log.error({ err: error }, 'unexpected error');
     return sendProblem(
       reply,

@@ -44,7 +44,9 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
     connectionString,
     max: options.poolSize ?? 10,
     types,
-    ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
+    // A database that does not answer must not hold requests forever.
+    connectionTimeoutMillis: 5_000,
+    ...(statementTimeout > 0 ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + 5_000 } : {}),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
@@ -56,7 +58,7 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
   let retry: NodeJS.Timeout | undefined;
 
   async function listen() {
-    const client = new pg.Client({ connectionString, types });
+    const client = new pg.Client({ connectionString, types, connectionTimeoutMillis: 5_000, keepAlive: true });
     client.on('notification', () => {
       revision++;
     });
