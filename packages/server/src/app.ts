@@ -13,6 +13,7 @@ import type { CoreContext } from './core/context.js';
 import { CoreEvents } from './core/events.js';
 import { demoCredentials } from './demo/credentials.js';
 import { DemoSimulator } from './demo/simulator.js';
+import { Maintenance } from './maintenance.js';
 import { adminAuthHook } from './plugins/admin-auth.js';
 import { consumerAuthHook } from './plugins/consumer-auth.js';
 import { Metrics, registerMetrics } from './plugins/metrics.js';
@@ -185,12 +186,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const simulator = config.demo
       ? new DemoSimulator(ctx, { delayMs: config.demoDelayMs, log: app.log.child({ component: 'demo' }), clock })
       : undefined;
+    const maintenance = new Maintenance(store, {
+      deliveryRetentionDays: config.deliveryRetentionDays,
+      log: app.log.child({ component: 'maintenance' }),
+      clock,
+    });
     app.addHook('onReady', async () => {
       worker.start();
       simulator?.start();
+      maintenance.start();
     });
     // Graceful shutdown: attempts under way finish before the database closes.
     app.addHook('preClose', async () => {
+      maintenance.stop();
       await simulator?.stop();
       await worker.stop();
     });

@@ -27,6 +27,8 @@ export interface Config {
   trustProxy: boolean;
   /** First callback retry delay; doubles per attempt up to an hour. */
   callbackRetryBaseMs: number;
+  /** Finished callback deliveries (and their attempts) are kept this many days. */
+  deliveryRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -137,6 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
     'comma-separated origins such as https://app.example.com, or *',
   );
   const trustProxy = read('TRUST_PROXY', false, bool, "'true' or 'false'");
+  const deliveryRetentionDays = read('DELIVERY_RETENTION_DAYS', 30, int(1, 3650), 'days (1–3650)');
   const callbackRetryBaseMs = read('CALLBACK_RETRY_BASE_MS', 5000, int(10, 3_600_000), 'milliseconds (10–3600000)');
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -159,5 +162,6 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     trustProxy,
     callbackRetryBaseMs,
+    deliveryRetentionDays,
   };
 }

@@ -7,6 +7,7 @@ export { seededRandom } from './core/random.js';
 export { composeRecord } from './core/records.js';
 export { DEMO_CONSUMER_ID, demoCredentials } from './demo/credentials.js';
 export { seedDemo } from './demo/seed-demo.js';
+export { Maintenance } from './maintenance.js';
 export { RateLimiter, type SharedRateCounts } from './plugins/rate-limiter.js';
 export { type RunningServer, startServer } from './server.js';
 export { isPostgresUrl, openStore, type StoreConfig } from './store/open-store.js';

@@ -610,6 +610,26 @@ export class KyselyStore implements Store {
     }));
   }
 
+  deleteFinishedDeliveriesBefore(createdBeforeMs: number): Promise<number> {
+    return this.adapter.writeTransaction(
+      async (trx) => {
+        const old = trx
+          .selectFrom('callback_deliveries')
+          .select('id')
+          .where('state', '!=', 'pending')
+          .where('created_ms', '<', createdBeforeMs);
+        await trx.deleteFrom('callback_attempts').where('delivery_id', 'in', old).execute();
+        const r = await trx
+          .deleteFrom('callback_deliveries')
+          .where('state', '!=', 'pending')
+          .where('created_ms', '<', createdBeforeMs)
+          .executeTakeFirst();
+        return Number(r.numDeletedRows);
+      },
+      { touchesRecords: false },
+    );
+  }
+
   async deliveryQueue(): Promise<{ pending: number; failed: number; nextDueMs: number | null }> {
     const rows = await this.read
       .selectFrom('callback_deliveries')

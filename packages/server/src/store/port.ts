@@ -200,6 +200,8 @@ export interface Store extends SharedRateCounts {
   /** `410 Gone`: stops the pending deliveries of a consumer to that URL. */
   stopDeliveriesTo(consumerId: string, url: string, nowMs: number): Promise<number>;
   listDeliveries(filter: DeliveryFilter): Promise<Array<Delivery & { attemptList: DeliveryAttempt[] }>>;
+  /** Deletes finished deliveries (delivered, gone, failed) and their attempts created before a time. */
+  deleteFinishedDeliveriesBefore(createdBeforeMs: number): Promise<number>;
   /** Pending deliveries now, and when the next one is due. */
   deliveryQueue(): Promise<{ pending: number; failed: number; nextDueMs: number | null }>;
 
