@@ -91,6 +91,7 @@ export async function verifyConsumerToken(
   if (consumer.status !== 'active') return fail(`Consumer '${sub}' is disabled.`);
 
   let candidates = consumer.keys;
+  if (candidates.length === 0) return fail(`Consumer '${sub}' has no registered key (removed?).`);
   if (header.kid !== undefined) {
     candidates = candidates.filter((k) => k.kid === header.kid);
     if (candidates.length === 0)
