@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { generateKeyPair, signToken } from '@finum-sync/client';
 import { openStore, parsePublicKey, setConsumerStatus } from '@finum-sync/server';
+import { OPERATIONS } from '@finum-sync/spec';
 import { decodeJwt, type JWK, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bearer, expectUnauthorized } from '../helpers/problem.js';
@@ -70,6 +71,10 @@ describe.each(dialects)('%s', (dialect) => {
     it('exp exactly MAX_TOKEN_LIFETIME ahead, and a token without iat', async () => {
       expect((await authStatus(await signedByA({ exp: nowS() + MAX_LIFETIME_S }))).status).toBe(200);
       expect((await authStatus(await signedByA({ iat: undefined }))).status).toBe(200);
+    });
+
+    it.each(['/v1/docs/', '/v1/openapi.json'])('%s without a token', async (path) => {
+      expect((await server.get(path)).status).toBe(200);
     });
 
     it('jku, jwk and x5u headers change nothing: a token signed with the registered key passes', async () => {
@@ -155,6 +160,15 @@ describe.each(dialects)('%s', (dialect) => {
     it.each(cases)('%s', async (_name, token, detail) => {
       expectUnauthorized(await authStatus(await token()), detail);
     });
+
+    it.each(OPERATIONS.filter((op) => op.security === 'consumer' && op.method === 'GET').map((op) => op.path))(
+      'any request without a token: GET and HEAD %s',
+      async (path) => {
+        expectUnauthorized(await server.get(path), /Authorization header missing/);
+        const head = await fetch(`${server.url}${path}`, { method: 'HEAD' });
+        expect([head.status, head.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="finum-sync"']);
+      },
+    );
 
     it('a missing Authorization header', async () => {
       expectUnauthorized(await server.get('/v1/client-id-list-updated'), /Authorization header missing/);

@@ -69,7 +69,8 @@ const SCRIPT = fileURLToPath(new URL('./in-flight-writer.mjs', import.meta.url))
 /** A writer in another process on the same database (`DATA_DIR` / `DATABASE_URL`). */
 export async function childProcessWriter(db: TestDatabase, name = 'child'): Promise<InFlightWriter> {
   const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn(process.execPath, [SCRIPT], {
-    env: { ...process.env, ...db.env },
+    // DATABASE_URL of the caller's environment must not turn a SQLite test into a PostgreSQL one.
+    env: { ...process.env, DATABASE_URL: '', ...db.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
