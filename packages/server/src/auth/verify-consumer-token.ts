@@ -39,6 +39,15 @@ export type TokenResult = { ok: true; token: VerifiedToken } | { ok: false; reas
 
 const fail = (reason: string): TokenResult => ({ ok: false, reason });
 
+/**
+ * Token text echoed in a reason (which also goes into `WWW-Authenticate`): at most `max`
+ * characters, anything but printable ASCII replaced, so no header can break.
+ */
+const shown = (value: unknown, max: number) =>
+  String(value)
+    .slice(0, max)
+    .replace(/[^\x20-\x7e]/g, '?');
+
 /** The time claims and the audience; run on every request, also for cached tokens. */
 export function checkClaims(payload: JWTPayload, rules: TokenRules, nowMs: number): string | undefined {
   const now = nowMs / 1000;
@@ -82,20 +91,19 @@ export async function verifyConsumerToken(
   }
   const alg = header.alg;
   if (typeof alg !== 'string' || !KEY_ALGORITHMS.includes(alg as KeyAlgorithm)) {
-    return fail(`Algorithm '${String(alg)}' is not accepted; tokens are signed with ${KEY_ALGORITHMS.join(', ')}.`);
+    return fail(`Algorithm '${shown(alg, 32)}' is not accepted; tokens are signed with ${KEY_ALGORITHMS.join(', ')}.`);
   }
   const sub = payload.sub;
   if (typeof sub !== 'string' || sub === '') return fail("The token has no 'sub' claim (your consumer id).");
   const consumer = lookup(sub);
-  if (!consumer) return fail(`Unknown consumer '${sub.slice(0, 64)}'.`);
+  if (!consumer) return fail(`Unknown consumer '${shown(sub, 64)}'.`);
   if (consumer.status !== 'active') return fail(`Consumer '${sub}' is disabled.`);
 
   let candidates = consumer.keys;
   if (candidates.length === 0) return fail(`Consumer '${sub}' has no registered key (removed?).`);
   if (header.kid !== undefined) {
     candidates = candidates.filter((k) => k.kid === header.kid);
-    if (candidates.length === 0)
-      return fail(`Consumer '${sub}' has no key with kid '${String(header.kid).slice(0, 128)}'.`);
+    if (candidates.length === 0) return fail(`Consumer '${sub}' has no key with kid '${shown(header.kid, 128)}'.`);
   }
   const matching = candidates.filter((k) => k.alg === alg);
   if (matching.length === 0) {
