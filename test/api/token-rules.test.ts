@@ -6,7 +6,7 @@ import { decodeJwt, type JWK, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bearer, expectUnauthorized } from '../helpers/problem.js';
 import { startTestServer, TEST_AUDIENCE, type TestConsumer, type TestServer } from '../helpers/server.js';
-import { nowS, signClaims, tamperPayload } from '../helpers/tokens.js';
+import { nowS, rawToken, signClaims, tamperPayload } from '../helpers/tokens.js';
 
 /** SPEC §3: every rule a token can break is a 401 that names it; the accepted algorithms pass. */
 
@@ -153,6 +153,11 @@ describe.each(dialects)('%s', (dialect) => {
         () => signToken({ payload: { sub: rsa.id, aud: TEST_AUDIENCE }, privateKey: rsa.privateKey, alg: 'PS256' }),
         /PS256.*RS256/,
       ],
+      // Claims and header fields the server echoes in the detail and in WWW-Authenticate.
+      ['a sub with a character outside Latin-1', () => signedByA({ sub: 'broker-💥' }), /unknown consumer 'broker-/i],
+      ['a sub with CR LF', () => signedByA({ sub: 'x\r\nX-Injected: 1' }), /unknown consumer 'x/i],
+      ['a kid with a control character', () => signedByA({}, { kid: 'k\u0000€' }), /no key with kid 'k/],
+      ['an alg with a control character', async () => rawToken({ alg: 'ES256\n' }, claims()), /algorithm 'ES256/i],
       ['a token that is not a JWT', async () => 'not-a-jwt', /not a JWT/],
       ['a JWT with a garbled payload', async () => 'eyJhbGciOiJFUzI1NiJ9.%%%.abc', /not a JWT/],
     ];
