@@ -63,6 +63,15 @@ export type TokenResult = { ok: true; token: VerifiedToken } | TokenFailure;
 
 const fail = (code: AuthFailureCode, reason: string): TokenFailure => ({ ok: false, code, reason });
 
+/**
+ * Token text echoed in a reason (which also goes into `WWW-Authenticate`): at most `max`
+ * characters, anything but printable ASCII replaced, so no header can break.
+ */
+const shown = (value: unknown, max: number) =>
+  String(value)
+    .slice(0, max)
+    .replace(/[^\x20-\x7e]/g, '?');
+
 /** The time claims and the audience; run on every request, also for cached tokens. */
 export function checkClaims(payload: JWTPayload, rules: TokenRules, nowMs: number): TokenFailure | undefined {
   const now = nowMs / 1000;
@@ -121,21 +130,22 @@ export async function verifyConsumerToken(
   if (typeof alg !== 'string' || !KEY_ALGORITHMS.includes(alg as KeyAlgorithm)) {
     return fail(
       'algorithm',
-      `Algorithm '${String(alg)}' is not accepted; tokens are signed with ${KEY_ALGORITHMS.join(', ')}.`,
+      `Algorithm '${shown(alg, 32)}' is not accepted; tokens are signed with ${KEY_ALGORITHMS.join(', ')}.`,
     );
   }
   const sub = payload.sub;
   if (typeof sub !== 'string' || sub === '')
     return fail('missing-sub', "The token has no 'sub' claim (your consumer id).");
   const consumer = lookup(sub);
-  if (!consumer) return fail('unknown-consumer', `Unknown consumer '${sub.slice(0, 64)}'.`);
+  if (!consumer) return fail('unknown-consumer', `Unknown consumer '${shown(sub, 64)}'.`);
   if (consumer.status !== 'active') return fail('disabled', `Consumer '${sub}' is disabled.`);
 
   let candidates = consumer.keys;
+  if (candidates.length === 0) return fail('unknown-kid', `Consumer '${sub}' has no registered key (removed?).`);
   if (header.kid !== undefined) {
     candidates = candidates.filter((k) => k.kid === header.kid);
     if (candidates.length === 0)
-      return fail('unknown-kid', `Consumer '${sub}' has no key with kid '${String(header.kid).slice(0, 128)}'.`);
+      return fail('unknown-kid', `Consumer '${sub}' has no key with kid '${shown(header.kid, 128)}'.`);
   }
   const matching = candidates.filter((k) => k.alg === alg);
   if (matching.length === 0) {

@@ -6,7 +6,9 @@ export const PROBLEM_JSON = 'application/problem+json';
 
 /** Renders a problem: the one place every error response is written. */
 export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<string, string> = {}): FastifyReply {
-  for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+  // A value Node refuses (control or non-Latin-1 characters, e.g. echoed request text)
+  // would turn the problem into the framework's own error answer.
+  for (const [name, value] of Object.entries(headers)) reply.header(name, value.replace(/[^\t\x20-\x7e]/g, '?'));
   return reply.code(body.status).type(PROBLEM_JSON).send(JSON.stringify(body));
 }
 
