@@ -1,7 +1,7 @@
 import { signToken } from '@finum-sync/client';
 import { ConfigError, loadConfig, Maintenance } from '@finum-sync/server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { fetchParsed, type TestConsumer, type TestServer, startTestServer, testRecord } from '../helpers/server.js';
+import { fetchParsed, startTestServer, type TestConsumer, type TestServer, testRecord } from '../helpers/server.js';
 
 describe('configuration', () => {
   it('names every wrong variable in one error', () => {
@@ -30,20 +30,31 @@ describe.each(inject('dialects'))('operating the server (%s)', (dialect) => {
   let consumer: TestConsumer;
 
   beforeAll(async () => {
-    server = await startTestServer({ dialect, env: { CORS_ORIGINS: 'https://app.broker.example', ADMIN_TOKEN: 'admin-token-0123456789' } });
+    server = await startTestServer({
+      dialect,
+      env: { CORS_ORIGINS: 'https://app.broker.example', ADMIN_TOKEN: 'admin-token-0123456789' },
+    });
     consumer = await server.addConsumer('ops');
   });
   afterAll(() => server?.close());
 
   it('exposes Prometheus metrics: requests by route and status, auth failures by rule, the callback queue', async () => {
     await server.get('/v1/auth-status', consumer);
-    const expired = await signToken({ payload: { sub: 'ops', aud: server.config.publicUrl }, privateKey: consumer.privateKey, now: Date.now() - 7200_000 });
+    const expired = await signToken({
+      payload: { sub: 'ops', aud: server.config.publicUrl },
+      privateKey: consumer.privateKey,
+      now: Date.now() - 7200_000,
+    });
     expect((await server.get('/v1/auth-status', undefined, { authorization: `Bearer ${expired}` })).status).toBe(401);
     const metrics = await fetchParsed(`${server.url}/metrics`);
     expect(metrics.status).toBe(200);
-    expect(metrics.text).toMatch(/finum_http_requests_total\{method="GET",route="\/v1\/auth-status",status="200"\} [1-9]/);
+    expect(metrics.text).toMatch(
+      /finum_http_requests_total\{method="GET",route="\/v1\/auth-status",status="200"\} [1-9]/,
+    );
     expect(metrics.text).toMatch(/finum_auth_failures_total\{reason="expired"\} 1/);
-    expect(metrics.text).toMatch(/finum_http_request_duration_seconds_bucket\{le="0.01",method="GET",route="\/v1\/auth-status"\}/);
+    expect(metrics.text).toMatch(
+      /finum_http_request_duration_seconds_bucket\{le="0.01",method="GET",route="\/v1\/auth-status"\}/,
+    );
     expect(metrics.text).toMatch(/finum_callback_queue\{state="pending"\} 0/);
     expect(metrics.text).toMatch(/finum_process_resident_memory_bytes/);
   });
@@ -70,7 +81,9 @@ describe.each(inject('dialects'))('operating the server (%s)', (dialect) => {
     expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
     const list = await server.get('/v1/auth-status', consumer, { origin: 'https://app.broker.example' });
     expect(list.headers.get('access-control-expose-headers')).toMatch(/X-Sync-Until/);
-    const admin = await fetch(`${server.url}/admin/api/deliveries`, { headers: { origin: 'https://app.broker.example' } });
+    const admin = await fetch(`${server.url}/admin/api/deliveries`, {
+      headers: { origin: 'https://app.broker.example' },
+    });
     expect(admin.headers.get('access-control-allow-origin')).toBeNull();
   });
 

@@ -27,14 +27,16 @@ describe('checkClaims', () => {
   });
 
   it.each([
-    ['exp 61 s ago', { exp: NOW_S - 61 }, /expired/],
-    ['exp 1 s beyond lifetime + skew', { exp: NOW_S + 3600 + 61 }, /lifetime/],
-    ['iat 61 s ahead', { iat: NOW_S + 61 }, /'iat'/],
-    ['nbf 61 s ahead', { nbf: NOW_S + 61 }, /not valid before/],
-    ['a non-numeric nbf', { nbf: 'soon' }, /not valid before/],
-    ['aud as an array without the audience', { aud: ['https://other.test'] }, /audience/],
-  ])('refuses %s', (_name, patch, reason) => {
-    expect(checkClaims(claims(patch), rules, NOW_MS)).toMatch(reason);
+    ['exp 61 s ago', { exp: NOW_S - 61 }, 'expired', /expired/],
+    ['exp 1 s beyond lifetime + skew', { exp: NOW_S + 3600 + 61 }, 'lifetime', /lifetime/],
+    ['iat 61 s ahead', { iat: NOW_S + 61 }, 'iat-future', /'iat'/],
+    ['nbf 61 s ahead', { nbf: NOW_S + 61 }, 'not-yet-valid', /not valid before/],
+    ['a non-numeric nbf', { nbf: 'soon' }, 'not-yet-valid', /not valid before/],
+    ['aud as an array without the audience', { aud: ['https://other.test'] }, 'audience', /audience/],
+  ])('refuses %s', (_name, patch, code, reason) => {
+    const failure = checkClaims(claims(patch), rules, NOW_MS);
+    expect(failure).toMatchObject({ ok: false, code });
+    expect(failure?.reason).toMatch(reason);
   });
 });
 

@@ -55,14 +55,14 @@ export class Authenticator {
 
   /** Reloads the key ring when consumers or keys changed anywhere. */
   async refresh(): Promise<void> {
-    const revision = this.store.authRevision();
+    const revision = await this.store.authRevision();
     if (revision === this.revision) return;
     this.reloading ??= this.reload(revision).finally(() => {
       this.reloading = undefined;
     });
     await this.reloading;
-    // Changed again while we were loading: load once more.
-    if (this.store.authRevision() !== this.revision) await this.refresh();
+    // Loaded an older revision than the one we saw (a reload already under way): load again.
+    if (this.revision !== revision) await this.refresh();
   }
 
   private async reload(revision: number): Promise<void> {

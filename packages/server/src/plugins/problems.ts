@@ -119,7 +119,7 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
   }
   const body =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? problem('headers-too-large', 'The request line and headers exceed 64 KiB; send fewer ids per call.')
+      ? problem('headers-too-large', 'The request line and headers exceed 80 KiB; send fewer ids per call.')
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? problem('bad-request', 'The request took too long to arrive.', { status: 408 })
         : problem('bad-request', 'The request is not valid HTTP.');

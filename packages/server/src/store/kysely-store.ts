@@ -51,11 +51,7 @@ export interface DialectAdapter {
   nowMs(): Promise<number>;
   /** Whether rows read in a write transaction must be locked (`FOR UPDATE`). */
   readonly lockRows: boolean;
-  authRevision(): number;
-  /** Called in the transaction that changed consumers or keys. */
-  announceAuthChange(trx: Kysely<Database>, revision: number): Promise<void>;
-  /** Called after that transaction committed. */
-  authChangeCommitted(): void;
+  authRevision(): number | Promise<number>;
   putBlob(bytes: Buffer): Promise<{ sha256: string; size: number }>;
   getBlob(sha256: string): Promise<FileBytes | undefined>;
   close(): Promise<void>;
@@ -153,8 +149,6 @@ const attemptFromRow = (r: Database['callback_attempts']): DeliveryAttempt => ({
 const INSERT_CHUNK = 500;
 
 class KyselyStoreTx implements StoreTx {
-  authChanged = false;
-
   constructor(
     private readonly trx: Kysely<Database>,
     private readonly adapter: DialectAdapter,
@@ -269,8 +263,6 @@ class KyselyStoreTx implements StoreTx {
   async bumpAuthRevision(): Promise<void> {
     const current = Number((await this.getMeta('auth_revision')) ?? '0');
     await this.setMeta('auth_revision', String(current + 1));
-    await this.adapter.announceAuthChange(this.trx, current + 1);
-    this.authChanged = true;
   }
 
   async getMeta(key: string): Promise<string | undefined> {
@@ -418,14 +410,8 @@ export class KyselyStore implements Store {
     return this.adapter.nowMs();
   }
 
-  async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    let tx: KyselyStoreTx | undefined;
-    const result = await this.adapter.writeTransaction((trx, nowMs) => {
-      tx = new KyselyStoreTx(trx, this.adapter, nowMs);
-      return work(tx);
-    });
-    if (tx?.authChanged) this.adapter.authChangeCommitted();
-    return result;
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.adapter.writeTransaction((trx, nowMs) => work(new KyselyStoreTx(trx, this.adapter, nowMs)));
   }
 
   async contractsByStatus(
@@ -702,7 +688,7 @@ export class KyselyStore implements Store {
     return row ? consumerFromRow(row) : undefined;
   }
 
-  authRevision(): number {
+  authRevision(): number | Promise<number> {
     return this.adapter.authRevision();
   }
 

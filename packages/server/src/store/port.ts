@@ -162,10 +162,11 @@ export interface Store extends SharedRateCounts {
   listConsumers(): Promise<ConsumerRow[]>;
   consumer(id: string): Promise<ConsumerRow | undefined>;
   /**
-   * A number that changes whenever consumers or keys changed, in this process or another.
-   * Synchronous and cheap: called on every authenticated request.
+   * A number that changes whenever consumers or keys changed, in this process or another;
+   * read on every authenticated request, so it must be cheap. It reflects every change
+   * committed before the call (SPEC §3: a disabled consumer is refused at once).
    */
-  authRevision(): number;
+  authRevision(): number | Promise<number>;
 
   /** Contracts in the given statuses (not deleted), oldest change first; of one consumer when given. */
   contractsByStatus(

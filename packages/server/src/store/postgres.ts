@@ -6,7 +6,6 @@ import type { DialectAdapter } from './kysely-store.js';
 import type { FileBytes } from './port.js';
 import type { Database } from './schema.js';
 
-const AUTH_CHANNEL = 'finum_sync_auth';
 const BLOB_CHUNK = 1024 * 1024;
 
 export interface PostgresOptions {
@@ -14,8 +13,6 @@ export interface PostgresOptions {
   poolSize?: number;
   /** `statement_timeout` of every connection in ms (default 30 000; 0 = none). */
   statementTimeoutMs?: number;
-  /** Called when the change listener loses or regains its connection. */
-  onListenerError?: (error: Error) => void;
 }
 
 /** bigint (int8) columns hold epoch milliseconds and sizes: safe as JavaScript numbers. */
@@ -52,47 +49,30 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 
-  let revision = 0;
-  let listener: pg.Client | undefined;
-  let closed = false;
-  let retry: NodeJS.Timeout | undefined;
-
-  async function listen() {
-    const client = new pg.Client({ connectionString, types, connectionTimeoutMillis: 5_000, keepAlive: true });
-    client.on('notification', () => {
-      revision++;
-    });
-    client.on('error', (error) => {
-      options.onListenerError?.(error);
-      restart();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${AUTH_CHANNEL}`);
-      listener = client;
-      // Anything may have changed while we were not listening.
-      revision++;
-    } catch (error) {
-      options.onListenerError?.(error as Error);
-      client.end().catch(() => {});
-      restart();
+  // The auth revision, read from the database for every authentication: the requests
+  // that arrive while one read runs share the next read, which starts after they all
+  // arrived — so each sees every change committed before it, at one query per batch.
+  const readRevision = async () => {
+    const row = await db.selectFrom('meta').select('value').where('key', '=', 'auth_revision').executeTakeFirst();
+    return Number(row?.value ?? 0);
+  };
+  let running: Promise<number> | undefined;
+  let queued: Promise<number> | undefined;
+  const authRevision = (): Promise<number> => {
+    if (!running) {
+      running = readRevision().finally(() => {
+        running = undefined;
+      });
+      return running;
     }
-  }
-
-  function restart() {
-    listener?.end().catch(() => {});
-    listener = undefined;
-    revision++;
-    if (!closed && !retry) {
-      retry = setTimeout(() => {
-        retry = undefined;
-        void listen();
-      }, 1000);
-      retry.unref();
-    }
-  }
-
-  void listen();
+    queued ??= running
+      .catch(() => {})
+      .then(() => {
+        queued = undefined;
+        return authRevision();
+      });
+    return queued;
+  };
 
   return {
     name: 'postgres',
@@ -122,18 +102,7 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
       return Number(rows[0]!.now);
     },
 
-    authRevision() {
-      return revision;
-    },
-
-    async announceAuthChange(trx, value) {
-      // Delivered to every listening process when the transaction commits.
-      await sql`select pg_notify(${AUTH_CHANNEL}, ${String(value)})`.execute(trx);
-    },
-
-    authChangeCommitted() {
-      revision++;
-    },
+    authRevision,
 
     async putBlob(bytes) {
       const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -170,9 +139,6 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
     },
 
     async close() {
-      closed = true;
-      if (retry) clearTimeout(retry);
-      await listener?.end().catch(() => {});
       await db.destroy();
     },
   };

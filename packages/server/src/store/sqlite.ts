@@ -143,10 +143,6 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
       return revision;
     },
 
-    async announceAuthChange() {},
-
-    authChangeCommitted() {},
-
     async putBlob(bytes) {
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       const dir = join(blobDir, sha256.slice(0, 2));
