@@ -110,6 +110,40 @@ export interface CallbackAttemptsTable {
   error: string | null;
 }
 
+export interface ApplicationsTable {
+  id: string;
+  /** `pending`, `approved`, `rejected`. */
+  status: string;
+  /** SHA-256 (hex) of the status link's token; the token itself is never stored. */
+  status_token_hash: string;
+  idempotency_key: string | null;
+  request_hash: string;
+  company: string;
+  contact_name: string;
+  email: string;
+  phone: string;
+  website: string | null;
+  intended_use: string;
+  callback_url: string | null;
+  /** `pasted`, `browser` or `provider`. */
+  key_source: string;
+  public_key: string | null;
+  created_ms: number;
+  decided_ms: number | null;
+  rejection_reason: string | null;
+  consumer_id: string | null;
+  private_key: string | null;
+  private_key_shown_ms: number | null;
+}
+
+export interface AdminSessionsTable {
+  /** SHA-256 (hex) of the session cookie's value. */
+  id_hash: string;
+  csrf_token: string;
+  created_ms: number;
+  expires_ms: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   products: RecordColumns;
@@ -125,6 +159,8 @@ export interface Database {
   pending_callbacks: PendingCallbacksTable;
   callback_deliveries: CallbackDeliveriesTable;
   callback_attempts: CallbackAttemptsTable;
+  applications: ApplicationsTable;
+  admin_sessions: AdminSessionsTable;
 }
 
 export const RECORD_TABLES = {
