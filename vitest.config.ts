@@ -9,7 +9,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // CI=true: a skipped test is a failure (see test/helpers/global-setup.ts).
     allowOnly: !process.env.CI,
-    reporters: process.env.CI ? ['default', 'junit'] : ['default'],
+    reporters: process.env.CI ? ['default', 'junit', './test/helpers/no-skips-reporter.ts'] : ['default'],
     outputFile: { junit: 'test-results/junit.xml' },
   },
 });

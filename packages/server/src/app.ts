@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ADMIN_OPERATIONS, buildAdminOpenApi, buildOpenApi, problem } from '@finum-sync/spec';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { AdminSessions } from './admin/sessions.js';
 import { Authenticator } from './auth/authenticator.js';
 import { DeliveryWorker } from './callbacks/delivery-worker.js';
 import { checkCallbackUrl } from './callbacks/url-policy.js';
@@ -24,6 +25,7 @@ import { type Handlers, registerOperations } from './routes/handlers.js';
 import { readHandlers } from './routes/read.js';
 import { writeHandlers } from './routes/write.js';
 import type { Store } from './store/port.js';
+import { docsUiOptions, registerWeb } from './web/register.js';
 
 /** JSON bodies: SPEC §7. */
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -133,13 +135,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = new Metrics(store);
   registerMetrics(app, metrics);
   app.addHook('onRequest', consumerAuthHook(authenticator, limiter, metrics));
-  app.addHook('onRequest', adminAuthHook(config.adminToken));
+  const sessions = new AdminSessions(store, { secure: config.publicUrl.startsWith('https:') }, clock);
+  app.addHook('onRequest', adminAuthHook(config.adminToken, sessions));
 
   const document = buildOpenApi();
   await app.register(swagger, { mode: 'static', specification: { document: document as never } });
   await app.register(swaggerUi, {
     routePrefix: '/v1/docs',
-    uiConfig: { persistAuthorization: true, docExpansion: 'list', deepLinking: true, displayRequestDuration: true },
+    ...docsUiOptions(),
+    uiConfig: {
+      persistAuthorization: true,
+      docExpansion: 'list',
+      deepLinking: true,
+      displayRequestDuration: true,
+      layout: 'BaseLayout',
+    },
   });
   const documentText = JSON.stringify(document);
   app.get('/v1/openapi.json', (_request, reply) => reply.type('application/json; charset=utf-8').send(documentText));
@@ -172,6 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ctx: CoreContext = { store, events, checkCallbackUrl: (url) => checkCallbackUrl(url, policy) };
   registerOperations(app, { ...readHandlers(store), ...writeHandlers(ctx, clock), ...publicHandlers });
   registerOperations(app, adminHandlers(app, ctx, config.dataDir), ADMIN_OPERATIONS);
+  await registerWeb(app, { config, store, ctx, sessions });
 
   if (deps.background ?? true) {
     const worker = new DeliveryWorker({

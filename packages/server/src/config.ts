@@ -29,6 +29,10 @@ export interface Config {
   callbackRetryBaseMs: number;
   /** Finished callback deliveries (and their attempts) are kept this many days. */
   deliveryRetentionDays: number;
+  /** Onboarding submissions a minute per client address (spam protection); 0 turns the limit off. */
+  onboardingRateLimit: number;
+  /** Admin sign-in attempts a minute per client address; 0 turns the limit off. */
+  adminSignInRateLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +146,9 @@ export function loadConfig(env: Env = process.env): Config {
   const deliveryRetentionDays = read('DELIVERY_RETENTION_DAYS', 30, int(1, 3650), 'days (1–3650)');
   const callbackRetryBaseMs = read('CALLBACK_RETRY_BASE_MS', 5000, int(10, 3_600_000), 'milliseconds (10–3600000)');
 
+  const onboardingRateLimit = read('ONBOARDING_RATE_LIMIT', 5, int(0, 100_000), 'submissions a minute (0: no limit)');
+  const adminSignInRateLimit = read('ADMIN_SIGNIN_RATE_LIMIT', 10, int(0, 100_000), 'attempts a minute (0: no limit)');
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -163,5 +170,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy,
     callbackRetryBaseMs,
     deliveryRetentionDays,
+    onboardingRateLimit,
+    adminSignInRateLimit,
   };
 }

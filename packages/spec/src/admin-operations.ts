@@ -1,4 +1,5 @@
 import Type, { type TSchema } from 'typebox';
+import { ADMIN_CONSOLE_OPERATIONS, adminConsoleSchemas } from './admin-console.js';
 import { AWAITING_PROVIDER_STATUSES, CONTRACT_STATUS_CODES } from './lifecycle.js';
 import type { OperationDef, ParamDef } from './operations.js';
 import { ref } from './operations.js';
@@ -127,6 +128,7 @@ export const ADMIN_OPERATIONS: readonly OperationDef[] = [
     },
     problems: [...ADMIN_PROBLEMS, 'invalid-parameter'],
   },
+  ...ADMIN_CONSOLE_OPERATIONS,
 ];
 
 const nullableText = (description: string) => ({ anyOf: [Type.String({ maxLength: 2000 }), Type.Null()], description });
@@ -198,5 +200,5 @@ export function adminComponentSchemas(): Record<string, unknown> {
     ),
   };
   for (const type of IMPORT_TYPES) schemas[`Import${schemaName(type)}`] = importLineSchema(type);
-  return schemas;
+  return { ...schemas, ...adminConsoleSchemas() };
 }

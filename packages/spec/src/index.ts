@@ -1,5 +1,7 @@
+export * from './admin-console.js';
 export * from './admin-operations.js';
 export * from './lifecycle.js';
+export * from './onboarding.js';
 export * from './openapi.js';
 export * from './operations.js';
 export * from './primitives.js';

@@ -1,6 +1,8 @@
 import Type, { type TSchema } from 'typebox';
+import { ADMIN_SESSION_COOKIE, CSRF_HEADER } from './admin-console.js';
 import { ADMIN_OPERATIONS, adminComponentSchemas } from './admin-operations.js';
 import { CONTRACT_STATUS_CODES, CONTRACT_STATUSES, type StatusDef } from './lifecycle.js';
+import { ONBOARDING_OPERATIONS, onboardingComponentSchemas } from './onboarding.js';
 import { OPERATIONS, type OperationDef, ref, SECURED_PROBLEMS } from './operations.js';
 import { Id, Timestamp } from './primitives.js';
 import { PROBLEM_TYPE_PREFIX, PROBLEMS, type ProblemCode, problem } from './problems.js';
@@ -71,7 +73,11 @@ function problemResponses(codes: readonly ProblemCode[]) {
   return out;
 }
 
-const SECURITY = { consumer: [{ bearerAuth: [] }], admin: [{ adminAuth: [] }], public: [] } as const;
+const SECURITY = {
+  consumer: [{ bearerAuth: [] }],
+  admin: [{ adminAuth: [] }, { adminSession: [] }],
+  public: [],
+} as const;
 
 function operationObject(op: OperationDef) {
   const problems = op.security === 'consumer' ? [...SECURED_PROBLEMS, ...op.problems] : op.problems;
@@ -221,6 +227,7 @@ const TAGS = [
   ['users', 'People at the consumer’s organisation known to the provider.'],
   ['files', 'Documents attached to contracts, clients and products.'],
   ['demo', 'The public demo consumer.'],
+  ['onboarding', 'Apply for credentials (the `/onboarding/` form) and follow the application.'],
   ['operations', 'Health checks for load balancers and orchestrators.'],
 ] as const;
 
@@ -235,7 +242,7 @@ function paths(operations: readonly OperationDef[]) {
 
 const license = { name: 'MIT', identifier: 'MIT' };
 
-const ADMIN_DESCRIPTION = `The provider's back office of a finum-sync server: what the provider's own systems do — import records, set contract statuses, attach documents, see what waits for them and how callbacks went. Every endpoint needs \`Authorization: Bearer <ADMIN_TOKEN>\`; consumer tokens are refused. Errors are RFC 9457 \`application/problem+json\` as in the consumer API. The records are those of the FiNUM Sync API (\`/v1/openapi.json\`).`;
+const ADMIN_DESCRIPTION = `The provider's back office of a finum-sync server: what the provider's own systems do — import records, set contract statuses, attach documents, see what waits for them and how callbacks went. Every endpoint needs \`Authorization: Bearer <ADMIN_TOKEN>\` (programs, the CLI) or the session cookie of \`POST /admin/api/session\` (the \`/admin/\` pages), which also needs the session's CSRF token in \`${CSRF_HEADER}\` on every state-changing request; consumer tokens are refused. Errors are RFC 9457 \`application/problem+json\` as in the consumer API. The records are those of the FiNUM Sync API (\`/v1/openapi.json\`).`;
 
 /** Keeps the component schemas the document references (directly or through others). */
 function referencedSchemas(document: unknown, schemas: Record<string, unknown>): Record<string, unknown> {
@@ -267,16 +274,29 @@ export function buildAdminOpenApi(): Record<string, unknown> {
     tags: [
       { name: 'back office', description: 'Records and contracts, as the provider’s systems change them.' },
       { name: 'callbacks', description: 'Callback deliveries and their attempts.' },
+      { name: 'session', description: 'Sign-in of the `/admin/` pages.' },
+      { name: 'applications', description: 'Onboarding applications: approve or reject.' },
+      { name: 'consumers', description: 'Consumers: disable, enable, keys, callback secret.' },
     ],
     security: [{ adminAuth: [] }],
     paths: operations,
     components: {
-      schemas: referencedSchemas(operations, { ...componentSchemas(), ...adminComponentSchemas() }),
+      schemas: referencedSchemas(operations, {
+        ...componentSchemas(),
+        ...onboardingComponentSchemas(),
+        ...adminComponentSchemas(),
+      }),
       securitySchemes: {
         adminAuth: {
           type: 'http',
           scheme: 'bearer',
           description: 'The provider’s `ADMIN_TOKEN`.',
+        },
+        adminSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: ADMIN_SESSION_COOKIE,
+          description: `The session of \`POST /admin/api/session\`; state-changing requests also need \`${CSRF_HEADER}\`.`,
         },
       },
     },
@@ -296,7 +316,7 @@ export function buildOpenApi(): Record<string, unknown> {
     servers: [{ url: '/', description: 'This provider' }],
     tags: TAGS.map(([name, description]) => ({ name, description })),
     security: [{ bearerAuth: [] }],
-    paths: paths(OPERATIONS),
+    paths: paths([...OPERATIONS, ...ONBOARDING_OPERATIONS]),
     webhooks: {
       [CALLBACK_EVENT_TYPE]: {
         post: {
@@ -337,7 +357,7 @@ export function buildOpenApi(): Record<string, unknown> {
       },
     },
     components: {
-      schemas: componentSchemas(),
+      schemas: { ...componentSchemas(), ...onboardingComponentSchemas() },
       securitySchemes: {
         bearerAuth: {
           type: 'http',

@@ -8,7 +8,7 @@ import { RECORD_TYPES, type RecordType, schemaName } from './records.js';
  * `operationId`; the OpenAPI document is emitted from this table; the validator walks it.
  */
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export type Security = 'consumer' | 'public' | 'admin';
 
 export interface ParamDef {

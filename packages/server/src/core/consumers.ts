@@ -1,10 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { ID_REGEX } from '@finum-sync/spec';
 import { parsePublicKey } from '../auth/public-key.js';
-import type { ConsumerRow, Store } from '../store/port.js';
+import type { ConsumerKeyRow, ConsumerRow, Store, StoreTx } from '../store/port.js';
 
 export class ConsumerError extends Error {
   override name = 'ConsumerError';
+
+  /** What kind of refusal it is, for the HTTP answer: a bad input, a clash, or nothing there. */
+  constructor(
+    message: string,
+    readonly kind: 'invalid' | 'conflict' | 'not-found' = 'invalid',
+  ) {
+    super(message);
+  }
 }
 
 /** A Standard Webhooks secret: `whsec_` and 24 random bytes in base64. */
@@ -30,15 +38,23 @@ export interface ConsumerCredentials {
   alg: string;
 }
 
-/** Registers a consumer with its first public key (SPEC §10 `consumer add`). */
-export async function addConsumer(store: Store, audience: string, input: NewConsumer): Promise<ConsumerCredentials> {
+/**
+ * Registers a consumer with its first public key (SPEC §10 `consumer add`). `within` runs
+ * in the same transaction (e.g. marking an onboarding application approved).
+ */
+export async function addConsumer(
+  store: Store,
+  audience: string,
+  input: NewConsumer,
+  within?: (tx: StoreTx) => Promise<void>,
+): Promise<ConsumerCredentials> {
   if (!ID_REGEX.test(input.id)) {
     throw new ConsumerError('A consumer id is 1–64 characters of A–Z, a–z, 0–9, `_` and `-`.');
   }
   const key = await parsePublicKey(input.publicKeyPem, { alg: input.alg, kid: input.kid });
   const secret = input.callbackSecret ?? newCallbackSecret();
   await store.transaction(async (tx) => {
-    if (await tx.getConsumer(input.id)) throw new ConsumerError(`Consumer '${input.id}' exists already.`);
+    if (await tx.getConsumer(input.id)) throw new ConsumerError(`Consumer '${input.id}' exists already.`, 'conflict');
     await tx.putConsumer({
       id: input.id,
       name: input.name ?? input.id,
@@ -49,6 +65,7 @@ export async function addConsumer(store: Store, audience: string, input: NewCons
     });
     await tx.putKey({ consumerId: input.id, kid: key.kid, alg: key.alg, publicKey: key.pem, createdMs: tx.nowMs });
     await tx.bumpAuthRevision();
+    await within?.(tx);
   });
   return {
     consumerId: input.id,
@@ -63,10 +80,56 @@ export async function addConsumer(store: Store, audience: string, input: NewCons
 export async function setConsumerStatus(store: Store, id: string, status: ConsumerRow['status']): Promise<ConsumerRow> {
   return store.transaction(async (tx) => {
     const consumer = await tx.getConsumer(id);
-    if (!consumer) throw new ConsumerError(`No consumer '${id}'.`);
+    if (!consumer) throw new ConsumerError(`No consumer '${id}'.`, 'not-found');
     const updated = { ...consumer, status };
     await tx.putConsumer(updated);
     await tx.bumpAuthRevision();
     return updated;
+  });
+}
+
+/** Changes a consumer in one transaction that also bumps the auth revision (every process reloads). */
+function changeConsumer<T>(store: Store, id: string, work: (tx: StoreTx, consumer: ConsumerRow) => Promise<T>) {
+  return store.transaction(async (tx) => {
+    const consumer = await tx.getConsumer(id);
+    if (!consumer) throw new ConsumerError(`No consumer '${id}'.`, 'not-found');
+    const result = await work(tx, consumer);
+    await tx.bumpAuthRevision();
+    return result;
+  });
+}
+
+/** Registers another public key of a consumer (key rotation: tokens pick it with `kid`). */
+export async function addConsumerKey(
+  store: Store,
+  consumerId: string,
+  publicKeyPem: string,
+  options: { alg?: string; kid?: string } = {},
+): Promise<ConsumerKeyRow> {
+  const key = await parsePublicKey(publicKeyPem, options);
+  return changeConsumer(store, consumerId, async (tx) => {
+    if ((await tx.consumerKeys(consumerId)).some((k) => k.kid === key.kid))
+      throw new ConsumerError(`Consumer '${consumerId}' has a key '${key.kid}' already.`, 'conflict');
+    const row: ConsumerKeyRow = { consumerId, kid: key.kid, alg: key.alg, publicKey: key.pem, createdMs: tx.nowMs };
+    await tx.putKey(row);
+    return row;
+  });
+}
+
+/** Removes a consumer's key: tokens signed with it are refused at once, by every process. */
+export async function removeConsumerKey(store: Store, consumerId: string, kid: string): Promise<void> {
+  await changeConsumer(store, consumerId, async (tx) => {
+    if (!(await tx.removeKey(consumerId, kid))) {
+      throw new ConsumerError(`Consumer '${consumerId}' has no key '${kid}'.`, 'not-found');
+    }
+  });
+}
+
+/** Issues a new callback secret; callbacks are signed with it from now on. */
+export async function rotateCallbackSecret(store: Store, consumerId: string): Promise<string> {
+  return changeConsumer(store, consumerId, async (tx, consumer) => {
+    const callbackSecret = newCallbackSecret();
+    await tx.putConsumer({ ...consumer, callbackSecret });
+    return callbackSecret;
   });
 }

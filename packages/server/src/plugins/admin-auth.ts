@@ -1,34 +1,80 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ProblemError } from '@finum-sync/spec';
+import { CSRF_HEADER, ProblemError } from '@finum-sync/spec';
 import type { FastifyRequest } from 'fastify';
+import type { AdminSessions } from '../admin/sessions.js';
+import type { AdminSessionRow } from '../store/port.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The admin pages' session when the request came with its cookie (not with the bearer token). */
+    adminSession?: AdminSessionRow;
+  }
+}
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
+const sameText = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
+
+const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="finum-sync-admin"' };
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * The onRequest hook of every route with `security: 'admin'`: the provider's
- * `ADMIN_TOKEN` as a bearer token, compared in constant time. Consumer tokens (JWTs) are
- * refused. Without `ADMIN_TOKEN` the back office is off.
+ * Checks an `ADMIN_TOKEN` in constant time; throws the problem to answer when it is not
+ * the one. Consumer tokens (JWTs) are refused with a detail that says so.
  */
-export function adminAuthHook(adminToken: string | undefined) {
-  const expected = adminToken ? digest(adminToken) : undefined;
+export function checkAdminToken(adminToken: string | undefined, token: string | undefined): void {
+  if (!adminToken)
+    throw new ProblemError('forbidden', 'The back office is off on this server: set ADMIN_TOKEN to use it.');
+  if (!token) {
+    throw new ProblemError(
+      'unauthorized',
+      "The back office needs 'Authorization: Bearer <ADMIN_TOKEN>' or a session: sign in at /admin/.",
+      { headers: CHALLENGE },
+    );
+  }
+  if (!sameText(token, adminToken)) {
+    const detail =
+      token.split('.').length === 3
+        ? 'Consumer tokens are not accepted by the back office; use the ADMIN_TOKEN.'
+        : 'Wrong admin token.';
+    throw new ProblemError('unauthorized', detail, { headers: CHALLENGE });
+  }
+}
+
+/**
+ * The onRequest hook of every route with `security: 'admin'`: either the provider's
+ * `ADMIN_TOKEN` as a bearer token (programs, the CLI), or the session cookie of the admin
+ * pages — then every state-changing request must carry the session's CSRF token in
+ * `X-CSRF-Token` (403 otherwise). Without `ADMIN_TOKEN` the back office is off.
+ */
+export function adminAuthHook(adminToken: string | undefined, sessions?: AdminSessions) {
   return async (request: FastifyRequest) => {
     if (request.routeOptions.config.security !== 'admin') return;
-    if (!expected)
-      throw new ProblemError('forbidden', 'The back office is off on this server: set ADMIN_TOKEN to use it.');
-    const header = request.headers.authorization ?? '';
-    const token = /^Bearer +(\S+) *$/i.exec(header)?.[1];
-    const challenge = { 'WWW-Authenticate': 'Bearer realm="finum-sync-admin"' };
-    if (!token) {
-      throw new ProblemError('unauthorized', "The back office needs 'Authorization: Bearer <ADMIN_TOKEN>'.", {
-        headers: challenge,
-      });
+    const header = request.headers.authorization;
+    if (header !== undefined || !adminToken || !sessions) {
+      const token = /^Bearer +(\S+) *$/i.exec(header ?? '')?.[1];
+      checkAdminToken(adminToken, token);
+      return;
     }
-    if (!timingSafeEqual(digest(token), expected)) {
-      const detail =
-        token.split('.').length === 3
-          ? 'Consumer tokens are not accepted by the back office; use the ADMIN_TOKEN.'
-          : 'Wrong admin token.';
-      throw new ProblemError('unauthorized', detail, { headers: challenge });
+    const session = await sessions.resolve(request.headers.cookie);
+    if (session === 'expired') {
+      throw new ProblemError(
+        'unauthorized',
+        'The session has ended (signed out or expired): sign in again at /admin/.',
+        {
+          headers: CHALLENGE,
+        },
+      );
     }
+    if (!session) return checkAdminToken(adminToken, undefined); // throws: no credentials
+    if (!SAFE_METHODS.has(request.method)) {
+      const csrf = request.headers[CSRF_HEADER.toLowerCase()];
+      if (typeof csrf !== 'string' || !sameText(csrf, session.csrfToken)) {
+        throw new ProblemError(
+          'forbidden',
+          `A state-changing request with the session cookie needs the session's CSRF token in the ${CSRF_HEADER} header.`,
+        );
+      }
+    }
+    request.adminSession = session;
   };
 }

@@ -1,5 +1,13 @@
 import type { Socket } from 'node:net';
-import { codeForStatus, OPERATIONS, type Problem, ProblemError, problem } from '@finum-sync/spec';
+import {
+  ADMIN_OPERATIONS,
+  codeForStatus,
+  ONBOARDING_OPERATIONS,
+  OPERATIONS,
+  type Problem,
+  ProblemError,
+  problem,
+} from '@finum-sync/spec';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 
 export const PROBLEM_JSON = 'application/problem+json';
@@ -56,8 +64,14 @@ function databaseUnavailable(error: unknown): boolean {
   );
 }
 
-const knownPaths = new Map<string, string[]>();
-for (const op of OPERATIONS) knownPaths.set(op.path, [...(knownPaths.get(op.path) ?? []), op.method]);
+/** Every documented path (as a pattern for its `{params}`) with its methods, for 405 answers. */
+const knownPaths: Array<{ pattern: RegExp; methods: string[] }> = [];
+for (const op of [...OPERATIONS, ...ADMIN_OPERATIONS, ...ONBOARDING_OPERATIONS]) {
+  const pattern = new RegExp(`^${op.path.replace(/\{\w+\}/g, '[^/]+')}$`);
+  const known = knownPaths.find((k) => k.pattern.source === pattern.source);
+  if (known) known.methods.push(op.method);
+  else knownPaths.push({ pattern, methods: [op.method] });
+}
 
 /**
  * Makes every error problem+json: thrown {@link ProblemError}s, framework errors (bad
@@ -94,7 +108,7 @@ export function registerProblemHandling(app: FastifyInstance, options: ProblemLi
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!.replace(/\/+$/, '') || '/';
-    const methods = knownPaths.get(path);
+    const methods = knownPaths.find((k) => k.pattern.test(path))?.methods;
     if (methods && !methods.includes(request.method)) {
       return sendProblem(
         reply,

@@ -43,17 +43,20 @@ export class RateLimiter {
       syncMs?: number;
       onSyncError?: (error: unknown) => void;
     } = {},
-  ) {
-    if (options.shared) {
-      this.timer = setInterval(() => {
-        this.syncing ??= this.sync()
-          .catch((e) => options.onSyncError?.(e))
-          .finally(() => {
-            this.syncing = undefined;
-          });
-      }, options.syncMs ?? 500);
-      this.timer.unref();
-    }
+  ) {}
+
+  /** Shared budgets sync while this process has traffic (the timer stops when it has none). */
+  private startSync() {
+    if (!this.options.shared || this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.local.size === 0) return this.stop();
+      this.syncing ??= this.sync()
+        .catch((e) => this.options.onSyncError?.(e))
+        .finally(() => {
+          this.syncing = undefined;
+        });
+    }, this.options.syncMs ?? 500);
+    this.timer.unref();
   }
 
   private count(window: number, key: string): number {
@@ -77,6 +80,7 @@ export class RateLimiter {
     }
     add(this.local, window, key, 1);
     this.forgetBefore(window - MINUTE);
+    this.startSync();
   }
 
   private forgetBefore(window: number) {
@@ -107,5 +111,6 @@ export class RateLimiter {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
   }
 }

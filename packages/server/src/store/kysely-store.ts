@@ -2,6 +2,15 @@ import type { RecordType } from '@finum-sync/spec';
 import { type Kysely, Migrator } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import {
+  adminSessionFromRow,
+  applicationChangeColumns,
+  applicationFromRow,
+  applicationToRow,
+} from './onboarding-rows.js';
+import {
+  type AdminSessionRow,
+  type ApplicationChange,
+  type ApplicationRow,
   type AuthState,
   type ChangedIds,
   type ConsumerKeyRow,
@@ -328,6 +337,22 @@ class KyselyStoreTx implements StoreTx {
       .where('consumer_id', '=', consumerId)
       .where('key', '=', key)
       .execute();
+  }
+
+  async getApplication(id: string): Promise<ApplicationRow | undefined> {
+    let q = this.trx.selectFrom('applications').selectAll().where('id', '=', id);
+    if (this.adapter.lockRows) q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    return row ? applicationFromRow(row) : undefined;
+  }
+
+  async updateApplication(id: string, change: ApplicationChange): Promise<void> {
+    await this.trx.updateTable('applications').set(applicationChangeColumns(change)).where('id', '=', id).execute();
+  }
+
+  async consumerKeys(consumerId: string): Promise<ConsumerKeyRow[]> {
+    const rows = await this.trx.selectFrom('consumer_keys').selectAll().where('consumer_id', '=', consumerId).execute();
+    return rows.map(keyFromRow);
   }
 }
 
@@ -698,6 +723,70 @@ export class KyselyStore implements Store {
 
   getBlob(sha256: string) {
     return this.adapter.getBlob(sha256);
+  }
+
+  async insertApplication(row: ApplicationRow): Promise<boolean> {
+    const r = await this.db
+      .insertInto('applications')
+      .values(applicationToRow(row))
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async findApplication(
+    by: { id: string } | { statusTokenHash: string } | { idempotencyKey: string },
+  ): Promise<ApplicationRow | undefined> {
+    let q = this.db.selectFrom('applications').selectAll();
+    if ('id' in by) q = q.where('id', '=', by.id);
+    else if ('statusTokenHash' in by) q = q.where('status_token_hash', '=', by.statusTokenHash);
+    else q = q.where('idempotency_key', '=', by.idempotencyKey);
+    const row = await q.executeTakeFirst();
+    return row ? applicationFromRow(row) : undefined;
+  }
+
+  async listApplications(filter: { status?: ApplicationRow['status']; limit?: number } = {}) {
+    let q = this.db
+      .selectFrom('applications')
+      .selectAll()
+      .orderBy('created_ms', 'desc')
+      .orderBy('id')
+      .limit(Math.min(filter.limit ?? 500, 1000));
+    if (filter.status) q = q.where('status', '=', filter.status);
+    return (await q.execute()).map(applicationFromRow);
+  }
+
+  async updateApplication(id: string, change: ApplicationChange, expectedStatus?: ApplicationRow['status']) {
+    let q = this.db.updateTable('applications').set(applicationChangeColumns(change)).where('id', '=', id);
+    if (expectedStatus) q = q.where('status', '=', expectedStatus);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async putAdminSession(row: AdminSessionRow): Promise<void> {
+    await this.db
+      .insertInto('admin_sessions')
+      .values({
+        id_hash: row.idHash,
+        csrf_token: row.csrfToken,
+        created_ms: row.createdMs,
+        expires_ms: row.expiresMs,
+      })
+      .execute();
+  }
+
+  async adminSession(idHash: string): Promise<AdminSessionRow | undefined> {
+    const row = await this.db.selectFrom('admin_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    return row ? adminSessionFromRow(row) : undefined;
+  }
+
+  async deleteAdminSession(idHash: string): Promise<void> {
+    await this.db.deleteFrom('admin_sessions').where('id_hash', '=', idHash).execute();
+  }
+
+  async deleteAdminSessionsBefore(expiresBeforeMs: number): Promise<number> {
+    const r = await this.db.deleteFrom('admin_sessions').where('expires_ms', '<', expiresBeforeMs).executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   async ping(): Promise<void> {

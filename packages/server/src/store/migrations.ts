@@ -162,6 +162,45 @@ const rateLimits: Migration = {
   },
 };
 
+/** Onboarding applications (status link by token hash) and the admin pages' sessions. */
+const onboarding: Migration = {
+  async up(db) {
+    await db.schema
+      .createTable('applications')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('status_token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('idempotency_key', 'text', (c) => c.unique())
+      .addColumn('request_hash', 'text', (c) => c.notNull())
+      .addColumn('company', 'text', (c) => c.notNull())
+      .addColumn('contact_name', 'text', (c) => c.notNull())
+      .addColumn('email', 'text', (c) => c.notNull())
+      .addColumn('phone', 'text', (c) => c.notNull())
+      .addColumn('website', 'text')
+      .addColumn('intended_use', 'text', (c) => c.notNull())
+      .addColumn('callback_url', 'text')
+      .addColumn('key_source', 'text', (c) => c.notNull())
+      .addColumn('public_key', 'text')
+      .addColumn('created_ms', 'bigint', (c) => c.notNull())
+      .addColumn('decided_ms', 'bigint')
+      .addColumn('rejection_reason', 'text')
+      .addColumn('consumer_id', 'text')
+      // A provider-generated private key, from approval until the status link shows it once.
+      .addColumn('private_key', 'text')
+      .addColumn('private_key_shown_ms', 'bigint')
+      .execute();
+    await db.schema.createIndex('applications_status').on('applications').columns(['status', 'created_ms']).execute();
+    await db.schema
+      .createTable('admin_sessions')
+      .addColumn('id_hash', 'text', (c) => c.primaryKey())
+      .addColumn('csrf_token', 'text', (c) => c.notNull())
+      .addColumn('created_ms', 'bigint', (c) => c.notNull())
+      .addColumn('expires_ms', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('admin_sessions_expires').on('admin_sessions').column('expires_ms').execute();
+  },
+};
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
@@ -169,6 +208,7 @@ export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
     '2026-11-23-001-initial': initial,
     '2026-11-23-002-blobs': blobs(dialect),
     '2026-11-23-003-writes': writes,
+    '2026-11-23-004-onboarding': onboarding,
     '2026-11-23-005-rate-limits': rateLimits,
   }),
 });

@@ -1,4 +1,4 @@
-import type { RecordType } from '@finum-sync/spec';
+import type { ApplicationStatus, KeySource, RecordType } from '@finum-sync/spec';
 import type { SharedRateCounts } from '../plugins/rate-limiter.js';
 
 /**
@@ -116,6 +116,49 @@ export type IdempotencyClaim =
   | { kind: 'mismatch' }
   | { kind: 'running' };
 
+/** An onboarding application (SPEC §9 `/onboarding/`). */
+export interface ApplicationRow {
+  readonly id: string;
+  readonly status: ApplicationStatus;
+  /** SHA-256 (hex) of the status link's token; the token itself is never stored. */
+  readonly statusTokenHash: string;
+  readonly idempotencyKey: string | null;
+  /** SHA-256 of the submitted form, to tell a repeated submission from another one. */
+  readonly requestHash: string;
+  readonly company: string;
+  readonly contactName: string;
+  readonly email: string;
+  readonly phone: string;
+  readonly website: string | null;
+  readonly intendedUse: string;
+  readonly callbackUrl: string | null;
+  readonly keySource: KeySource;
+  /** SPKI PEM; null when the provider generates the pair. */
+  readonly publicKey: string | null;
+  readonly createdMs: number;
+  readonly decidedMs: number | null;
+  readonly rejectionReason: string | null;
+  readonly consumerId: string | null;
+  /** A provider-generated private key (PKCS#8 PEM), from approval until it is shown once. */
+  readonly privateKey: string | null;
+  readonly privateKeyShownMs: number | null;
+}
+
+export type ApplicationChange = Partial<
+  Pick<
+    ApplicationRow,
+    'status' | 'statusTokenHash' | 'decidedMs' | 'rejectionReason' | 'consumerId' | 'privateKey' | 'privateKeyShownMs'
+  >
+>;
+
+/** A session of the admin pages, by the hash of its cookie. */
+export interface AdminSessionRow {
+  readonly idHash: string;
+  readonly csrfToken: string;
+  readonly createdMs: number;
+  readonly expiresMs: number;
+}
+
 /** Work inside one database transaction; `nowMs` is the transaction's clock. */
 export interface StoreTx {
   readonly nowMs: number;
@@ -140,6 +183,10 @@ export interface StoreTx {
   enqueueDelivery(delivery: NewDelivery): Promise<void>;
   /** Stores the response of an idempotent request, in the transaction of its write. */
   completeIdempotencyKey(consumerId: string, key: string, response: { status: number; body: string }): Promise<void>;
+  /** An application, locked for the transaction on PostgreSQL. */
+  getApplication(id: string): Promise<ApplicationRow | undefined>;
+  updateApplication(id: string, change: ApplicationChange): Promise<void>;
+  consumerKeys(consumerId: string): Promise<ConsumerKeyRow[]>;
 }
 
 export interface Store extends SharedRateCounts {
@@ -208,6 +255,21 @@ export interface Store extends SharedRateCounts {
 
   putBlob(bytes: Buffer): Promise<{ sha256: string; size: number }>;
   getBlob(sha256: string): Promise<FileBytes | undefined>;
+
+  /** Stores a new application; false (and nothing stored) when its idempotency key is taken. */
+  insertApplication(row: ApplicationRow): Promise<boolean>;
+  findApplication(
+    by: { id: string } | { statusTokenHash: string } | { idempotencyKey: string },
+  ): Promise<ApplicationRow | undefined>;
+  /** Newest first. */
+  listApplications(filter?: { status?: ApplicationStatus; limit?: number }): Promise<ApplicationRow[]>;
+  /** Changes an application if it is (still) in `expectedStatus`, when given; whether it changed. */
+  updateApplication(id: string, change: ApplicationChange, expectedStatus?: ApplicationStatus): Promise<boolean>;
+
+  putAdminSession(row: AdminSessionRow): Promise<void>;
+  adminSession(idHash: string): Promise<AdminSessionRow | undefined>;
+  deleteAdminSession(idHash: string): Promise<void>;
+  deleteAdminSessionsBefore(expiresBeforeMs: number): Promise<number>;
 
   /** Throws when the database does not answer. */
   ping(): Promise<void>;

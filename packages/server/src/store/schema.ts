@@ -116,6 +116,40 @@ export interface RateLimitCountsTable {
   count: number;
 }
 
+export interface ApplicationsTable {
+  id: string;
+  /** `pending`, `approved`, `rejected`. */
+  status: string;
+  /** SHA-256 (hex) of the status link's token; the token itself is never stored. */
+  status_token_hash: string;
+  idempotency_key: string | null;
+  request_hash: string;
+  company: string;
+  contact_name: string;
+  email: string;
+  phone: string;
+  website: string | null;
+  intended_use: string;
+  callback_url: string | null;
+  /** `pasted`, `browser` or `provider`. */
+  key_source: string;
+  public_key: string | null;
+  created_ms: number;
+  decided_ms: number | null;
+  rejection_reason: string | null;
+  consumer_id: string | null;
+  private_key: string | null;
+  private_key_shown_ms: number | null;
+}
+
+export interface AdminSessionsTable {
+  /** SHA-256 (hex) of the session cookie's value. */
+  id_hash: string;
+  csrf_token: string;
+  created_ms: number;
+  expires_ms: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   products: RecordColumns;
@@ -132,6 +166,8 @@ export interface Database {
   callback_deliveries: CallbackDeliveriesTable;
   callback_attempts: CallbackAttemptsTable;
   rate_limit_counts: RateLimitCountsTable;
+  applications: ApplicationsTable;
+  admin_sessions: AdminSessionsTable;
 }
 
 export const RECORD_TABLES = {

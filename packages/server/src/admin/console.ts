@@ -1,0 +1,157 @@
+import {
+  APPLICATION_STATUSES,
+  type ApplicationStatus,
+  adminConsoleSchemas,
+  compileCheck,
+  formatTimestamp,
+  ProblemError,
+} from '@finum-sync/spec';
+import type { Config } from '../config.js';
+import { addConsumerKey, removeConsumerKey, rotateCallbackSecret, setConsumerStatus } from '../core/consumers.js';
+import { invalidBody } from '../core/write-validation.js';
+import {
+  applicationView,
+  approveApplication,
+  consumerProblem,
+  type OnboardingDeps,
+  rejectApplication,
+} from '../onboarding/applications.js';
+import { checkAdminToken } from '../plugins/admin-auth.js';
+import type { Handlers } from '../routes/handlers.js';
+import type { ConsumerKeyRow, ConsumerRow, Store } from '../store/port.js';
+import { addressLimiter } from '../web/address-limiter.js';
+import type { AdminSessions } from './sessions.js';
+
+const schemas = adminConsoleSchemas() as Record<string, Parameters<typeof compileCheck>[0]>;
+const checks = new Map<string, ReturnType<typeof compileCheck>>();
+
+/** The body of a request, checked against the documented schema. */
+function bodyOf<T>(schemaName: string, body: unknown): T {
+  let check = checks.get(schemaName);
+  if (!check) {
+    check = compileCheck(schemas[schemaName]!);
+    checks.set(schemaName, check);
+  }
+  const errors =
+    typeof body === 'object' && body !== null ? check(body) : [{ field: '', message: 'must be an object' }];
+  if (errors.length > 0) throw invalidBody(errors);
+  return body as T;
+}
+
+const keyView = (k: ConsumerKeyRow) => ({
+  kid: k.kid,
+  alg: k.alg,
+  publicKey: k.publicKey,
+  createdAt: formatTimestamp(k.createdMs),
+});
+
+const consumerView = (c: ConsumerRow, keys: readonly ConsumerKeyRow[]) => ({
+  id: c.id,
+  name: c.name,
+  status: c.status,
+  callbackUrl: c.callbackUrl,
+  createdAt: formatTimestamp(c.createdMs),
+  keys: keys.filter((k) => k.consumerId === c.id).map(keyView),
+});
+
+async function consumerById(store: Store, id: string) {
+  const state = await store.loadAuthState();
+  const consumer = state.consumers.find((c) => c.id === id);
+  if (!consumer) throw new ProblemError('not-found', `No consumer '${id}'.`);
+  return consumerView(consumer, state.keys);
+}
+
+/** Runs consumer management, answering its refusals as problems. */
+async function managing<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw consumerProblem(error);
+  }
+}
+
+const sessionView = (session: { csrfToken: string; expiresMs: number } | undefined) =>
+  session
+    ? { via: 'cookie', csrfToken: session.csrfToken, expiresAt: formatTimestamp(session.expiresMs) }
+    : { via: 'bearer', csrfToken: null, expiresAt: null };
+
+type Params = { id: string; kid?: string };
+
+/** The console endpoints of `ADMIN_OPERATIONS` (sign-in, applications, consumers). */
+export function adminConsoleHandlers(deps: OnboardingDeps, config: Config, sessions: AdminSessions): Handlers {
+  const { store } = deps;
+  const limit = addressLimiter(config.adminSignInRateLimit, 'admin sign-in', store);
+  return {
+    adminSignIn: async (request, reply) => {
+      await limit(request);
+      const { token } = bodyOf<{ token: string }>('AdminSignIn', request.body);
+      checkAdminToken(config.adminToken, token);
+      const { setCookie, session } = await sessions.open();
+      return reply.header('Set-Cookie', setCookie).send(sessionView(session));
+    },
+
+    adminSession: async (request, reply) => reply.send(sessionView(request.adminSession)),
+
+    adminSignOut: async (request, reply) => {
+      const clear = await sessions.close(request.adminSession);
+      return reply.header('Set-Cookie', clear).code(204).send();
+    },
+
+    adminApplications: async (request, reply) => {
+      const { status } = request.query as { status?: string };
+      if (status !== undefined && !APPLICATION_STATUSES.includes(status as ApplicationStatus)) {
+        throw new ProblemError('invalid-parameter', `status must be one of ${APPLICATION_STATUSES.join(', ')}.`, {
+          errors: [{ field: 'status', message: `must be one of ${APPLICATION_STATUSES.join(', ')}` }],
+        });
+      }
+      const list = await store.listApplications(status ? { status: status as ApplicationStatus } : {});
+      return reply.send(list.map(applicationView));
+    },
+
+    adminApproveApplication: async (request, reply) => {
+      const body = bodyOf<{ consumerId: string; name?: string }>('ApproveApplication', request.body);
+      return reply.send(await approveApplication(deps, (request.params as Params).id, body));
+    },
+
+    adminRejectApplication: async (request, reply) => {
+      const { reason } = bodyOf<{ reason: string }>('RejectApplication', request.body);
+      if (!reason.trim()) throw invalidBody([{ field: 'reason', message: 'is required: the applicant reads it' }]);
+      return reply.send(await rejectApplication(store, (request.params as Params).id, reason));
+    },
+
+    adminConsumers: async (_request, reply) => {
+      const { consumers, keys } = await store.loadAuthState();
+      const sorted = [...consumers].sort((a, b) => a.id.localeCompare(b.id));
+      return reply.send(sorted.map((c) => consumerView(c, keys)));
+    },
+
+    adminSetConsumerStatus: async (request, reply) => {
+      const { id } = request.params as Params;
+      const { status } = bodyOf<{ status: ConsumerRow['status'] }>('ConsumerStatusChange', request.body);
+      await managing(() => setConsumerStatus(store, id, status));
+      return reply.send(await consumerById(store, id));
+    },
+
+    adminAddConsumerKey: async (request, reply) => {
+      const { id } = request.params as Params;
+      const { publicKey, ...options } = bodyOf<{ publicKey: string; alg?: string; kid?: string }>(
+        'NewConsumerKey',
+        request.body,
+      );
+      const key = await managing(() => addConsumerKey(store, id, publicKey, options));
+      return reply.code(201).send(keyView(key));
+    },
+
+    adminRemoveConsumerKey: async (request, reply) => {
+      const { id, kid } = request.params as Params;
+      await managing(() => removeConsumerKey(store, id, kid!));
+      return reply.code(204).send();
+    },
+
+    adminRotateCallbackSecret: async (request, reply) => {
+      const { id } = request.params as Params;
+      const callbackSecret = await managing(() => rotateCallbackSecret(store, id));
+      return reply.send({ consumerId: id, callbackSecret });
+    },
+  };
+}

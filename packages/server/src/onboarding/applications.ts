@@ -1,0 +1,264 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import {
+  type ApplicationInput,
+  checkApplication,
+  type FieldError,
+  formatTimestamp,
+  ProblemError,
+  STATUS_TOKEN_PATTERN,
+} from '@finum-sync/spec';
+import { randomToken, sha256Hex } from '../admin/sessions.js';
+import { KeyError, parsePublicKey } from '../auth/public-key.js';
+import { addConsumer, ConsumerError } from '../core/consumers.js';
+import { invalidBody } from '../core/write-validation.js';
+import type { ApplicationRow, Store } from '../store/port.js';
+
+/**
+ * Onboarding (SPEC §9): an application is submitted with the form, gets a status link
+ * whose token only the applicant holds (the store keeps its hash), and is approved —
+ * which registers the consumer — or rejected by an administrator.
+ */
+
+export interface OnboardingDeps {
+  store: Store;
+  /** The provider's base URL: the status link's origin and the JWT audience. */
+  publicUrl: string;
+  /** SPEC §8's policy for callback URLs. */
+  checkCallbackUrl: (url: string) => Promise<unknown>;
+}
+
+export interface ApplicationReceipt {
+  applicationId: string;
+  status: 'pending';
+  statusToken: string;
+  statusUrl: string;
+}
+
+const STATUS_TOKEN_REGEX = new RegExp(STATUS_TOKEN_PATTERN);
+
+/** Maps the refusals of consumer management to answers. */
+export function consumerProblem(error: unknown): unknown {
+  if (error instanceof KeyError) return invalidBody([{ field: 'publicKey', message: error.message }]);
+  if (error instanceof ConsumerError) {
+    if (error.kind === 'not-found') return new ProblemError('not-found', error.message);
+    if (error.kind === 'conflict') return new ProblemError('conflict', error.message);
+    return invalidBody([{ field: 'consumerId', message: error.message }]);
+  }
+  return error;
+}
+
+/** The checks that need I/O: the callback URL's addresses and the public key. */
+async function checkWithIo(deps: OnboardingDeps, input: ApplicationInput): Promise<FieldError[]> {
+  const errors: FieldError[] = [];
+  if (input.callbackUrl) {
+    try {
+      await deps.checkCallbackUrl(input.callbackUrl);
+    } catch (error) {
+      if (!(error instanceof ProblemError)) throw error;
+      errors.push({ field: 'callbackUrl', message: error.errors?.[0]?.message ?? error.message });
+    }
+  }
+  if (input.publicKey) {
+    try {
+      input.publicKey = (await parsePublicKey(input.publicKey)).pem;
+    } catch (error) {
+      if (!(error instanceof KeyError)) throw error;
+      errors.push({ field: 'publicKey', message: error.message });
+    }
+  }
+  return errors;
+}
+
+/**
+ * Takes a submitted form. With an idempotency key, the same form again answers with the
+ * same application and a fresh status link (the first answer may have been lost; only
+ * the token's hash is kept, so the old token cannot be sent again); another form with
+ * that key is refused.
+ */
+export async function submitApplication(
+  deps: OnboardingDeps,
+  body: unknown,
+  idempotencyKey: string | undefined,
+): Promise<{ created: boolean; receipt: ApplicationReceipt }> {
+  const { value: input, errors } = checkApplication(body);
+  errors.push(...(await checkWithIo(deps, input)));
+  if (errors.length > 0) throw invalidBody(errors);
+
+  const requestHash = sha256Hex(JSON.stringify(input));
+  const token = randomToken();
+  const receipt = (applicationId: string): ApplicationReceipt => ({
+    applicationId,
+    status: 'pending',
+    statusToken: token,
+    statusUrl: `${deps.publicUrl}/onboarding/status#${token}`,
+  });
+  const row: ApplicationRow = {
+    id: `app_${randomBytes(12).toString('hex')}`,
+    status: 'pending',
+    statusTokenHash: sha256Hex(token),
+    idempotencyKey: idempotencyKey ?? null,
+    requestHash,
+    company: input.company!,
+    contactName: input.contactName!,
+    email: input.email!,
+    phone: input.phone!,
+    website: input.website,
+    intendedUse: input.intendedUse!,
+    callbackUrl: input.callbackUrl,
+    keySource: input.keySource,
+    publicKey: input.publicKey,
+    createdMs: await deps.store.nowMs(),
+    decidedMs: null,
+    rejectionReason: null,
+    consumerId: null,
+    privateKey: null,
+    privateKeyShownMs: null,
+  };
+  if (await deps.store.insertApplication(row)) return { created: true, receipt: receipt(row.id) };
+
+  const first = await deps.store.findApplication({ idempotencyKey: idempotencyKey! });
+  if (!first || first.requestHash !== requestHash) {
+    throw new ProblemError('idempotency-key-reused', 'This Idempotency-Key was used with another form.');
+  }
+  await deps.store.updateApplication(first.id, { statusTokenHash: row.statusTokenHash });
+  return { created: false, receipt: receipt(first.id) };
+}
+
+/**
+ * What the status link shows. The first look after an approval with a provider-generated
+ * key pair takes the private key out of the database: it is shown this once.
+ */
+export async function applicationStatus(deps: OnboardingDeps, token: unknown) {
+  if (typeof token !== 'string' || !STATUS_TOKEN_REGEX.test(token)) {
+    throw invalidBody([{ field: 'token', message: 'must be the 43-character token of the status link' }]);
+  }
+  const { store } = deps;
+  const found = await store.findApplication({ statusTokenHash: sha256Hex(token) });
+  if (!found) {
+    throw new ProblemError(
+      'not-found',
+      'No application has this status link: check that the whole link was copied (a repeated submission replaces the link).',
+    );
+  }
+  const { app, privateKey } = found.privateKey
+    ? await store.transaction(async (tx) => {
+        const locked = (await tx.getApplication(found.id))!;
+        if (!locked.privateKey) return { app: locked, privateKey: null };
+        const change = { privateKey: null, privateKeyShownMs: tx.nowMs };
+        await tx.updateApplication(found.id, change);
+        return { app: { ...locked, ...change }, privateKey: locked.privateKey };
+      })
+    : { app: found, privateKey: null };
+  const consumer = app.consumerId ? await store.consumer(app.consumerId) : undefined;
+  return {
+    applicationId: app.id,
+    status: app.status,
+    company: app.company,
+    submittedAt: formatTimestamp(app.createdMs),
+    decidedAt: app.decidedMs === null ? null : formatTimestamp(app.decidedMs),
+    rejectionReason: app.rejectionReason,
+    keySource: app.keySource,
+    credentials: consumer
+      ? {
+          consumerId: consumer.id,
+          payload: { sub: consumer.id, aud: deps.publicUrl },
+          callbackSecret: consumer.callbackSecret,
+        }
+      : null,
+    privateKey,
+    privateKeyShownAt: app.privateKeyShownMs === null ? null : formatTimestamp(app.privateKeyShownMs),
+  };
+}
+
+/** An application as the back office sees it (no token hash, no private key). */
+export function applicationView(app: ApplicationRow) {
+  return {
+    id: app.id,
+    status: app.status,
+    company: app.company,
+    contactName: app.contactName,
+    email: app.email,
+    phone: app.phone,
+    website: app.website,
+    intendedUse: app.intendedUse,
+    callbackUrl: app.callbackUrl,
+    keySource: app.keySource,
+    publicKey: app.publicKey,
+    submittedAt: formatTimestamp(app.createdMs),
+    decidedAt: app.decidedMs === null ? null : formatTimestamp(app.decidedMs),
+    rejectionReason: app.rejectionReason,
+    consumerId: app.consumerId,
+  };
+}
+
+async function pendingApplication(store: Store, id: string): Promise<ApplicationRow> {
+  const app = await store.findApplication({ id });
+  if (!app) throw new ProblemError('not-found', `No application '${id}'.`);
+  if (app.status !== 'pending') throw new ProblemError('conflict', `The application is ${app.status} already.`);
+  return app;
+}
+
+/**
+ * Approves an application: registers the consumer (with the application's key, or a new
+ * ES256 pair whose private key waits for the status link) and marks the application
+ * approved, in one transaction.
+ */
+export async function approveApplication(
+  deps: OnboardingDeps,
+  id: string,
+  consumer: { consumerId: string; name?: string },
+) {
+  const app = await pendingApplication(deps.store, id);
+  const generated =
+    app.keySource === 'provider'
+      ? generateKeyPairSync('ec', {
+          namedCurve: 'P-256',
+          publicKeyEncoding: { type: 'spki', format: 'pem' },
+          privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        })
+      : undefined;
+  try {
+    const credentials = await addConsumer(
+      deps.store,
+      deps.publicUrl,
+      {
+        id: consumer.consumerId,
+        name: consumer.name ?? app.company,
+        publicKeyPem: generated?.publicKey ?? app.publicKey!,
+        callbackUrl: app.callbackUrl,
+      },
+      async (tx) => {
+        if ((await tx.getApplication(id))?.status !== 'pending') {
+          throw new ProblemError('conflict', 'The application was decided meanwhile.');
+        }
+        await tx.updateApplication(id, {
+          status: 'approved',
+          decidedMs: tx.nowMs,
+          consumerId: consumer.consumerId,
+          privateKey: generated?.privateKey ?? null,
+        });
+      },
+    );
+    const approved = (await deps.store.findApplication({ id }))!;
+    return {
+      application: applicationView(approved),
+      credentials: {
+        consumerId: credentials.consumerId,
+        payload: credentials.payload,
+        callbackSecret: credentials.callbackSecret,
+      },
+    };
+  } catch (error) {
+    throw consumerProblem(error);
+  }
+}
+
+/** Rejects an application; its status link shows the reason. */
+export async function rejectApplication(store: Store, id: string, reason: string) {
+  await pendingApplication(store, id);
+  const change = { status: 'rejected' as const, decidedMs: await store.nowMs(), rejectionReason: reason.trim() };
+  if (!(await store.updateApplication(id, change, 'pending'))) {
+    throw new ProblemError('conflict', 'The application was decided meanwhile.');
+  }
+  return applicationView((await store.findApplication({ id }))!);
+}

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import { ADMIN_CONSOLE_OPERATIONS, type ApplicationField, ONBOARDING_OPERATIONS } from '@finum-sync/spec';
+import type { FastifyInstance } from 'fastify';
+import { adminConsoleHandlers } from '../admin/console.js';
+import type { AdminSessions } from '../admin/sessions.js';
+import type { Config } from '../config.js';
+import type { CoreContext } from '../core/context.js';
+import { onboardingHandlers } from '../onboarding/routes.js';
+import { registerOperations } from '../routes/handlers.js';
+import type { Store } from '../store/port.js';
+import { fieldHtml } from './form-fields.js';
+
+/** The pages and their assets (`packages/server/web`): plain HTML, CSS and ES modules. */
+export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+
+const policy = (directives: Record<string, string>) =>
+  Object.entries(directives)
+    .map(([name, value]) => `${name} ${value}`)
+    .join('; ');
+
+const BASE_POLICY = {
+  'default-src': "'none'",
+  'script-src': "'self'",
+  'style-src': "'self'",
+  'img-src': "'self' data:",
+  'connect-src': "'self'",
+  'form-action': "'self'",
+  'base-uri': "'none'",
+  'frame-ancestors': "'none'",
+};
+
+/** Our pages: scripts and styles from our origin only; no inline script, no framing. */
+export const PAGE_CSP = policy(BASE_POLICY);
+
+/** Swagger UI: the same, plus its fonts and images of responses (blob:). */
+export const DOCS_CSP = policy({ ...BASE_POLICY, 'img-src': "'self' data: blob:", 'font-src': "'self' data:" });
+
+/**
+ * Options for `@fastify/swagger-ui`: its own CSP header on every docs response (the
+ * plugin's `staticCSP`), and our header bar with the way back to the other pages.
+ */
+export function docsUiOptions() {
+  const asset = (name: string) => readFileSync(`${WEB_ROOT}assets/${name}`, 'utf8');
+  return {
+    staticCSP: DOCS_CSP,
+    theme: {
+      title: 'FiNUM Sync API — interactive docs',
+      css: [{ filename: 'docs-theme.css', content: asset('docs-theme.css') }],
+      js: [{ filename: 'docs-theme.js', content: asset('docs-theme.js') }],
+    },
+  };
+}
+
+/** The pages: a fragment of `web/pages/` in `web/layout.html`, and its script. */
+const PAGES = [
+  { path: '/', file: 'index.html', title: 'FiNUM Sync API', script: 'home.js' },
+  { path: '/onboarding/', file: 'onboarding.html', title: 'Onboarding — FiNUM Sync API', script: 'onboarding.js' },
+  {
+    path: '/onboarding/status',
+    file: 'status.html',
+    title: 'Application status — FiNUM Sync API',
+    script: 'status.js',
+  },
+  { path: '/admin/', file: 'admin.html', title: 'Back office — FiNUM Sync API', script: 'admin.js' },
+] as const;
+
+/**
+ * Puts a page into the layout, once at start: `{{field:<name>}}` becomes an onboarding
+ * form field; the page's own link in the navigation is marked current.
+ */
+export function renderPage(page: (typeof PAGES)[number]): string {
+  const fill: Record<string, string> = {
+    title: page.title,
+    script: page.script,
+    main: readFileSync(`${WEB_ROOT}pages/${page.file}`, 'utf8'),
+  };
+  const html = readFileSync(`${WEB_ROOT}layout.html`, 'utf8')
+    .replace(/\{\{(\w+)\}\}/g, (_, name: string) => fill[name]!)
+    .replace(/\{\{field:(\w+)\}\}/g, (_, name: string) => fieldHtml(name as ApplicationField));
+  return html.replace(`<a href="${page.path}">`, `<a href="${page.path}" aria-current="page">`);
+}
+
+export interface WebDeps {
+  config: Config;
+  store: Store;
+  ctx: CoreContext;
+  sessions: AdminSessions;
+}
+
+/**
+ * The web pages (SPEC §9) and what they call: `/`, `/onboarding/` with its status page,
+ * `/admin/`; the onboarding endpoints and the back office's console endpoints; the
+ * security headers of pages and page APIs.
+ */
+export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  const { config, store, ctx, sessions } = deps;
+  app.addHook('onSend', async (request, reply, payload) => {
+    // Swagger UI sets its own policy (DOCS_CSP) in its hook, which runs after this one.
+    if (!reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', PAGE_CSP);
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header('Cross-Origin-Opener-Policy', 'same-origin');
+    // Status links, credentials, sessions: never cached.
+    if (/^\/(admin|onboarding)\/api\//.test(request.url)) reply.header('Cache-Control', 'no-store');
+    return payload;
+  });
+
+  for (const page of PAGES) {
+    const html = renderPage(page);
+    app.get(page.path, (_request, reply) =>
+      reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').send(html),
+    );
+  }
+  await app.register(fastifyStatic, {
+    root: `${WEB_ROOT}assets`,
+    prefix: '/assets/',
+    // One route per file found at start: nothing else is served, unknown paths stay problem+json 404s.
+    wildcard: false,
+    index: false,
+    decorateReply: false,
+    cacheControl: false,
+    setHeaders: (reply) => reply.header('Cache-Control', 'no-cache'),
+  });
+
+  const onboarding = { store, publicUrl: config.publicUrl, checkCallbackUrl: ctx.checkCallbackUrl };
+  registerOperations(app, onboardingHandlers(onboarding, config), ONBOARDING_OPERATIONS);
+  registerOperations(app, adminConsoleHandlers(onboarding, config, sessions), ADMIN_CONSOLE_OPERATIONS);
+}

@@ -1,0 +1,273 @@
+import Type, { type TSchema } from 'typebox';
+import { APPLICATION_STATUSES, KEY_SOURCES } from './onboarding.js';
+import type { OperationDef, ParamDef } from './operations.js';
+import { ref } from './operations.js';
+import { Id } from './primitives.js';
+import type { ProblemCode } from './problems.js';
+
+/**
+ * The back office's console endpoints (`/admin/`): sign-in, applications, consumers.
+ * Part of `ADMIN_OPERATIONS`. Every one takes either `Authorization: Bearer <ADMIN_TOKEN>`
+ * or the session cookie of `/admin/api/session` with the `X-CSRF-Token` header on
+ * state-changing requests.
+ */
+
+/** The session cookie of the admin pages. */
+export const ADMIN_SESSION_COOKIE = 'finum_admin_session';
+/** The header carrying the session's CSRF token (synchronizer token) on state-changing requests. */
+export const CSRF_HEADER = 'X-CSRF-Token';
+
+const json = (schema: TSchema | { $ref: string }) => ({ 'application/json': { schema } });
+const arrayOf = (name: string) => json({ type: 'array', items: ref(name) } as TSchema);
+const body = (description: string, schemaName: string) => ({ description, content: json(ref(schemaName)) });
+
+const PROBLEMS: ProblemCode[] = ['unauthorized', 'forbidden'];
+const WRITE_PROBLEMS: ProblemCode[] = [...PROBLEMS, 'invalid-body', 'malformed-json', 'not-found'];
+
+const pathParam = (name: string, description: string, schema: TSchema | { $ref: string } = ref('Id')): ParamDef => ({
+  name,
+  in: 'path',
+  required: true,
+  schema,
+  description,
+});
+const applicationId = pathParam('id', 'The application id.', { type: 'string' } as TSchema);
+const consumerId = pathParam('id', 'The consumer id.');
+
+const CSRF_NOTE = `With the session cookie, send the session’s \`csrfToken\` in \`${CSRF_HEADER}\`; without it the request is refused (403).`;
+
+export const ADMIN_CONSOLE_OPERATIONS: readonly OperationDef[] = [
+  {
+    operationId: 'adminSignIn',
+    method: 'POST',
+    path: '/admin/api/session',
+    tag: 'session',
+    summary: 'Sign in with the admin token',
+    description: `Checks the \`ADMIN_TOKEN\` and opens a session: sets the \`${ADMIN_SESSION_COOKIE}\` cookie (HttpOnly, SameSite=Strict, Secure on https) and answers with the session’s CSRF token. Attempts are limited per client address (429 with \`Retry-After\`).`,
+    security: 'public',
+    requestBody: body('The admin token.', 'AdminSignIn'),
+    responses: {
+      200: {
+        description: 'Signed in.',
+        content: json(ref('AdminSession')),
+        headers: { 'Set-Cookie': { description: 'The session cookie.', schema: { type: 'string' } } },
+      },
+    },
+    problems: ['unauthorized', 'forbidden', 'invalid-body', 'malformed-json', 'rate-limited'],
+  },
+  {
+    operationId: 'adminSession',
+    method: 'GET',
+    path: '/admin/api/session',
+    tag: 'session',
+    summary: 'The current session',
+    description: 'How this request is authenticated; with the session cookie, its CSRF token and expiry.',
+    security: 'admin',
+    responses: { 200: { description: 'The session.', content: json(ref('AdminSession')) } },
+    problems: PROBLEMS,
+  },
+  {
+    operationId: 'adminSignOut',
+    method: 'DELETE',
+    path: '/admin/api/session',
+    tag: 'session',
+    summary: 'Sign out',
+    description: `Ends the session and clears its cookie. ${CSRF_NOTE}`,
+    security: 'admin',
+    responses: { 204: { description: 'Signed out.' } },
+    problems: PROBLEMS,
+  },
+  {
+    operationId: 'adminApplications',
+    method: 'GET',
+    path: '/admin/api/applications',
+    tag: 'applications',
+    summary: 'Onboarding applications',
+    description: 'The newest first.',
+    security: 'admin',
+    parameters: [
+      {
+        name: 'status',
+        in: 'query',
+        schema: Type.Enum([...APPLICATION_STATUSES]),
+        description: 'Only applications in this status.',
+      },
+    ],
+    responses: { 200: { description: 'The applications.', content: arrayOf('Application') } },
+    problems: [...PROBLEMS, 'invalid-parameter'],
+  },
+  {
+    operationId: 'adminApproveApplication',
+    method: 'POST',
+    path: '/admin/api/applications/{id}/approve',
+    tag: 'applications',
+    summary: 'Approve an application',
+    description: `Registers the consumer under the chosen id with the application’s public key and standing callback URL — or, when the applicant left the key pair to the provider, with a new ES256 pair whose private key the applicant’s status link shows once. The status link then shows the JWT payload and the callback secret. ${CSRF_NOTE}`,
+    security: 'admin',
+    parameters: [applicationId],
+    requestBody: body('The consumer id to register.', 'ApproveApplication'),
+    responses: { 200: { description: 'Approved.', content: json(ref('ApprovedApplication')) } },
+    problems: [...WRITE_PROBLEMS, 'conflict'],
+  },
+  {
+    operationId: 'adminRejectApplication',
+    method: 'POST',
+    path: '/admin/api/applications/{id}/reject',
+    tag: 'applications',
+    summary: 'Reject an application',
+    description: `The applicant’s status link shows the reason. ${CSRF_NOTE}`,
+    security: 'admin',
+    parameters: [applicationId],
+    requestBody: body('Why.', 'RejectApplication'),
+    responses: { 200: { description: 'Rejected.', content: json(ref('Application')) } },
+    problems: [...WRITE_PROBLEMS, 'conflict'],
+  },
+  {
+    operationId: 'adminConsumers',
+    method: 'GET',
+    path: '/admin/api/consumers',
+    tag: 'consumers',
+    summary: 'Consumers and their keys',
+    description: 'Every consumer with its status, standing callback URL and public keys (never its callback secret).',
+    security: 'admin',
+    responses: { 200: { description: 'The consumers.', content: arrayOf('Consumer') } },
+    problems: PROBLEMS,
+  },
+  {
+    operationId: 'adminSetConsumerStatus',
+    method: 'POST',
+    path: '/admin/api/consumers/{id}/status',
+    tag: 'consumers',
+    summary: 'Disable or enable a consumer',
+    description: `A disabled consumer’s tokens are refused at once, by every server process. ${CSRF_NOTE}`,
+    security: 'admin',
+    parameters: [consumerId],
+    requestBody: body('The new status.', 'ConsumerStatusChange'),
+    responses: { 200: { description: 'The consumer.', content: json(ref('Consumer')) } },
+    problems: WRITE_PROBLEMS,
+  },
+  {
+    operationId: 'adminAddConsumerKey',
+    method: 'POST',
+    path: '/admin/api/consumers/{id}/keys',
+    tag: 'consumers',
+    summary: 'Add a public key (key rotation)',
+    description: `Registers another public key; tokens then pick a key with the \`kid\` header. ${CSRF_NOTE}`,
+    security: 'admin',
+    parameters: [consumerId],
+    requestBody: body('The key.', 'NewConsumerKey'),
+    responses: { 201: { description: 'The key.', content: json(ref('ConsumerKey')) } },
+    problems: [...WRITE_PROBLEMS, 'conflict'],
+  },
+  {
+    operationId: 'adminRemoveConsumerKey',
+    method: 'DELETE',
+    path: '/admin/api/consumers/{id}/keys/{kid}',
+    tag: 'consumers',
+    summary: 'Remove a public key',
+    description: `Tokens signed with it are refused at once, by every server process. ${CSRF_NOTE}`,
+    security: 'admin',
+    parameters: [consumerId, pathParam('kid', 'The key id.', { type: 'string' } as TSchema)],
+    responses: { 204: { description: 'Removed.' } },
+    problems: [...PROBLEMS, 'not-found'],
+  },
+  {
+    operationId: 'adminRotateCallbackSecret',
+    method: 'POST',
+    path: '/admin/api/consumers/{id}/callback-secret',
+    tag: 'consumers',
+    summary: 'Rotate the callback secret',
+    description: `Issues a new \`whsec_…\` secret; callbacks are signed with it from now on. Hand it to the consumer (its status link shows it too). ${CSRF_NOTE}`,
+    security: 'admin',
+    parameters: [consumerId],
+    responses: { 200: { description: 'The new secret.', content: json(ref('CallbackSecret')) } },
+    problems: [...PROBLEMS, 'not-found'],
+  },
+];
+
+const timestamp = Type.String({ format: 'date-time' });
+const nullable = (schema: TSchema) => Type.Union([schema, Type.Null()]);
+
+export function adminConsoleSchemas(): Record<string, unknown> {
+  return {
+    AdminSignIn: Type.Object({ token: Type.String({ description: 'The `ADMIN_TOKEN`.' }) }),
+    AdminSession: Type.Object(
+      {
+        via: Type.Enum(['cookie', 'bearer'], { description: 'How this request was authenticated.' }),
+        csrfToken: nullable(
+          Type.String({ description: `Send it in \`${CSRF_HEADER}\` with state-changing requests.` }),
+        ),
+        expiresAt: nullable(timestamp),
+      },
+      { additionalProperties: false },
+    ),
+    Application: Type.Object(
+      {
+        id: Type.String(),
+        status: Type.Enum([...APPLICATION_STATUSES]),
+        company: Type.String(),
+        contactName: Type.String(),
+        email: Type.String(),
+        phone: Type.String(),
+        website: nullable(Type.String()),
+        intendedUse: Type.String(),
+        callbackUrl: nullable(Type.String()),
+        keySource: Type.Enum([...KEY_SOURCES]),
+        publicKey: nullable(Type.String({ description: 'SPKI PEM; null when the provider generates the pair.' })),
+        submittedAt: timestamp,
+        decidedAt: nullable(timestamp),
+        rejectionReason: nullable(Type.String()),
+        consumerId: nullable(Id),
+      },
+      { additionalProperties: false },
+    ),
+    ApproveApplication: Type.Object(
+      {
+        consumerId: Id,
+        name: Type.Optional(Type.String({ maxLength: 200, description: 'Display name; the company by default.' })),
+      },
+      { additionalProperties: false },
+    ),
+    ApprovedApplication: Type.Object(
+      {
+        application: ref('Application') as unknown as TSchema,
+        credentials: ref('ConsumerCredentials') as unknown as TSchema,
+      },
+      { additionalProperties: false },
+    ),
+    RejectApplication: Type.Object(
+      { reason: Type.String({ minLength: 1, maxLength: 2000, description: 'Shown to the applicant.' }) },
+      { additionalProperties: false },
+    ),
+    ConsumerKey: Type.Object(
+      {
+        kid: Type.String(),
+        alg: Type.Enum(['RS256', 'PS256', 'ES256', 'EdDSA']),
+        publicKey: Type.String({ description: 'SPKI PEM.' }),
+        createdAt: timestamp,
+      },
+      { additionalProperties: false },
+    ),
+    Consumer: Type.Object(
+      {
+        id: Id,
+        name: Type.String(),
+        status: Type.Enum(['active', 'disabled']),
+        callbackUrl: nullable(Type.String()),
+        createdAt: timestamp,
+        keys: Type.Array(ref('ConsumerKey') as unknown as TSchema),
+      },
+      { additionalProperties: false },
+    ),
+    ConsumerStatusChange: Type.Object({ status: Type.Enum(['active', 'disabled']) }, { additionalProperties: false }),
+    NewConsumerKey: Type.Object(
+      {
+        publicKey: Type.String({ description: 'SPKI PEM: RSA ≥ 2048 bits, EC P-256 or Ed25519.' }),
+        alg: Type.Optional(Type.Enum(['RS256', 'PS256', 'ES256', 'EdDSA'], { description: 'Default: from the key.' })),
+        kid: Type.Optional(Type.String({ description: 'Default: the RFC 7638 thumbprint.' })),
+      },
+      { additionalProperties: false },
+    ),
+    CallbackSecret: Type.Object({ consumerId: Id, callbackSecret: Type.String() }, { additionalProperties: false }),
+  };
+}

@@ -1,0 +1,335 @@
+import Type, { type TSchema } from 'typebox';
+import type { OperationDef } from './operations.js';
+import { ref } from './operations.js';
+import { Id } from './primitives.js';
+import type { FieldError } from './problems.js';
+
+/**
+ * Onboarding (SPEC §1 "easy to onboard", §9 `/onboarding/`): the one form an applicant
+ * fills in, the status of an application, and what the provider's pages need to know
+ * about the provider. Public endpoints, used by the `/`, `/onboarding/` and status pages.
+ */
+
+/** Where the applicant's public key comes from. */
+export const KEY_SOURCES = ['pasted', 'browser', 'provider'] as const;
+export type KeySource = (typeof KEY_SOURCES)[number];
+
+export const APPLICATION_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
+
+/** A field people never see and bots fill in: a submission with it is refused. */
+export const HONEYPOT_FIELD = 'homepage';
+
+/** Ids the back office and the applicant's status link use. */
+export const APPLICATION_ID_PATTERN = '^app_[a-f0-9]{24}$';
+/** The status token: 32 random bytes, base64url (256 bits). */
+export const STATUS_TOKEN_PATTERN = '^[A-Za-z0-9_-]{43}$';
+
+const EMAIL_REGEX = /^[^\s@"<>]+@[^\s@"<>]+\.[^\s@"<>]{2,}$/;
+const PHONE_REGEX = /^\+?[0-9][0-9 ()./-]{4,38}[0-9]$/;
+
+function isWebUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname.includes('.');
+  } catch {
+    return false;
+  }
+}
+
+interface FieldRule {
+  readonly label: string;
+  readonly required: boolean;
+  readonly maxLength: number;
+  readonly minLength?: number;
+  readonly description: string;
+  readonly example: string;
+  /** A value that is not empty but wrong: the message, or undefined when fine. */
+  readonly check?: (value: string) => string | undefined;
+}
+
+/**
+ * The form's fields, the one place their rules live: the request schema, the server's
+ * validation and the messages an applicant reads are made from this table.
+ */
+export const APPLICATION_FIELDS = {
+  company: {
+    label: 'Company',
+    required: true,
+    maxLength: 200,
+    description: 'The applying organisation.',
+    example: 'Acme Broker GmbH',
+  },
+  contactName: {
+    label: 'Contact person',
+    required: true,
+    maxLength: 200,
+    description: 'Who the provider talks to about this application.',
+    example: 'Anna Huber',
+  },
+  email: {
+    label: 'Email',
+    required: true,
+    maxLength: 254,
+    description: 'The contact person’s email address.',
+    example: 'anna.huber@acme-broker.example',
+    check: (v) => (EMAIL_REGEX.test(v) ? undefined : 'must be an email address such as name@example.com'),
+  },
+  phone: {
+    label: 'Phone',
+    required: true,
+    maxLength: 40,
+    description: 'The contact person’s phone number, with the country code.',
+    example: '+43 1 234 5678',
+    check: (v) => (PHONE_REGEX.test(v) ? undefined : 'must be a phone number such as +43 1 234 5678'),
+  },
+  website: {
+    label: 'Website',
+    required: false,
+    maxLength: 2000,
+    description: 'The company’s website.',
+    example: 'https://acme-broker.example',
+    check: (v) => (isWebUrl(v) ? undefined : 'must be a web address such as https://example.com'),
+  },
+  intendedUse: {
+    label: 'Intended use',
+    required: true,
+    minLength: 20,
+    maxLength: 4000,
+    description: 'What the applicant will use the API for (which records, how often, for how many clients).',
+    example: 'Our broker CRM syncs contracts of about 2,000 clients nightly and creates proposals.',
+  },
+  callbackUrl: {
+    label: 'Standing callback URL',
+    required: false,
+    maxLength: 2000,
+    description:
+      'Called at every status change of the consumer’s contracts (SPEC §8): `https`, not a private or loopback address.',
+    example: 'https://crm.acme-broker.example/finum/callbacks',
+    check: (v) => (/^https?:\/\//i.test(v) ? undefined : 'must be an https URL'),
+  },
+  publicKey: {
+    label: 'Public key',
+    required: false,
+    maxLength: 16_384,
+    description:
+      'SPKI PEM (`-----BEGIN PUBLIC KEY-----`): RSA ≥ 2048 bits, EC P-256 or Ed25519. Required unless `keySource` is `provider`.',
+    example: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE…\n-----END PUBLIC KEY-----\n',
+  },
+} as const satisfies Record<string, FieldRule>;
+
+export type ApplicationField = keyof typeof APPLICATION_FIELDS;
+
+/** A submitted application, trimmed and checked (empty optional fields are `null`). */
+export type ApplicationInput = { [K in ApplicationField]: string | null } & { keySource: KeySource };
+
+/**
+ * Checks a submitted form: every field, with messages an applicant can act on. What
+ * needs I/O (the callback URL's addresses, the key's parsing) the server checks after,
+ * on the fields that passed (`value` holds them trimmed; empty ones are `null`).
+ */
+export function checkApplication(body: unknown): { value: ApplicationInput; errors: FieldError[] } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    const value = Object.fromEntries(Object.keys(APPLICATION_FIELDS).map((k) => [k, null]));
+    return {
+      value: value as unknown as ApplicationInput,
+      errors: [{ field: '', message: 'the body must be a JSON object' }],
+    };
+  }
+  const input = body as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  const value: Record<string, unknown> = {};
+  for (const key of Object.keys(input)) {
+    if (key === HONEYPOT_FIELD) {
+      if (input[key] !== '' && input[key] !== null) errors.push({ field: key, message: 'must be left empty' });
+    } else if (key !== 'keySource' && !Object.hasOwn(APPLICATION_FIELDS, key)) {
+      errors.push({ field: key, message: 'is not a known field' });
+    }
+  }
+  const keySource = input.keySource;
+  if (!KEY_SOURCES.includes(keySource as KeySource)) {
+    errors.push({ field: 'keySource', message: `must be one of: ${KEY_SOURCES.join(', ')}` });
+  }
+  for (const [field, rule] of Object.entries(APPLICATION_FIELDS) as [ApplicationField, FieldRule][]) {
+    const raw = input[field];
+    if (raw !== undefined && raw !== null && typeof raw !== 'string') {
+      errors.push({ field, message: 'must be a string' });
+      continue;
+    }
+    const text = (raw ?? '').trim();
+    const required = rule.required || (field === 'publicKey' && keySource !== 'provider');
+    const before = errors.length;
+    value[field] = text === '' ? null : text;
+    if (text === '') {
+      if (required) {
+        const message =
+          field === 'publicKey' ? 'is required: paste one, generate one, or let the provider generate the pair' : '';
+        errors.push({ field, message: message || 'is required' });
+      }
+    } else if (field === 'publicKey' && keySource === 'provider') {
+      errors.push({ field, message: 'must be empty when the provider generates the key pair' });
+    } else if (text.length > rule.maxLength) {
+      errors.push({ field, message: `must be at most ${rule.maxLength} characters` });
+    } else if (rule.minLength !== undefined && text.length < rule.minLength) {
+      errors.push({ field, message: `must be at least ${rule.minLength} characters` });
+    } else {
+      const why = rule.check?.(text);
+      if (why) errors.push({ field, message: why });
+    }
+    if (errors.length > before) value[field] = null;
+  }
+  return { value: { ...value, keySource } as ApplicationInput, errors };
+}
+
+const json = (schema: TSchema | { $ref: string }, example?: unknown) => ({
+  'application/json': example === undefined ? { schema } : { schema, example },
+});
+
+const nullable = (schema: TSchema, description: string) => ({ anyOf: [schema, Type.Null()], description });
+const timestamp = Type.String({ format: 'date-time' });
+
+export function onboardingComponentSchemas(): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [name, rule] of Object.entries(APPLICATION_FIELDS) as [ApplicationField, FieldRule][]) {
+    const text = Type.String({ maxLength: rule.maxLength, ...(rule.minLength ? { minLength: rule.minLength } : {}) });
+    fields[name] = rule.required
+      ? { ...text, description: rule.description, examples: [rule.example] }
+      : Type.Optional(nullable(text, rule.description) as unknown as TSchema);
+  }
+  const keySource = Type.Enum([...KEY_SOURCES], {
+    description:
+      '`pasted`: the applicant’s own key; `browser`: generated in the applicant’s browser (the private key never left it); `provider`: the provider generates the pair at approval and the status link shows the private key once.',
+  });
+  return {
+    ApplicationForm: Type.Object(
+      {
+        ...(fields as Record<string, TSchema>),
+        keySource,
+        [HONEYPOT_FIELD]: Type.Optional(
+          Type.String({ maxLength: 0, description: 'Leave empty (spam protection): a submission with it is refused.' }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    ApplicationReceipt: Type.Object(
+      {
+        applicationId: Type.String({ pattern: APPLICATION_ID_PATTERN }),
+        status: Type.Literal('pending'),
+        statusToken: Type.String({
+          pattern: STATUS_TOKEN_PATTERN,
+          description: 'The secret of the status link; the provider stores only its hash.',
+        }),
+        statusUrl: Type.String({ description: 'The status page: `/onboarding/status#<statusToken>`.' }),
+      },
+      { additionalProperties: false },
+    ),
+    StatusRequest: Type.Object(
+      { token: Type.String({ pattern: STATUS_TOKEN_PATTERN, description: 'The status token.' }) },
+      { additionalProperties: false },
+    ),
+    ApplicationStatus: Type.Object(
+      {
+        applicationId: Type.String(),
+        status: Type.Enum([...APPLICATION_STATUSES]),
+        company: Type.String(),
+        submittedAt: timestamp,
+        decidedAt: nullable(timestamp, 'When an administrator approved or rejected it.') as unknown as TSchema,
+        rejectionReason: nullable(Type.String(), 'Why it was rejected.') as unknown as TSchema,
+        keySource,
+        credentials: nullable(ref('ConsumerCredentials') as unknown as TSchema, 'Once approved.') as unknown as TSchema,
+        privateKey: nullable(
+          Type.String(),
+          'PKCS#8 PEM, only when the provider generated the key pair, and only in the first answer after approval: it is deleted from the provider’s database as it is sent.',
+        ) as unknown as TSchema,
+        privateKeyShownAt: nullable(
+          timestamp,
+          'When the provider-generated private key was shown (and deleted).',
+        ) as unknown as TSchema,
+      },
+      { additionalProperties: false },
+    ),
+    ConsumerCredentials: Type.Object(
+      {
+        consumerId: Id,
+        payload: Type.Object(
+          { sub: Type.String(), aud: Type.String() },
+          { description: 'The JWT payload to sign (add `iat` and `exp`).' },
+        ),
+        callbackSecret: Type.String({ description: 'Standard Webhooks secret (`whsec_…`) for callbacks.' }),
+      },
+      { additionalProperties: false },
+    ),
+    ProviderInfo: Type.Object(
+      {
+        audience: Type.String({ description: 'The JWT audience (`aud`) this provider expects.' }),
+        maxTokenLifetime: Type.Integer({ description: 'Seconds a token may live at most (`exp` − now).' }),
+        algorithms: Type.Array(Type.String(), { description: 'Accepted signing algorithms.' }),
+        demo: Type.Boolean({ description: 'Whether `GET /demo/credentials` hands out the demo consumer’s.' }),
+      },
+      { additionalProperties: false },
+    ),
+  };
+}
+
+export const ONBOARDING_OPERATIONS: readonly OperationDef[] = [
+  {
+    operationId: 'providerInfo',
+    method: 'GET',
+    path: '/onboarding/api/provider-info',
+    tag: 'onboarding',
+    summary: 'What a consumer needs to know about this provider',
+    description: 'The JWT audience, the longest token lifetime, the accepted algorithms and whether the demo is on.',
+    security: 'public',
+    responses: { 200: { description: 'The provider’s settings.', content: json(ref('ProviderInfo')) } },
+    problems: [],
+  },
+  {
+    operationId: 'submitApplication',
+    method: 'POST',
+    path: '/onboarding/api/applications',
+    tag: 'onboarding',
+    summary: 'Apply for credentials',
+    description: [
+      'The onboarding form (`/onboarding/`). Every field is checked; errors come as a 400 with `errors: [{ field, message }]`. The callback URL must be one the provider may call (SPEC §8); the public key must be RSA ≥ 2048 bits, P-256 or Ed25519.',
+      'Answers with the **status link**: keep it, it is the only way to the credentials once approved. Submissions are limited per client address (429 with `Retry-After`). With an `Idempotency-Key`, a repeated submission of the same form answers 200 with the same application and a fresh status link (the previous link stops working); the same key with another form is a 422.',
+    ].join('\n\n'),
+    security: 'public',
+    parameters: [
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        schema: { type: 'string', minLength: 1, maxLength: 255 } as TSchema,
+        description: 'Optional: makes a repeated submission of the same form safe for 24 h.',
+      },
+    ],
+    requestBody: { description: 'The form.', content: json(ref('ApplicationForm')) },
+    responses: {
+      201: { description: 'Received; pending review.', content: json(ref('ApplicationReceipt')) },
+      200: {
+        description: 'The same form was submitted before with this `Idempotency-Key`.',
+        content: json(ref('ApplicationReceipt')),
+      },
+    },
+    problems: [
+      'invalid-body',
+      'malformed-json',
+      'payload-too-large',
+      'unsupported-media-type',
+      'idempotency-key-reused',
+      'rate-limited',
+    ],
+  },
+  {
+    operationId: 'applicationStatus',
+    method: 'POST',
+    path: '/onboarding/api/application-status',
+    tag: 'onboarding',
+    summary: 'The status of an application',
+    description:
+      'Pending, rejected (with the reason) or approved (with the JWT payload and the callback secret). When the provider generated the key pair, the first answer after approval carries the private key, which is deleted from the provider’s database as it is sent. A POST because of that; the token travels in the body, never in a URL.',
+    security: 'public',
+    requestBody: { description: 'The status token of the status link.', content: json(ref('StatusRequest')) },
+    responses: { 200: { description: 'The application’s status.', content: json(ref('ApplicationStatus')) } },
+    problems: ['invalid-body', 'malformed-json', 'not-found'],
+  },
+];
