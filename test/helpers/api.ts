@@ -74,7 +74,7 @@ export function fileForm(
 
 /** Provider-side fixtures: a product anyone may use, and a client of the consumer. */
 export async function seedBasics(
-  server: TestServer,
+  server: Pick<TestServer, 'url' | 'putRecords'>,
   consumer: TestConsumer,
   product: Record<string, unknown> = {},
 ): Promise<{ productId: string; clientId: string }> {
