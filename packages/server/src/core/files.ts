@@ -171,11 +171,17 @@ export async function attachContractFile(
   }
   if (upload.bytes.length === 0) throw invalidBody([{ field: 'file', message: 'is empty' }]);
   const mimeType = await checkedMediaType(upload.bytes, upload.declaredType);
-  const stored = await ctx.store.putBlob(upload.bytes);
-  return commitWrite(ctx, async (tx) => {
+  const liveContract = async (tx: Pick<StoreTx, 'getRecord'>) => {
     const contract = await tx.getRecord('contract', contractId);
     if (!contract) throw new ProblemError('not-found', `No contract with id ${contractId}.`);
     if (contract.deleted) throw new ProblemError('conflict', `The contract ${contractId} was deleted.`);
+    return contract;
+  };
+  // Refused before the bytes are stored: a refused attachment leaves nothing behind.
+  await ctx.store.transaction(liveContract);
+  const stored = await ctx.store.putBlob(upload.bytes);
+  return commitWrite(ctx, async (tx) => {
+    const contract = await liveContract(tx);
     const name = safeFileName(upload.filename, `${contractId}-${category}`);
     return attachFileInTx(tx, contract, { ...stored, name, mimeType }, category, options);
   });
