@@ -17,6 +17,8 @@ export class CallbackReceiver {
   status = 204;
   /** Headers it answers with (e.g. `location` for a redirect). */
   responseHeaders: Record<string, string> = {};
+  /** Never answer (the request stays open until `stop()`): a receiver that times out. */
+  hang = false;
   private server: Server | undefined;
   private waiters: Array<(c: ReceivedCallback) => void> = [];
   private port = 0;
@@ -31,7 +33,7 @@ export class CallbackReceiver {
       req.on('end', () => {
         const callback = { headers: req.headers, body, json: JSON.parse(body) };
         this.received.push(callback);
-        res.writeHead(this.status, this.responseHeaders).end();
+        if (!this.hang) res.writeHead(this.status, this.responseHeaders).end();
         const waiter = this.waiters.shift();
         waiter?.(callback);
       });

@@ -12,7 +12,13 @@ export interface DeliveryView {
   kind: 'one-shot' | 'standing';
   state: 'pending' | 'delivered' | 'gone' | 'failed';
   payload: Record<string, unknown>;
-  attempts: Array<{ attempt: number; status: number | null; error: string | null }>;
+  attempts: Array<{
+    attempt: number;
+    startedAt: string;
+    durationMs: number;
+    status: number | null;
+    error: string | null;
+  }>;
 }
 
 /** Verifies a callback's Standard Webhooks signature with the consumer's secret; returns the payload. */

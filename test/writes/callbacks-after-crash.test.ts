@@ -1,10 +1,9 @@
-import { openStore, type Store, type StoredRecord } from '@finum-sync/server';
+import type { StoredRecord } from '@finum-sync/server';
 import { describe, expect, inject, it } from 'vitest';
 import { adminApi, consumerApi, seedBasics, TEST_ADMIN_TOKEN } from '../helpers/api.js';
-import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { deliveriesOf, verifiedPayload, waitForDelivery } from '../helpers/callbacks.js';
+import { openOutboxFixture } from '../helpers/outbox.js';
 import { type ServerProcess, spawnServer } from '../helpers/serve-process.js';
-import { createTestConsumer, createTestDatabase, TEST_AUDIENCE } from '../helpers/server.js';
 
 /**
  * SPEC §8: deliveries survive a server restart. The server runs as a child process on a
@@ -21,28 +20,23 @@ describe.concurrent('callbacks across a crash', () => {
     'delivers a callback acknowledged before a SIGKILL once a new process runs (%s)',
     { timeout: 150_000 },
     async (dialect) => {
-      const db = await createTestDatabase(dialect);
+      const { db, store, consumer, receiver, close } = await openOutboxFixture(dialect);
       const env = {
         ...db.env,
         ADMIN_TOKEN: TEST_ADMIN_TOKEN,
         ALLOW_PRIVATE_CALLBACKS: 'true',
         CALLBACK_RETRY_BASE_MS: '20',
       };
-      const receiver = await new CallbackReceiver().start();
-      let store: Store | undefined;
       let first: ServerProcess | undefined;
       let second: ServerProcess | undefined;
       try {
-        store = await openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir });
-        const consumer = await createTestConsumer(store, TEST_AUDIENCE, 'acme');
         await receiver.stop();
 
         first = await spawnServer(env);
-        const provider = store;
         const basics = await seedBasics(
           {
             url: first.url,
-            putRecords: (records: StoredRecord[]) => provider.transaction((tx) => tx.putRecords(records)),
+            putRecords: (records: StoredRecord[]) => store.transaction((tx) => tx.putRecords(records)),
           },
           consumer,
         );
@@ -75,9 +69,7 @@ describe.concurrent('callbacks across a crash', () => {
       } finally {
         await first?.kill('SIGKILL');
         await second?.kill('SIGTERM');
-        await receiver.stop();
-        await store?.close();
-        await db.drop();
+        await close();
       }
     },
   );

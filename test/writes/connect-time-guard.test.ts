@@ -1,16 +1,11 @@
 import type { LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { openStore, type Store } from '@finum-sync/server';
-import type { FastifyBaseLogger } from 'fastify';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 // Internals of the server package (not exported): the connect-time half of the SSRF guard.
-import { DeliveryWorker, guardedLookup } from '../../packages/server/dist/callbacks/delivery-worker.js';
+import { guardedLookup } from '../../packages/server/dist/callbacks/delivery-worker.js';
 import { classifyAddress } from '../../packages/server/dist/callbacks/url-policy.js';
-import { CoreEvents } from '../../packages/server/dist/core/events.js';
-import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { verifiedPayload } from '../helpers/callbacks.js';
-import { createTestConsumer, createTestDatabase, TEST_AUDIENCE, type TestDatabase } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { enqueueDelivery, runWorkerUntil, storedDelivery, useOutboxFixture } from '../helpers/outbox.js';
 
 /**
  * SPEC §8: callback addresses are checked again at connect time, against DNS rebinding (a
@@ -79,72 +74,19 @@ describe('guardedLookup (connect-time address check)', () => {
   });
 });
 
-const silent = {
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  debug: () => {},
-  child: () => silent,
-} as unknown as FastifyBaseLogger;
-
 describe.each(inject('dialects'))('delivery worker against DNS rebinding (%s)', (dialect) => {
-  let db: TestDatabase;
-  let store: Store;
-  let receiver: CallbackReceiver;
-  let secret: string;
+  const fixture = useOutboxFixture(dialect);
 
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    store = await openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir });
-    secret = (await createTestConsumer(store, TEST_AUDIENCE, 'acme')).callbackSecret;
-    receiver = await new CallbackReceiver().start();
-  });
-  afterAll(async () => {
-    await receiver?.stop();
-    await store?.close();
-    await db?.drop();
-  });
-
-  /** An outbox row as a status change writes it, for a URL that passed the check when it was given. */
-  async function enqueue(url: string) {
-    const id = `msg_${Math.random().toString(36).slice(2)}`;
-    const payload = JSON.stringify({
-      type: 'contract.status-changed',
-      contractId: 'c-1',
-      status: 130,
-      previousStatus: 120,
-      occurredAt: '2026-11-23T10:00:00.000Z',
-    });
-    await store.transaction((tx) =>
-      tx.enqueueDelivery({ id, consumerId: 'acme', contractId: 'c-1', url, kind: 'one-shot', payload }),
-    );
-    return id;
-  }
-  const attemptsOf = async (id: string) =>
-    (await store.listDeliveries({ consumerId: 'acme' })).find((d) => d.id === id)!.attemptList;
-
-  async function runWorker(policy: { allowPrivate: boolean }, lookup: LookupFunction, until: () => Promise<boolean>) {
-    const worker = new DeliveryWorker({
-      store,
-      events: new CoreEvents(),
-      policy,
-      log: silent,
-      lookup,
-      retryBaseMs: 10,
-    });
-    worker.start();
-    try {
-      await waitFor(async () => (await until()) || undefined, 'a recorded attempt');
-    } finally {
-      await worker.stop();
-    }
-  }
+  const attemptsOf = async (id: string) => (await storedDelivery(fixture().store, id)).attemptList;
+  const runWorker = (policy: { allowPrivate: boolean }, lookup: LookupFunction, until: () => Promise<boolean>) =>
+    runWorkerUntil({ store: fixture().store, policy, lookup }, until, 'a recorded attempt');
 
   it('records ECALLBACKREFUSED and sends nothing when the name now resolves to loopback', async () => {
     // Plain http to the receiver's port: if the guard let the connection through, the
     // receiver would get the POST.
+    const { store, receiver } = fixture();
     const rebinding = resolverAnswering([v4('127.0.0.1')]);
-    const id = await enqueue(`http://rebind.test:${new URL(receiver.url).port}/callbacks`);
+    const id = await enqueueDelivery(store, 'acme', `http://rebind.test:${new URL(receiver.url).port}/callbacks`);
     await runWorker({ allowPrivate: false }, rebinding, async () => (await attemptsOf(id)).length >= 1);
     const [attempt] = await attemptsOf(id);
     expect(attempt).toMatchObject({ status: null, error: expect.stringMatching(/^ECALLBACKREFUSED: rebind\.test/) });
@@ -157,12 +99,13 @@ describe.each(inject('dialects'))('delivery worker against DNS rebinding (%s)', 
     );
     expect(receiver.received).toHaveLength(1);
     expect(receiver.received[0]!.headers['webhook-id']).toBe(id);
-    verifiedPayload(receiver.received[0]!, secret);
+    verifiedPayload(receiver.received[0]!, fixture().consumer.callbackSecret);
   });
 
   it('refuses a literal private address when private callbacks are no longer allowed', async () => {
+    const { store, receiver } = fixture();
     const before = receiver.received.length;
-    const id = await enqueue(receiver.url);
+    const id = await enqueueDelivery(store, 'acme', receiver.url);
     const neverAsked: LookupFunction = () => {
       throw new Error('a literal address needs no lookup');
     };
