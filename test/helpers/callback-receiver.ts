@@ -9,12 +9,16 @@ export interface ReceivedCallback {
 
 /**
  * A real HTTP server that receives callbacks: `next()` resolves with the next one (no
- * polling); `respondWith` sets the status it answers with; `stop()`/`start()` take it down
+ * polling); `status` and `responseHeaders` set what it answers with; `stop()`/`start()` take it down
  * and bring it back on the same port.
  */
 export class CallbackReceiver {
   readonly received: ReceivedCallback[] = [];
   status = 204;
+  /** Headers it answers with (e.g. `location` for a redirect). */
+  responseHeaders: Record<string, string> = {};
+  /** Never answer (the request stays open until `stop()`): a receiver that times out. */
+  hang = false;
   private server: Server | undefined;
   private waiters: Array<(c: ReceivedCallback) => void> = [];
   private port = 0;
@@ -29,7 +33,7 @@ export class CallbackReceiver {
       req.on('end', () => {
         const callback = { headers: req.headers, body, json: JSON.parse(body) };
         this.received.push(callback);
-        res.writeHead(this.status).end();
+        if (!this.hang) res.writeHead(this.status, this.responseHeaders).end();
         const waiter = this.waiters.shift();
         waiter?.(callback);
       });

@@ -117,28 +117,7 @@ export async function startTestServer(
     store,
     config,
     db,
-    async addConsumer(id, alg = 'ES256') {
-      const pair = generateKeyPair(alg);
-      const creds = await addConsumer(store, config.publicUrl, { id, publicKeyPem: pair.publicKey, alg });
-      const consumer: TestConsumer = {
-        id,
-        alg,
-        privateKey: pair.privateKey,
-        publicKey: pair.publicKey,
-        kid: creds.kid,
-        callbackSecret: creds.callbackSecret,
-        token: (o = {}) =>
-          signToken({
-            payload: { ...creds.payload, ...o.payload },
-            privateKey: pair.privateKey,
-            alg,
-            ...(o.ttlSeconds ? { ttlSeconds: o.ttlSeconds } : {}),
-            ...(o.kid ? { kid: o.kid } : {}),
-          }),
-        headers: async () => ({ authorization: `Bearer ${await consumer.token()}` }),
-      };
-      return consumer;
-    },
+    addConsumer: (id, alg) => createTestConsumer(store, config.publicUrl, id, alg),
     putRecords: (records) =>
       store.transaction(async (tx) => {
         await tx.putRecords(records);
@@ -153,6 +132,35 @@ export async function startTestServer(
     },
   };
   return server;
+}
+
+/** Registers a consumer with a fresh key pair directly in a store (as `consumer add` would). */
+export async function createTestConsumer(
+  store: Store,
+  audience: string,
+  id: string,
+  alg: SigningAlgorithm = 'ES256',
+): Promise<TestConsumer> {
+  const pair = generateKeyPair(alg);
+  const creds = await addConsumer(store, audience, { id, publicKeyPem: pair.publicKey, alg });
+  const consumer: TestConsumer = {
+    id,
+    alg,
+    privateKey: pair.privateKey,
+    publicKey: pair.publicKey,
+    kid: creds.kid,
+    callbackSecret: creds.callbackSecret,
+    token: (o = {}) =>
+      signToken({
+        payload: { ...creds.payload, ...o.payload },
+        privateKey: pair.privateKey,
+        alg,
+        ...(o.ttlSeconds ? { ttlSeconds: o.ttlSeconds } : {}),
+        ...(o.kid ? { kid: o.kid } : {}),
+      }),
+    headers: async () => ({ authorization: `Bearer ${await consumer.token()}` }),
+  };
+  return consumer;
 }
 
 let counter = 0;

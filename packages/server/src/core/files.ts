@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { FILE_CATEGORIES, type FieldError, ID_REGEX, ProblemError } from '@finum-sync/spec';
+import { FILE_CATEGORIES, type FieldError, ID_REGEX, ProblemError, type RecordType } from '@finum-sync/spec';
 import { fileTypeFromBuffer } from 'file-type';
 import type { StoredRecord, StoreTx } from '../store/port.js';
 import type { BeforeCommit, CoreContext } from './context.js';
@@ -144,11 +144,13 @@ export async function uploadFile(
   if (upload.bytes.length === 0) errors.push({ field: 'file', message: 'is empty' });
   if (errors.length > 0) throw invalidBody(errors);
   const mimeType = await checkedMediaType(upload.bytes, upload.declaredType);
+  const [targetType, targetId] = contractId ? (['contract', contractId] as const) : (['client', clientId!] as const);
+  // Refused before the bytes are stored: a refused upload leaves nothing behind.
+  const visible = { getRecord: (type: RecordType, id: string) => ctx.store.visibleRecord(type, consumerId, id) };
+  await ownRecord(visible, targetType, consumerId, targetId);
   const stored = await ctx.store.putBlob(upload.bytes);
   return commitWrite(ctx, async (tx) => {
-    const target = contractId
-      ? await ownRecord(tx, 'contract', consumerId, contractId)
-      : await ownRecord(tx, 'client', consumerId, clientId!);
+    const target = await ownRecord(tx, targetType, consumerId, targetId);
     const name = safeFileName(upload.filename, `${target.id}-${category}`);
     const { file } = await attachFileInTx(tx, target, { ...stored, name, mimeType }, category!);
     await beforeCommit?.(tx, file);
@@ -169,11 +171,17 @@ export async function attachContractFile(
   }
   if (upload.bytes.length === 0) throw invalidBody([{ field: 'file', message: 'is empty' }]);
   const mimeType = await checkedMediaType(upload.bytes, upload.declaredType);
-  const stored = await ctx.store.putBlob(upload.bytes);
-  return commitWrite(ctx, async (tx) => {
+  const liveContract = async (tx: Pick<StoreTx, 'getRecord'>) => {
     const contract = await tx.getRecord('contract', contractId);
     if (!contract) throw new ProblemError('not-found', `No contract with id ${contractId}.`);
     if (contract.deleted) throw new ProblemError('conflict', `The contract ${contractId} was deleted.`);
+    return contract;
+  };
+  // Refused before the bytes are stored: a refused attachment leaves nothing behind.
+  await ctx.store.transaction(liveContract);
+  const stored = await ctx.store.putBlob(upload.bytes);
+  return commitWrite(ctx, async (tx) => {
+    const contract = await liveContract(tx);
     const name = safeFileName(upload.filename, `${contractId}-${category}`);
     return attachFileInTx(tx, contract, { ...stored, name, mimeType }, category, options);
   });

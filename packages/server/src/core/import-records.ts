@@ -7,6 +7,7 @@ import {
   type ImportType,
   importLineSchema,
   ProblemError,
+  recordFieldsOfImportLine,
 } from '@finum-sync/spec';
 import type { StoredRecord, StoreTx } from '../store/port.js';
 import { PUBLIC_OWNER } from '../store/port.js';
@@ -131,12 +132,15 @@ async function applyBatch(tx: StoreTx, effects: WriteEffects, lines: Line[], rep
   const statusChanges: Array<[StoredRecord, number]> = [];
   for (const { line, type, owner, data } of lines) {
     report.lines++;
-    const { type: _t, id, consumerId: _c, deleted, ...fields } = data;
+    const { type: _t, id, consumerId: _c, deleted, ...lineFields } = data;
+    const fields = recordFieldsOfImportLine(lineFields);
     const key = `${type}:${String(id)}`;
     const existing = puts.get(key) ?? current.get(key);
     let next: StoredRecord;
     if (!existing) {
-      const missing = IMPORT_REQUIRED_ON_CREATE[type].filter((f) => fields[f] === undefined || fields[f] === null);
+      const missing = IMPORT_REQUIRED_ON_CREATE[type].filter(
+        (f) => lineFields[f] === undefined || lineFields[f] === null,
+      );
       if (missing.length > 0) {
         throw new ImportError(
           missing.map((field) => ({ line, field, message: `is required for a new ${type}` })),

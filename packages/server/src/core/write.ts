@@ -48,7 +48,12 @@ export async function commitWrite<T>(
  * The consumer's own, live record of a type, for a single-record operation (SPEC §4: an
  * invisible id is exactly like one that does not exist: 404).
  */
-export async function ownRecord(tx: StoreTx, type: RecordType, consumerId: string, id: string): Promise<StoredRecord> {
+export async function ownRecord(
+  tx: Pick<StoreTx, 'getRecord'>,
+  type: RecordType,
+  consumerId: string,
+  id: string,
+): Promise<StoredRecord> {
   const record = await tx.getRecord(type, id);
   if (!record || record.ownerId !== consumerId) throw new ProblemError('not-found', `No ${type} with id ${id}.`);
   if (record.deleted) throw new ProblemError('conflict', `The ${type} ${id} was deleted; it can no longer be changed.`);

@@ -1,0 +1,102 @@
+import { type ProblemCode, problemType } from '@finum-sync/spec';
+import { expect } from 'vitest';
+import { fetchParsed, type TestConsumer, type TestResponse, type TestServer, testRecord } from './server.js';
+
+/** The bearer token test servers run the back office with (`ADMIN_TOKEN`). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface ApiCaller {
+  /** JSON request (a string body is sent as is, for malformed JSON); returns the parsed response. */
+  json(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
+  post(path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
+  patch(path: string, body: unknown, headers?: Record<string, string>): Promise<TestResponse>;
+  get(path: string, headers?: Record<string, string>): Promise<TestResponse>;
+  /** A raw request (multipart forms, other content types). */
+  send(
+    method: string,
+    path: string,
+    init?: { body?: BodyInit; headers?: Record<string, string> },
+  ): Promise<TestResponse>;
+}
+
+function caller(baseUrl: () => string, auth: () => Promise<Record<string, string>>): ApiCaller {
+  const send: ApiCaller['send'] = async (method, path, init = {}) =>
+    fetchParsed(`${baseUrl()}${path}`, {
+      method,
+      headers: { ...(await auth()), ...init.headers },
+      ...(init.body !== undefined ? { body: init.body } : {}),
+    });
+  const json: ApiCaller['json'] = (method, path, body, headers = {}) =>
+    send(method, path, {
+      ...(body !== undefined
+        ? {
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+            headers: { 'content-type': 'application/json', ...headers },
+          }
+        : { headers }),
+    });
+  return {
+    json,
+    send,
+    post: (path, body, headers) => json('POST', path, body, headers),
+    patch: (path, body, headers) => json('PATCH', path, body, headers),
+    get: (path, headers) => send('GET', path, { ...(headers ? { headers } : {}) }),
+  };
+}
+
+/** Calls a server as a consumer, with a fresh token each time. */
+export function consumerApi(server: { url: string }, consumer: TestConsumer): ApiCaller {
+  return caller(
+    () => server.url,
+    () => consumer.headers(),
+  );
+}
+
+/** Calls a server's back office (`/admin/api`) with the admin token. */
+export function adminApi(server: { url: string }, token = TEST_ADMIN_TOKEN): ApiCaller {
+  return caller(
+    () => server.url,
+    async () => ({ authorization: `Bearer ${token}` }),
+  );
+}
+
+/** A multipart form with a file part named `file` and text fields. */
+export function fileForm(
+  file: { bytes: Uint8Array<ArrayBuffer>; type?: string; name?: string } | undefined,
+  fields: Record<string, string> = {},
+  fileField = 'file',
+): FormData {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  if (file) form.append(fileField, new Blob([file.bytes], { type: file.type ?? '' }), file.name ?? 'document');
+  return form;
+}
+
+/** Provider-side fixtures: a product anyone may use, and a client of the consumer. */
+export async function seedBasics(
+  server: Pick<TestServer, 'url' | 'putRecords'>,
+  consumer: TestConsumer,
+  product: Record<string, unknown> = {},
+): Promise<{ productId: string; clientId: string }> {
+  const api = consumerApi(server, consumer);
+  const productId = `p-${consumer.id}-${Math.random().toString(36).slice(2, 8)}`;
+  await server.putRecords([testRecord('product', '', { requiredFields: [], ...product }, { id: productId })]);
+  const client = await api.post('/v1/client', { type: 'person', lastName: 'Basic' });
+  if (client.status !== 201) throw new Error(`seeding a client failed: ${client.status} ${client.text}`);
+  return { productId, clientId: client.body.id };
+}
+
+/**
+ * Asserts a problem+json answer: its status, its catalog type and, for each field given,
+ * that `errors` lists it and `detail` names it.
+ */
+export function expectProblem(response: TestResponse, status: number, code: ProblemCode, fields: string[] = []): void {
+  expect(response.status, response.text).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(response.body).toMatchObject({ type: problemType(code), status });
+  const named = ((response.body.errors ?? []) as Array<{ field: string }>).map((e) => e.field);
+  for (const field of fields) {
+    expect(named, response.text).toContain(field);
+    expect(response.body.detail, response.text).toContain(field);
+  }
+}
