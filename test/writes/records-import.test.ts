@@ -44,18 +44,24 @@ describe.each(inject('dialects'))('records import (%s)', (dialect) => {
     });
   const record = async (type: string, id: string) => (await api.get(`/v1/${type}-list?id-list=${id}`)).body[0];
 
-  const product = { type: 'product', id: 'p-imp', name: 'Hausrat Plus', category: 'property', requiredFields: [] };
+  const product = {
+    recordType: 'product',
+    id: 'p-imp',
+    name: 'Hausrat Plus',
+    category: 'property',
+    requiredFields: [],
+  };
   const clientLine = {
-    type: 'client',
+    recordType: 'client',
     id: 'cl-imp',
     consumerId: 'acme',
-    clientType: 'person',
+    type: 'person',
     lastName: 'Import',
     city: 'Graz',
   };
-  const userLine = { type: 'user', id: 'u-imp', consumerId: 'acme', lastName: 'Berater', role: 'advisor' };
+  const userLine = { recordType: 'user', id: 'u-imp', consumerId: 'acme', lastName: 'Berater', role: 'advisor' };
   const contractLine = {
-    type: 'contract',
+    recordType: 'contract',
     id: 'ct-imp',
     consumerId: 'acme',
     holderId: 'cl-imp',
@@ -79,7 +85,7 @@ describe.each(inject('dialects'))('records import (%s)', (dialect) => {
 
     const changed = await importLines([
       product,
-      { type: 'client', id: 'cl-imp', consumerId: 'acme', city: null, _segment: 'A' },
+      { recordType: 'client', id: 'cl-imp', consumerId: 'acme', city: null, _segment: 'A' },
     ]);
     expect(changed.body).toEqual({ lines: 2, created: 0, updated: 1, unchanged: 1, deleted: 0, statusChanges: 0 });
     expect(await record('client', 'cl-imp')).toMatchObject({
@@ -89,7 +95,7 @@ describe.each(inject('dialects'))('records import (%s)', (dialect) => {
       version: 2,
     });
 
-    const removed = await importLines([{ type: 'user', id: 'u-imp', consumerId: 'acme', deleted: true }]);
+    const removed = await importLines([{ recordType: 'user', id: 'u-imp', consumerId: 'acme', deleted: true }]);
     expect(removed.body).toMatchObject({ deleted: 1, updated: 0 });
     expect(await record('user', 'u-imp')).toMatchObject({ deleted: true, version: 2 });
     expect((await api.get('/v1/user-id-list-updated')).body).toContain('u-imp');
@@ -119,9 +125,9 @@ describe.each(inject('dialects'))('records import (%s)', (dialect) => {
   function bigImport(): Line[] {
     const lines: Line[] = [];
     for (let i = 1; i <= 750; i++) {
-      lines.push({ type: 'client', id: `cl-big-${i}`, consumerId: 'acme', clientType: 'person', lastName: `Big ${i}` });
+      lines.push({ recordType: 'client', id: `cl-big-${i}`, consumerId: 'acme', type: 'person', lastName: `Big ${i}` });
       lines.push({
-        type: 'contract',
+        recordType: 'contract',
         id: `ct-big-${i}`,
         consumerId: 'acme',
         holderId: `cl-big-${i}`,
@@ -137,7 +143,7 @@ describe.each(inject('dialects'))('records import (%s)', (dialect) => {
   it('reports every bad line with its number and applies nothing (line 500 bad)', async () => {
     const lines = bigImport();
     lines[499] = {
-      type: 'contract',
+      recordType: 'contract',
       id: 'ct-bad',
       consumerId: 'acme',
       holderId: 'cl-imp',
@@ -154,18 +160,18 @@ describe.each(inject('dialects'))('records import (%s)', (dialect) => {
 
   it('lists several kinds of line errors at once', async () => {
     const lines: Array<Line | string> = bigImport();
-    lines[2] = '{"type":"client",';
-    lines[3] = { type: 'file', id: 'f-1' };
-    lines[4] = { type: 'client', id: 'cl-x', consumerId: 'nobody', lastName: 'X' };
+    lines[2] = '{"recordType":"client",';
+    lines[3] = { recordType: 'file', id: 'f-1' };
+    lines[4] = { recordType: 'client', id: 'cl-x', consumerId: 'nobody', lastName: 'X' };
     lines[5] = { ...clientLine, nickname: 'N' };
-    lines[6] = { type: 'client', id: 'cl-y', lastName: 'Y' };
+    lines[6] = { recordType: 'client', id: 'cl-y', lastName: 'Y' };
     const text = lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n');
     const refused = await refusedWithoutTrace(server.db, () => importLines(text));
     expectProblem(refused, 400, 'invalid-body');
     const byLine = (refused.body.errors as Array<{ line: number; field: string }>).map((e) => [e.line, e.field]);
     expect(byLine).toEqual([
       [3, ''],
-      [4, 'type'],
+      [4, 'recordType'],
       [5, 'consumerId'],
       [6, 'nickname'],
       [7, 'consumerId'],
@@ -175,13 +181,13 @@ describe.each(inject('dialects'))('records import (%s)', (dialect) => {
   it('applies nothing when a line fails while the import is applied (line 1,200)', async () => {
     const lines = bigImport();
     // Valid on its own; only applying it shows that a new contract lacks its holder.
-    lines[1199] = { type: 'contract', id: 'ct-no-holder', consumerId: 'acme', productId: 'p-imp', status: 320 };
+    lines[1199] = { recordType: 'contract', id: 'ct-no-holder', consumerId: 'acme', productId: 'p-imp', status: 320 };
     const refused = await refusedWithoutTrace(server.db, () => importLines(lines));
     expectProblem(refused, 400, 'invalid-body');
     expect(refused.body.errors).toEqual([expect.objectContaining({ line: 1200, field: 'holderId' })]);
 
     const stolen = bigImport();
-    stolen[1299] = { type: 'client', id: 'cl-imp', consumerId: 'other', lastName: 'Taken' };
+    stolen[1299] = { recordType: 'client', id: 'cl-imp', consumerId: 'other', lastName: 'Taken' };
     const refusedToo = await refusedWithoutTrace(server.db, () => importLines(stolen));
     expectProblem(refusedToo, 400, 'invalid-body');
     expect(refusedToo.body.errors).toEqual([expect.objectContaining({ line: 1300, field: 'consumerId' })]);
@@ -198,15 +204,15 @@ describe.each(inject('dialects'))('records import (%s)', (dialect) => {
     const lines: Line[] = [];
     for (let i = 0; i < count / 2; i++) {
       lines.push({
-        type: 'client',
+        recordType: 'client',
         id: `cl-bulk-${i}`,
         consumerId: 'bulk',
-        clientType: 'person',
+        type: 'person',
         lastName: `Bulk ${i}`,
         externalId: `X-${i}`,
       });
       lines.push({
-        type: 'contract',
+        recordType: 'contract',
         id: `ct-bulk-${i}`,
         consumerId: 'bulk',
         holderId: `cl-bulk-${i}`,

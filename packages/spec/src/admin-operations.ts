@@ -40,7 +40,14 @@ export const ADMIN_OPERATIONS: readonly OperationDef[] = [
         'application/x-ndjson': {
           // Each line is one of these objects.
           schema: { oneOf: IMPORT_TYPES.map((t) => ref(`Import${schemaName(t)}`)) } as unknown as TSchema,
-          example: { type: 'contract', id: 'c-1', consumerId: 'acme', holderId: 'cl-1', productId: 'p-1', status: 320 },
+          example: {
+            recordType: 'contract',
+            id: 'c-1',
+            consumerId: 'acme',
+            holderId: 'cl-1',
+            productId: 'p-1',
+            status: 320,
+          },
         },
       },
     },

@@ -284,53 +284,37 @@ export function patchSchema(type: RecordType): TSchema {
 export const IMPORT_TYPES = ['client', 'product', 'user', 'contract'] as const;
 export type ImportType = (typeof IMPORT_TYPES)[number];
 
-/**
- * Record fields an import line carries under another name: a line's `type` names its record
- * type, so a client's own `type` (person or company) is `clientType` in a line.
- */
-export const IMPORT_FIELD_NAMES: Readonly<Record<string, string>> = { type: 'clientType' };
-
-const RECORD_FIELD_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
-  Object.entries(IMPORT_FIELD_NAMES).map(([record, line]) => [line, record]),
-);
-
-/** A line's fields as record fields (`clientType` → `type`). */
-export function recordFieldsOfImportLine(fields: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) out[RECORD_FIELD_NAMES[key] ?? key] = value;
-  return out;
-}
-
-/** Fields (as a line names them) a new record needs in an import (existing records are merged with what a line gives). */
+/** Fields a new record needs in an import (existing records are merged with what a line gives). */
 export const IMPORT_REQUIRED_ON_CREATE: Record<ImportType, readonly string[]> = {
-  client: ['clientType'],
+  client: ['type'],
   product: ['name', 'category'],
   user: ['lastName', 'role'],
   contract: ['holderId', 'productId', 'status'],
 };
 
 /**
- * One line of a provider's NDJSON import: `type`, `id`, the owning `consumerId` (none for
- * products), any standard or `_` field (the provider may set every field; a client's
- * `type` is `clientType`), `deleted` for a tombstone. Meta fields are the server's.
+ * One line of a provider's NDJSON import: the record as the API returns it (any standard
+ * or `_` field: the provider may set every field) plus `recordType`, the owning
+ * `consumerId` (none for products) and `deleted: true` for a tombstone. Meta fields
+ * (`createdAt`, `updatedAt`, `version`) are the server's.
  */
 export function importLineSchema(type: ImportType): TSchema {
   const properties: Record<string, TSchema> = {
-    type: Type.Literal(type),
+    recordType: Type.Literal(type),
     id: Id,
     ...(type === 'product' ? {} : { consumerId: { ...Id, description: 'The consumer the record belongs to.' } }),
     deleted: Type.Boolean({ description: '`true` removes the record (a tombstone stays).' }),
   };
   for (const [key, def] of Object.entries(recordFields[type])) {
     if (def.access === 'write-only') continue;
-    properties[IMPORT_FIELD_NAMES[key] ?? key] = {
+    properties[key] = {
       ...(def.alwaysSet ? def.schema : nullable(def.schema)),
       description: def.description,
     };
   }
   return {
     type: 'object',
-    required: ['type', 'id', ...(type === 'product' ? [] : ['consumerId'])],
+    required: ['recordType', 'id', ...(type === 'product' ? [] : ['consumerId'])],
     properties,
     additionalProperties: false,
     patternProperties: extensionProperties,

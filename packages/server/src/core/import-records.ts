@@ -7,7 +7,6 @@ import {
   type ImportType,
   importLineSchema,
   ProblemError,
-  recordFieldsOfImportLine,
 } from '@finum-sync/spec';
 import type { StoredRecord, StoreTx } from '../store/port.js';
 import { PUBLIC_OWNER } from '../store/port.js';
@@ -52,10 +51,14 @@ function parseLine(text: string, line: number, consumers: ReadonlySet<string>): 
     return [{ line, field: '', message: 'must be a JSON object' }];
   }
   const data = value as Record<string, unknown>;
-  const type = data.type as ImportType;
+  const type = data.recordType as ImportType;
   if (!IMPORT_TYPES.includes(type)) {
     return [
-      { line, field: 'type', message: `must be one of: ${IMPORT_TYPES.join(', ')} (files are attached one by one)` },
+      {
+        line,
+        field: 'recordType',
+        message: `must be one of: ${IMPORT_TYPES.join(', ')} (files are attached one by one)`,
+      },
     ];
   }
   const errors = checks[type](data).map((e) => ({ line, ...e }));
@@ -132,15 +135,12 @@ async function applyBatch(tx: StoreTx, effects: WriteEffects, lines: Line[], rep
   const statusChanges: Array<[StoredRecord, number]> = [];
   for (const { line, type, owner, data } of lines) {
     report.lines++;
-    const { type: _t, id, consumerId: _c, deleted, ...lineFields } = data;
-    const fields = recordFieldsOfImportLine(lineFields);
+    const { recordType: _t, id, consumerId: _c, deleted, ...fields } = data;
     const key = `${type}:${String(id)}`;
     const existing = puts.get(key) ?? current.get(key);
     let next: StoredRecord;
     if (!existing) {
-      const missing = IMPORT_REQUIRED_ON_CREATE[type].filter(
-        (f) => lineFields[f] === undefined || lineFields[f] === null,
-      );
+      const missing = IMPORT_REQUIRED_ON_CREATE[type].filter((f) => fields[f] === undefined || fields[f] === null);
       if (missing.length > 0) {
         throw new ImportError(
           missing.map((field) => ({ line, field, message: `is required for a new ${type}` })),

@@ -463,24 +463,40 @@ export class KyselyStore implements Store {
   ): Promise<IdempotencyClaim> {
     return this.adapter.writeTransaction(
       async (trx) => {
+        const claim = {
+          request_hash: requestHash,
+          state: 'running',
+          response_status: null,
+          response_body: null,
+          created_ms: nowMs,
+          lease_until_ms: nowMs + leaseMs,
+        };
+        // Insert first: of concurrent first requests exactly one inserts (PostgreSQL makes
+        // the others wait for its commit, then finds the key taken).
+        const inserted = await trx
+          .insertInto('idempotency_keys')
+          .values({ consumer_id: consumerId, key, ...claim })
+          .onConflict((oc) => oc.columns(['consumer_id', 'key']).doNothing())
+          .returning('key')
+          .executeTakeFirst();
+        if (inserted) return { kind: 'claimed' };
         let q = trx
           .selectFrom('idempotency_keys')
           .selectAll()
           .where('consumer_id', '=', consumerId)
           .where('key', '=', key);
         if (this.adapter.lockRows) q = q.forUpdate();
-        const row = await q.executeTakeFirst();
-        const claim = { request_hash: requestHash, state: 'running', response_status: null, response_body: null };
-        if (!row || Number(row.created_ms) < nowMs - ttlMs) {
-          await trx
-            .insertInto('idempotency_keys')
-            .values({ consumer_id: consumerId, key, ...claim, created_ms: nowMs, lease_until_ms: nowMs + leaseMs })
-            .onConflict((oc) =>
-              oc
-                .columns(['consumer_id', 'key'])
-                .doUpdateSet({ ...claim, created_ms: nowMs, lease_until_ms: nowMs + leaseMs }),
-            )
+        const row = (await q.executeTakeFirst())!;
+        const takeOver = (values: Partial<typeof claim>) =>
+          trx
+            .updateTable('idempotency_keys')
+            .set(values)
+            .where('consumer_id', '=', consumerId)
+            .where('key', '=', key)
             .execute();
+        if (Number(row.created_ms) < nowMs - ttlMs) {
+          // Older than 24 h: forgotten, the key starts afresh.
+          await takeOver(claim);
           return { kind: 'claimed' };
         }
         if (row.request_hash !== requestHash) return { kind: 'mismatch' };
@@ -488,12 +504,7 @@ export class KyselyStore implements Store {
           return { kind: 'replay', status: Number(row.response_status), body: row.response_body ?? '' };
         if (Number(row.lease_until_ms) > nowMs) return { kind: 'running' };
         // The first request died before it finished: its write did not commit; take over.
-        await trx
-          .updateTable('idempotency_keys')
-          .set({ lease_until_ms: nowMs + leaseMs })
-          .where('consumer_id', '=', consumerId)
-          .where('key', '=', key)
-          .execute();
+        await takeOver({ lease_until_ms: nowMs + leaseMs });
         return { kind: 'claimed' };
       },
       { touchesRecords: false },
