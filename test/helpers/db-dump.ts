@@ -13,7 +13,8 @@ const canonical = (row: Record<string, unknown>) =>
   );
 
 /** Tables whose rows come and go inside a write (the SQLite watermark) or belong to migrations. */
-const TRANSIENT = new Set(['write_intents', 'kysely_migration', 'kysely_migration_lock']);
+// Bookkeeping that changes by itself: write intents, migrations, rate-limit counts (synced in the background).
+const TRANSIENT = new Set(['write_intents', 'kysely_migration', 'kysely_migration_lock', 'rate_limit_counts']);
 
 function listFiles(dir: string, prefix = ''): string[] {
   let entries: string[];
