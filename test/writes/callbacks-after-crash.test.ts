@@ -13,7 +13,7 @@ import { type ServerProcess, spawnServer } from '../helpers/serve-process.js';
  * callback arrives, signed.
  */
 // The dialects run side by side: a kill during an attempt leaves that delivery leased for
-// 60 s (the worker's LEASE_MS) before another process takes it up again, so a run may wait
+// 20 s (the worker's LEASE_MS) before another process takes it up again, so a run may wait
 // that long.
 describe.concurrent('callbacks across a crash', () => {
   it.each(inject('dialects'))(

@@ -28,7 +28,11 @@ export interface DeliveryWorkerOptions {
 }
 
 export const ATTEMPT_TIMEOUT_MS = 10_000;
-const LEASE_MS = 60_000;
+/**
+ * How long a claimed delivery is reserved for its attempt: twice the attempt's timeout. A
+ * process that dies mid-attempt delays that delivery by at most this long.
+ */
+const LEASE_MS = 2 * ATTEMPT_TIMEOUT_MS;
 const BATCH = 20;
 const DAY = 86_400_000;
 

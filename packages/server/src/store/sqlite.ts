@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, mkdirSync } from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,21 @@ import type { FileBytes } from './port.js';
 import type { Database } from './schema.js';
 
 const HOST = hostname();
+
+/** Temp files of uploads older than this belong to a writer that crashed. */
+const STALE_TEMP_MS = 10 * 60_000;
+
+/** Removes what crashed uploads left: dot-named temp files, never content-addressed or referenced. */
+function sweepTempFiles(blobDir: string) {
+  for (const dir of readdirSync(blobDir)) {
+    const path = join(blobDir, dir);
+    if (!statSync(path).isDirectory()) continue;
+    for (const name of readdirSync(path)) {
+      const file = join(path, name);
+      if (name.endsWith('.tmp') && statSync(file).mtimeMs < Date.now() - STALE_TEMP_MS) unlinkSync(file);
+    }
+  }
+}
 
 /** Intents older than this are checked for a live writer, and removed when it is gone. */
 const STALE_INTENT_MS = 30_000;
@@ -37,6 +52,7 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
   mkdirSync(dataDir, { recursive: true });
   const blobDir = join(dataDir, 'blobs');
   mkdirSync(blobDir, { recursive: true });
+  sweepTempFiles(blobDir);
   const file = join(dataDir, 'finum-sync.db');
   const connect = () => {
     const connection = new SqliteDatabase(file);
