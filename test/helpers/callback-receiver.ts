@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedCallback {
@@ -17,8 +17,9 @@ export class CallbackReceiver {
   status = 204;
   /** Headers it answers with (e.g. `location` for a redirect). */
   responseHeaders: Record<string, string> = {};
-  /** Never answer (the request stays open until `stop()`): a receiver that times out. */
+  /** Do not answer (until `release()` or `stop()`): a receiver that times out, or a slow one. */
   hang = false;
+  private readonly held: ServerResponse[] = [];
   private server: Server | undefined;
   private waiters: Array<(c: ReceivedCallback) => void> = [];
   private port = 0;
@@ -33,7 +34,8 @@ export class CallbackReceiver {
       req.on('end', () => {
         const callback = { headers: req.headers, body, json: JSON.parse(body) };
         this.received.push(callback);
-        if (!this.hang) res.writeHead(this.status, this.responseHeaders).end();
+        if (this.hang) this.held.push(res);
+        else res.writeHead(this.status, this.responseHeaders).end();
         const waiter = this.waiters.shift();
         waiter?.(callback);
       });
@@ -41,6 +43,12 @@ export class CallbackReceiver {
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
     return this;
+  }
+
+  /** Answers the requests held back while `hang` was set, and answers at once from now on. */
+  release(): void {
+    this.hang = false;
+    for (const res of this.held.splice(0)) res.writeHead(this.status, this.responseHeaders).end();
   }
 
   get url(): string {

@@ -17,6 +17,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** stdout and stderr so far (for failure messages). */
   output(): string;
+  /** Resolves when the output (so far or to come) matches `pattern`: the server logged something. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Sends a signal and resolves when the process has exited. */
   kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -41,9 +43,27 @@ export function spawnServer(env: Record<string, string>, { timeoutMs = 30_000 } 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
+  const watchers = new Set<() => void>();
+  const append = (text: string) => {
+    output += text;
+    for (const check of watchers) check();
+  };
+  child.stderr!.setEncoding('utf8').on('data', append);
+  const waitForOutput: ServerProcess['waitForOutput'] = (pattern, timeoutMs = 30_000) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        watchers.delete(check);
+        reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms:\n${output}`));
+      }, timeoutMs);
+      const check = () => {
+        if (!pattern.test(output)) return;
+        clearTimeout(timer);
+        watchers.delete(check);
+        resolve();
+      };
+      watchers.add(check);
+      check();
+    });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -62,11 +82,11 @@ export function spawnServer(env: Record<string, string>, { timeoutMs = 30_000 } 
       reject(new Error(`the server process exited (${code ?? signal}) before listening:\n${output}`));
     });
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      output += `${line}\n`;
+      append(`${line}\n`);
       const url = /"finumSyncListening":"([^"]+)"/.exec(line)?.[1];
       if (!url) return;
       clearTimeout(timer);
-      resolve({ url, child, output: () => output, kill });
+      resolve({ url, child, output: () => output, waitForOutput, kill });
     });
   });
 }

@@ -80,13 +80,20 @@ describe.each(inject('dialects'))('crash safety (%s)', (dialect) => {
         if (client.status !== 201) throw new Error(`client: ${client.status} ${client.text}`);
         acked.clients.set(client.body.id, client.body.version);
         ack();
-        const contract = await api.post('/v1/contract', { holderId: client.body.id, productId: 'p-crash', status: 100 });
+        const contract = await api.post('/v1/contract', {
+          holderId: client.body.id,
+          productId: 'p-crash',
+          status: 100,
+        });
         if (contract.status !== 201) throw new Error(`contract: ${contract.status} ${contract.text}`);
         acked.contracts.set(contract.body.id, { version: contract.body.version, status: 100 });
         ack();
         const bytes = new Uint8Array(Buffer.concat([Buffer.from('%PDF-1.4\n%'), randomBytes(64 * 1024)]));
         const file = await api.send('POST', '/v1/file', {
-          body: fileForm({ bytes, type: 'application/pdf', name: `c${n}-${round}.pdf` }, { contractId: contract.body.id, category: 'proposal' }),
+          body: fileForm(
+            { bytes, type: 'application/pdf', name: `c${n}-${round}.pdf` },
+            { contractId: contract.body.id, category: 'proposal' },
+          ),
         });
         if (file.status !== 201) throw new Error(`file: ${file.status} ${file.text}`);
         acked.files.set(file.body.id, { sha256: sha256(bytes), contractId: contract.body.id });
@@ -142,7 +149,7 @@ describe.each(inject('dialects'))('crash safety (%s)', (dialect) => {
       const check = compileCheck(recordSchema(type));
       for (const record of await fetchAll(type, ids)) expect(check(record), `${type} ${record.id}`).toEqual([]);
     }
-    const allFiles = new Set(((await api.get('/v1/file-id-list-updated')).body as string[]));
+    const allFiles = new Set((await api.get('/v1/file-id-list-updated')).body as string[]);
     for (const c of await fetchAll('contract', (await api.get('/v1/contract-id-list-updated')).body)) {
       for (const f of c.fileIdList as string[]) expect(allFiles).toContain(f);
     }

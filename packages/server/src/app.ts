@@ -74,10 +74,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: requestId,
     clientErrorHandler,
-    return503OnClosing: true,
+    // Our own 503 while closing (below): problem+json, like every error.
+    return503OnClosing: false,
   });
 
   registerProblemHandling(app, { maxBody: JSON_BODY_LIMIT, maxFileSize: config.maxFileSize });
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('Connection', 'close');
+    return sendProblem(reply, problem('unavailable', 'The server is shutting down; retry on another.'), {
+      'Retry-After': '1',
+    });
+  });
   await app.register(multipart, {
     limits: { fileSize: config.maxFileSize, files: 1, fields: 10, fieldSize: 4096, parts: 12 },
   });

@@ -36,6 +36,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       url,
       close() {
         closing ??= (async () => {
+          app!.log.info('shutting down: no new connections; finishing the requests and callback attempts under way');
           await app!.close();
           await store.close();
         })();
