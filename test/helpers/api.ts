@@ -1,5 +1,3 @@
-import { type ProblemCode, problemType } from '@finum-sync/spec';
-import { expect } from 'vitest';
 import { fetchParsed, type TestConsumer, type TestResponse, type TestServer, testRecord } from './server.js';
 
 /** The bearer token test servers run the back office with (`ADMIN_TOKEN`). */
@@ -86,17 +84,4 @@ export async function seedBasics(
   return { productId, clientId: client.body.id };
 }
 
-/**
- * Asserts a problem+json answer: its status, its catalog type and, for each field given,
- * that `errors` lists it and `detail` names it.
- */
-export function expectProblem(response: TestResponse, status: number, code: ProblemCode, fields: string[] = []): void {
-  expect(response.status, response.text).toBe(status);
-  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(response.body).toMatchObject({ type: problemType(code), status });
-  const named = ((response.body.errors ?? []) as Array<{ field: string }>).map((e) => e.field);
-  for (const field of fields) {
-    expect(named, response.text).toContain(field);
-    expect(response.body.detail, response.text).toContain(field);
-  }
-}
+export { expectProblem } from './problem.js';

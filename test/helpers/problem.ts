@@ -1,3 +1,4 @@
+import { type ProblemCode, problemType } from '@finum-sync/spec';
 import { expect } from 'vitest';
 import type { TestResponse } from './server.js';
 
@@ -6,10 +7,16 @@ const LEAK = /\n\s+at |node_modules|[\w/-]+\.[cm]?[jt]s:\d+|Error: /;
 
 /**
  * Asserts an RFC 9457 problem answer (SPEC §2): the status, `application/problem+json`,
- * a body whose `status` equals the HTTP status, and no stack trace; optionally the
- * `detail` matches `detail`.
+ * a body whose `status` equals the HTTP status, and no stack trace. Then, when given, the
+ * catalog code (its `type`) and the fields `errors` lists and `detail` names — or a
+ * pattern the `detail` matches.
  */
-export function expectProblem(res: TestResponse, status: number, detail?: RegExp): void {
+export function expectProblem(
+  res: TestResponse,
+  status: number,
+  expected?: ProblemCode | RegExp,
+  fields: string[] = [],
+): void {
   expect(res.status, res.text).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json\b/);
   expect(res.body).toMatchObject({
@@ -19,7 +26,13 @@ export function expectProblem(res: TestResponse, status: number, detail?: RegExp
     detail: expect.stringMatching(/\S/),
   });
   expect(res.text).not.toMatch(LEAK);
-  if (detail) expect(res.body.detail).toMatch(detail);
+  if (expected instanceof RegExp) expect(res.body.detail).toMatch(expected);
+  else if (expected) expect(res.body.type, res.text).toBe(problemType(expected));
+  const named = ((res.body.errors ?? []) as Array<{ field: string }>).map((e) => e.field);
+  for (const field of fields) {
+    expect(named, res.text).toContain(field);
+    expect(res.body.detail, res.text).toContain(field);
+  }
 }
 
 /** Asserts a refused token (SPEC §3): a 401 problem naming the rule, and a Bearer challenge. */

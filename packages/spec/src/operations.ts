@@ -180,6 +180,15 @@ const writeProblems: ProblemCode[] = [
   'idempotency-in-progress',
 ];
 
+const patchProblems: ProblemCode[] = [
+  'invalid-body',
+  'malformed-json',
+  'payload-too-large',
+  'unsupported-media-type',
+  'not-found',
+  'version-conflict',
+];
+
 const replayHeader: Record<string, HeaderDef> = {
   'Idempotent-Replayed': {
     description: '`true` when this response replays the first response to the same `Idempotency-Key`.',
@@ -219,14 +228,7 @@ function writeOperations(): OperationDef[] {
         content: json(ref('ClientPatch')),
       },
       responses: { 200: { description: 'The changed client.', content: json(ref('Client')) } },
-      problems: [
-        'invalid-body',
-        'malformed-json',
-        'payload-too-large',
-        'unsupported-media-type',
-        'not-found',
-        'version-conflict',
-      ],
+      problems: patchProblems,
     },
     {
       operationId: 'contractCreate',
@@ -256,17 +258,7 @@ function writeOperations(): OperationDef[] {
         content: json(ref('ContractPatch')),
       },
       responses: { 200: { description: 'The changed contract.', content: json(ref('Contract')) } },
-      problems: [
-        'invalid-body',
-        'malformed-json',
-        'payload-too-large',
-        'unsupported-media-type',
-        'not-found',
-        'version-conflict',
-        'transition-not-allowed',
-        'data-frozen',
-        'callback-url-refused',
-      ],
+      problems: [...patchProblems, 'transition-not-allowed', 'data-frozen', 'callback-url-refused'],
     },
     {
       operationId: 'fileUpload',

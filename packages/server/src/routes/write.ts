@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type {} from '@fastify/multipart';
 import { ProblemError } from '@finum-sync/spec';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { createClient, updateClient } from '../core/clients.js';
 import type { CoreContext } from '../core/context.js';
 import { createContract, updateContract } from '../core/contracts.js';
@@ -42,34 +42,33 @@ export async function readUpload(request: FastifyRequest): Promise<Upload> {
   return { ...file, fields };
 }
 
+type Create = typeof createClient;
+type Update = typeof updateClient;
+
 /** SPEC §7: POST/PATCH client and contract, POST file. */
 export function writeHandlers(ctx: CoreContext, clock: () => number): Handlers {
   const { store } = ctx;
+  const create =
+    (write: Create): RouteHandlerMethod =>
+    (request, reply) =>
+      idempotent(
+        store,
+        request,
+        reply,
+        { status: 201, hashedBody: JSON.stringify(request.body), clock },
+        (beforeCommit) => write(ctx, request.consumer.id, request.body, beforeCommit),
+      );
+  const update =
+    (write: Update): RouteHandlerMethod =>
+    async (request, reply) => {
+      const record = await write(ctx, request.consumer.id, request.body);
+      return reply.type(JSON_TYPE).send(JSON.stringify(record.data));
+    };
   return {
-    clientCreate: (request, reply) =>
-      idempotent(
-        store,
-        request,
-        reply,
-        { status: 201, hashedBody: JSON.stringify(request.body), clock },
-        (beforeCommit) => createClient(ctx, request.consumer.id, request.body, beforeCommit),
-      ),
-    clientUpdate: async (request, reply) => {
-      const record = await updateClient(ctx, request.consumer.id, request.body);
-      return reply.type(JSON_TYPE).send(JSON.stringify(record.data));
-    },
-    contractCreate: (request, reply) =>
-      idempotent(
-        store,
-        request,
-        reply,
-        { status: 201, hashedBody: JSON.stringify(request.body), clock },
-        (beforeCommit) => createContract(ctx, request.consumer.id, request.body, beforeCommit),
-      ),
-    contractUpdate: async (request, reply) => {
-      const record = await updateContract(ctx, request.consumer.id, request.body);
-      return reply.type(JSON_TYPE).send(JSON.stringify(record.data));
-    },
+    clientCreate: create(createClient),
+    clientUpdate: update(updateClient),
+    contractCreate: create(createContract),
+    contractUpdate: update(updateContract),
     fileUpload: async (request, reply) => {
       const upload = await readUpload(request);
       const digest = createHash('sha256').update(upload.bytes).digest('hex');

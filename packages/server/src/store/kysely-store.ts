@@ -30,7 +30,7 @@ import {
   type StoredRecord,
   type StoreTx,
 } from './port.js';
-import { type Database, FIELD_COLUMNS, INDEXED_FIELDS, RECORD_TABLES } from './schema.js';
+import { type Database, FIELD_COLUMNS, INDEXED_FIELDS, RECORD_TABLES, type RecordColumns } from './schema.js';
 
 /**
  * What differs between SQLite and PostgreSQL, kept to the few things a dialect must do
@@ -66,15 +66,8 @@ export interface DialectAdapter {
   close(): Promise<void>;
 }
 
-type RecordRow = {
-  id: string;
-  owner_id: string;
-  version: number;
-  created_ms: number;
-  updated_ms: number;
-  deleted: number;
-  body: string;
-} & Record<string, unknown>;
+/** A row of any record table: the common columns and the table's own indexed ones. */
+type RecordRow = RecordColumns & Record<string, unknown>;
 
 /** Owners whose records a consumer sees (SPEC §4). */
 function visibleOwners(type: RecordType, consumerId: string): string[] {

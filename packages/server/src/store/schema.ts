@@ -2,7 +2,7 @@ import type { RecordType } from '@finum-sync/spec';
 
 /** Kysely's view of the tables (see migrations.ts). Times are epoch milliseconds. */
 
-interface RecordColumns {
+export interface RecordColumns {
   id: string;
   owner_id: string;
   version: number;
