@@ -1,5 +1,5 @@
 import type { RecordType } from '@finum-sync/spec';
-import { type Kysely, Migrator } from 'kysely';
+import { CompiledQuery, type Kysely, Migrator } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import {
   type AuthState,
@@ -106,8 +106,11 @@ const keyFromRow = (r: Database['consumer_keys']): ConsumerKeyRow => ({
   createdMs: Number(r.created_ms),
 });
 
-/** Rows per multi-row INSERT: well inside SQLite's and PostgreSQL's parameter limits. */
-const INSERT_CHUNK = 500;
+/** Parameters of one multi-row INSERT: inside SQLite's (32,766) and PostgreSQL's (65,535) limits. */
+const MAX_PARAMETERS = 30_000;
+
+/** Compiled multi-row upserts by dialect adapter, then by table, columns and row count. */
+const compiledUpserts = new WeakMap<DialectAdapter, Map<string, string>>();
 
 class KyselyStoreTx implements StoreTx {
   authChanged = false;
@@ -132,26 +135,60 @@ class KyselyStoreTx implements StoreTx {
   async putRecords(records: readonly StoredRecord[]): Promise<void> {
     const byType = new Map<RecordType, RecordRow[]>();
     for (const r of records) {
-      const rows = byType.get(r.type) ?? [];
-      rows.push(toRow(r));
-      byType.set(r.type, rows);
+      const rows = byType.get(r.type);
+      if (rows) rows.push(toRow(r));
+      else byType.set(r.type, [toRow(r)]);
     }
     for (const [type, rows] of byType) {
-      const table = RECORD_TABLES[type];
-      const columns = Object.keys(rows[0]!).filter((c) => c !== 'id');
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await this.trx
-          .insertInto(table)
-          // biome-ignore lint/suspicious/noExplicitAny: one row shape serves the five record tables
-          .values(rows.slice(i, i + INSERT_CHUNK) as any)
-          .onConflict((oc) =>
-            oc
-              .column('id')
-              .doUpdateSet((eb) => Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}` as never)]))),
-          )
-          .execute();
+      const columns = Object.keys(rows[0]!);
+      const chunk = Math.floor(MAX_PARAMETERS / columns.length);
+      for (let start = 0; start < rows.length; start += chunk) {
+        const end = Math.min(rows.length, start + chunk);
+        // The values straight into one parameter array, in the order of the compiled statement.
+        const parameters: unknown[] = new Array((end - start) * columns.length);
+        let p = 0;
+        for (let i = start; i < end; i++) {
+          const row = rows[i]!;
+          for (const column of columns) parameters[p++] = row[column];
+        }
+        await this.trx.executeQuery(CompiledQuery.raw(this.upsertSql(type, columns, end - start), parameters));
       }
     }
+  }
+
+  /**
+   * The multi-row upsert of `count` rows, compiled by Kysely for this dialect once and then
+   * reused: building and compiling a query of thousands of values costs more than running it.
+   */
+  private upsertSql(type: RecordType, columns: string[], count: number): string {
+    let cache = compiledUpserts.get(this.adapter);
+    if (!cache) {
+      cache = new Map();
+      compiledUpserts.set(this.adapter, cache);
+    }
+    const key = `${type}:${columns.join(',')}:${count}`;
+    let text = cache.get(key);
+    if (text === undefined) {
+      const placeholder = Object.fromEntries(columns.map((c) => [c, 0]));
+      const compiled = this.trx
+        .insertInto(RECORD_TABLES[type])
+        // biome-ignore lint/suspicious/noExplicitAny: one row shape serves the five record tables
+        .values(Array.from({ length: count }, () => placeholder) as any)
+        .onConflict((oc) =>
+          oc
+            .column('id')
+            .doUpdateSet((eb) =>
+              Object.fromEntries(columns.filter((c) => c !== 'id').map((c) => [c, eb.ref(`excluded.${c}` as never)])),
+            ),
+        )
+        .compile();
+      // Every value must be a parameter, in row-then-column order, for the reuse to be right.
+      if (compiled.parameters.length !== count * columns.length) throw new Error(`unexpected ${type} upsert shape`);
+      text = compiled.sql;
+      if (cache.size >= 64) cache.clear();
+      cache.set(key, text);
+    }
+    return text;
   }
 
   async recordsWhere(type: RecordType, field: 'holderId' | 'contractId', value: string): Promise<StoredRecord[]> {
