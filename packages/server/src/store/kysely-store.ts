@@ -1,5 +1,5 @@
 import type { RecordType } from '@finum-sync/spec';
-import { CompiledQuery, type Kysely, Migrator } from 'kysely';
+import { CompiledQuery, type Kysely, Migrator, sql } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import {
   type AuthState,
@@ -109,8 +109,33 @@ const keyFromRow = (r: Database['consumer_keys']): ConsumerKeyRow => ({
 /** Parameters of one multi-row INSERT: inside SQLite's (32,766) and PostgreSQL's (65,535) limits. */
 const MAX_PARAMETERS = 30_000;
 
-/** Compiled multi-row upserts by dialect adapter, then by table, columns and row count. */
-const compiledUpserts = new WeakMap<DialectAdapter, Map<string, string>>();
+/** Joins ids in changedIds(): a control character, which no id (SPEC §2) contains. */
+const ID_SEPARATOR = '\u001f';
+
+/** Ids per primary-key lookup query in recordsByIds(). */
+const LOOKUP_CHUNK = 1024;
+
+/** SQL texts Kysely compiled, by dialect adapter, then by a key naming the statement. */
+const compiledSql = new WeakMap<DialectAdapter, Map<string, string>>();
+
+/**
+ * The SQL of a statement compiled once and reused with other parameters: building and
+ * compiling a query of thousands of values costs more than running it.
+ */
+function compiled(adapter: DialectAdapter, key: string, compile: () => CompiledQuery): string {
+  let cache = compiledSql.get(adapter);
+  if (!cache) {
+    cache = new Map();
+    compiledSql.set(adapter, cache);
+  }
+  let text = cache.get(key);
+  if (text === undefined) {
+    text = compile().sql;
+    if (cache.size >= 128) cache.clear();
+    cache.set(key, text);
+  }
+  return text;
+}
 
 class KyselyStoreTx implements StoreTx {
   authChanged = false;
@@ -161,16 +186,9 @@ class KyselyStoreTx implements StoreTx {
    * reused: building and compiling a query of thousands of values costs more than running it.
    */
   private upsertSql(type: RecordType, columns: string[], count: number): string {
-    let cache = compiledUpserts.get(this.adapter);
-    if (!cache) {
-      cache = new Map();
-      compiledUpserts.set(this.adapter, cache);
-    }
-    const key = `${type}:${columns.join(',')}:${count}`;
-    let text = cache.get(key);
-    if (text === undefined) {
+    return compiled(this.adapter, `upsert:${type}:${columns.join(',')}:${count}`, () => {
       const placeholder = Object.fromEntries(columns.map((c) => [c, 0]));
-      const compiled = this.trx
+      const query = this.trx
         .insertInto(RECORD_TABLES[type])
         // biome-ignore lint/suspicious/noExplicitAny: one row shape serves the five record tables
         .values(Array.from({ length: count }, () => placeholder) as any)
@@ -183,12 +201,9 @@ class KyselyStoreTx implements StoreTx {
         )
         .compile();
       // Every value must be a parameter, in row-then-column order, for the reuse to be right.
-      if (compiled.parameters.length !== count * columns.length) throw new Error(`unexpected ${type} upsert shape`);
-      text = compiled.sql;
-      if (cache.size >= 64) cache.clear();
-      cache.set(key, text);
-    }
-    return text;
+      if (query.parameters.length !== count * columns.length) throw new Error(`unexpected ${type} upsert shape`);
+      return query;
+    });
   }
 
   async recordsWhere(type: RecordType, field: 'holderId' | 'contractId', value: string): Promise<StoredRecord[]> {
@@ -291,19 +306,37 @@ export class KyselyStore implements Store {
 
   async recordsByIds(type: RecordType, consumerId: string, ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db
-      .selectFrom(RECORD_TABLES[type])
-      .select(['id', 'body'])
-      .where('id', 'in', ids as string[])
-      .where('owner_id', 'in', visibleOwners(type, consumerId))
-      .execute();
-    const byId = new Map(rows.map((r) => [r.id, r.body]));
+    // Looked up by primary key alone, visibility checked here: with the owner in the WHERE
+    // clause too, SQLite's planner picks the owner's index and scans all of its records.
+    const owners = visibleOwners(type, consumerId);
+    const byId = new Map<string, string>();
+    for (let start = 0; start < ids.length; start += LOOKUP_CHUNK) {
+      const chunk = ids.slice(start, start + LOOKUP_CHUNK);
+      // Padded (with a repeated id) to a power of two, so that a few compiled statements serve all sizes.
+      const size = Math.max(8, 2 ** Math.ceil(Math.log2(chunk.length)));
+      const parameters = chunk.concat(Array<string>(size - chunk.length).fill(chunk[chunk.length - 1]!));
+      const { rows } = await this.db.executeQuery<{ id: string; owner_id: string; body: string }>(
+        CompiledQuery.raw(this.lookupSql(type, size), parameters),
+      );
+      for (const r of rows) if (owners.includes(r.owner_id)) byId.set(r.id, r.body);
+    }
     const out: string[] = [];
     for (const id of ids) {
       const body = byId.get(id);
       if (body !== undefined) out.push(body);
     }
     return out;
+  }
+
+  /** `select id, owner_id, body … where id in (size ids)`, compiled once per size (see upsertSql). */
+  private lookupSql(type: RecordType, size: number): string {
+    return compiled(this.adapter, `lookup:${type}:${size}`, () =>
+      this.db
+        .selectFrom(RECORD_TABLES[type])
+        .select(['id', 'owner_id', 'body'])
+        .where('id', 'in', Array<string>(size).fill(''))
+        .compile(),
+    );
   }
 
   async recordsByField(type: RecordType, consumerId: string, field: string, value: string): Promise<string[]> {
@@ -321,14 +354,20 @@ export class KyselyStore implements Store {
 
   async changedIds(type: RecordType, consumerId: string, sinceMs: number | undefined): Promise<ChangedIds> {
     const clock = await this.adapter.syncClock();
+    // The ids come back as one string built by the database: a row (an object) per id
+    // costs several times more than the query itself when there are tens of thousands.
+    const joined =
+      this.dialect === 'postgres'
+        ? sql<string | null>`string_agg(${sql.ref('id')}, ${ID_SEPARATOR})`
+        : sql<string | null>`group_concat(${sql.ref('id')}, ${ID_SEPARATOR})`;
     let q = this.db
       .selectFrom(RECORD_TABLES[type])
-      .select('id')
+      .select(joined.as('ids'))
       .where('owner_id', 'in', visibleOwners(type, consumerId));
     if (sinceMs !== undefined) q = q.where('updated_ms', '>=', sinceMs);
-    const rows = await q.execute();
+    const row = await q.executeTakeFirst();
     const untilMs = clock.oldestWriteMs === null ? clock.nowMs : Math.min(clock.nowMs, clock.oldestWriteMs);
-    return { ids: rows.map((r) => r.id), untilMs };
+    return { ids: row?.ids ? row.ids.split(ID_SEPARATOR) : [], untilMs };
   }
 
   async visibleRecord(type: RecordType, consumerId: string, id: string): Promise<StoredRecord | undefined> {
