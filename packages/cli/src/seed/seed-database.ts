@@ -3,13 +3,15 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { generateKeyPair, type SigningAlgorithm } from '@finum-sync/client';
-import { addConsumer, ConsumerError, openStore, type Store, type StoreConfig } from '@finum-sync/server';
+import { addConsumer, ConsumerError, isPostgresUrl, openStore, type Store, type StoreConfig } from '@finum-sync/server';
 import type { RecordType } from '@finum-sync/spec';
 import type { SeedWorkerData, SeedWorkerProgress } from './seed-worker.js';
 import { type SeedPlan, seedConsumerIds, seedCounts, seedParts, syntheticProducts } from './synthetic-data.js';
 
 /** Records a worker writes in one transaction. */
 const TRANSACTION_RECORDS = 10_000;
+/** A young generation that holds a few transactions' worth of records: they die young instead of being promoted. */
+const YOUNG_GENERATION_MB = 64;
 
 export interface SeedOptions extends SeedPlan {
   /** The JWT audience of the seeded consumers' payloads. */
@@ -78,12 +80,17 @@ function runWorkers(storeConfig: StoreConfig, options: SeedOptions, workers: num
       nowMs: options.nowMs,
     },
     store: storeConfig,
-    nextPart: new SharedArrayBuffer(4),
+    shared: new SharedArrayBuffer(8),
+    serializeWrites: !isPostgresUrl(storeConfig.databaseUrl),
     transactionRecords: TRANSACTION_RECORDS,
   };
   const threads = Array.from(
     { length: workers },
-    () => new Worker(new URL('./seed-worker.js', import.meta.url), { workerData: data }),
+    () =>
+      new Worker(new URL('./seed-worker.js', import.meta.url), {
+        workerData: data,
+        resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+      }),
   );
   return Promise.all(
     threads.map(

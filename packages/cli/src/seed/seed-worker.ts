@@ -6,8 +6,13 @@ import { partRecords, type SeedPlan, seedParts } from './synthetic-data.js';
 export interface SeedWorkerData {
   plan: SeedPlan;
   store: StoreConfig;
-  /** Index of the next part to generate, shared by the workers (an Int32Array's buffer). */
-  nextPart: SharedArrayBuffer;
+  /**
+   * Shared by the workers, as an Int32Array: [0] the index of the next part to generate;
+   * [1] a lock held while writing, when the database takes one writer at a time (SQLite).
+   */
+  shared: SharedArrayBuffer;
+  /** Take turns writing: SQLite would otherwise make the waiting writer sleep and poll. */
+  serializeWrites: boolean;
   transactionRecords: number;
 }
 
@@ -21,19 +26,32 @@ export interface SeedWorkerProgress {
  * what it generated in transactions of its own connection. Several workers keep both
  * the generator and the database busy.
  */
-async function run({ plan, store: storeConfig, nextPart, transactionRecords }: SeedWorkerData) {
+async function run({ plan, store: storeConfig, shared, serializeWrites, transactionRecords }: SeedWorkerData) {
   const store = await openStore(storeConfig);
   try {
     const parts = seedParts(plan);
-    const next = new Int32Array(nextPart);
+    const state = new Int32Array(shared);
+    const lock = () => {
+      while (serializeWrites && Atomics.compareExchange(state, 1, 0, 1) !== 0) Atomics.wait(state, 1, 1);
+    };
+    const unlock = () => {
+      if (!serializeWrites) return;
+      Atomics.store(state, 1, 0);
+      Atomics.notify(state, 1, 1);
+    };
     let pending: StoredRecord[] = [];
     const flush = async () => {
       const records = pending;
       pending = [];
-      await store.transaction((tx) => tx.putRecords(records));
+      lock();
+      try {
+        await store.transaction((tx) => tx.putRecords(records));
+      } finally {
+        unlock();
+      }
       parentPort!.postMessage({ written: records.length } satisfies SeedWorkerProgress);
     };
-    for (let i = Atomics.add(next, 0, 1); i < parts.length; i = Atomics.add(next, 0, 1)) {
+    for (let i = Atomics.add(state, 0, 1); i < parts.length; i = Atomics.add(state, 0, 1)) {
       const { consumer, block } = parts[i]!;
       for (const record of partRecords(plan, consumer, block)) pending.push(record);
       if (pending.length >= transactionRecords) await flush();
