@@ -60,22 +60,6 @@ function visibleOwners(type: RecordType, consumerId: string): string[] {
   return [consumerId];
 }
 
-function toRow(record: StoredRecord): RecordRow {
-  const row: RecordRow = {
-    id: record.id,
-    owner_id: record.ownerId,
-    version: record.version,
-    created_ms: record.createdMs,
-    updated_ms: record.updatedMs,
-    deleted: record.deleted ? 1 : 0,
-    body: JSON.stringify(record.data),
-  };
-  for (const [column, field] of Object.entries(INDEXED_FIELDS[record.type])) {
-    row[column] = record.data[field] ?? null;
-  }
-  return row;
-}
-
 function fromRow(type: RecordType, row: RecordRow): StoredRecord {
   return {
     type,
@@ -105,6 +89,9 @@ const keyFromRow = (r: Database['consumer_keys']): ConsumerKeyRow => ({
   publicKey: r.public_key,
   createdMs: Number(r.created_ms),
 });
+
+/** The columns every record table has, in the order putRecords() binds them. */
+const RECORD_COLUMNS = ['id', 'owner_id', 'version', 'created_ms', 'updated_ms', 'deleted', 'body'];
 
 /** Parameters of one multi-row INSERT: inside SQLite's (32,766) and PostgreSQL's (65,535) limits. */
 const MAX_PARAMETERS = 30_000;
@@ -158,23 +145,32 @@ class KyselyStoreTx implements StoreTx {
   }
 
   async putRecords(records: readonly StoredRecord[]): Promise<void> {
-    const byType = new Map<RecordType, RecordRow[]>();
+    const byType = new Map<RecordType, StoredRecord[]>();
     for (const r of records) {
-      const rows = byType.get(r.type);
-      if (rows) rows.push(toRow(r));
-      else byType.set(r.type, [toRow(r)]);
+      const list = byType.get(r.type);
+      if (list) list.push(r);
+      else byType.set(r.type, [r]);
     }
-    for (const [type, rows] of byType) {
-      const columns = Object.keys(rows[0]!);
+    for (const [type, list] of byType) {
+      // The row of a record: the columns every record table has, then its indexed fields.
+      const fields = Object.values(INDEXED_FIELDS[type]);
+      const columns = [...RECORD_COLUMNS, ...Object.keys(INDEXED_FIELDS[type])];
       const chunk = Math.floor(MAX_PARAMETERS / columns.length);
-      for (let start = 0; start < rows.length; start += chunk) {
-        const end = Math.min(rows.length, start + chunk);
-        // The values straight into one parameter array, in the order of the compiled statement.
+      for (let start = 0; start < list.length; start += chunk) {
+        const end = Math.min(list.length, start + chunk);
+        // Straight into one parameter array, in the order of the compiled statement.
         const parameters: unknown[] = new Array((end - start) * columns.length);
         let p = 0;
         for (let i = start; i < end; i++) {
-          const row = rows[i]!;
-          for (const column of columns) parameters[p++] = row[column];
+          const r = list[i]!;
+          parameters[p++] = r.id;
+          parameters[p++] = r.ownerId;
+          parameters[p++] = r.version;
+          parameters[p++] = r.createdMs;
+          parameters[p++] = r.updatedMs;
+          parameters[p++] = r.deleted ? 1 : 0;
+          parameters[p++] = JSON.stringify(r.data);
+          for (const field of fields) parameters[p++] = r.data[field] ?? null;
         }
         await this.trx.executeQuery(CompiledQuery.raw(this.upsertSql(type, columns, end - start), parameters));
       }
