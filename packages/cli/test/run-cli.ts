@@ -41,6 +41,8 @@ export interface ServeProcess {
   child: ChildProcessWithoutNullStreams;
   /** Everything the process wrote so far. */
   output(): string;
+  /** Resolves when the process writes something that matches `pattern` from now on. */
+  waitFor(pattern: RegExp): Promise<void>;
   /** Sends a signal and resolves to the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -54,6 +56,7 @@ export async function startServe(env: Record<string, string>, timeoutMs = 30_000
     env: { ...baseEnv(), PORT: '0', HOST: '127.0.0.1', DEMO: 'off', LOG_LEVEL: 'info', ...env },
   });
   let output = '';
+  const watchers = new Set<{ pattern: RegExp; from: number; resolve: () => void }>();
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
@@ -62,6 +65,12 @@ export async function startServe(env: Record<string, string>, timeoutMs = 30_000
     );
     const onData = (chunk: string) => {
       output += chunk;
+      for (const w of watchers) {
+        if (w.pattern.test(output.slice(w.from))) {
+          watchers.delete(w);
+          w.resolve();
+        }
+      }
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (m) {
         clearTimeout(timer);
@@ -79,6 +88,7 @@ export async function startServe(env: Record<string, string>, timeoutMs = 30_000
     url,
     child,
     output: () => output,
+    waitFor: (pattern) => new Promise<void>((resolve) => watchers.add({ pattern, from: output.length, resolve })),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

@@ -133,6 +133,25 @@ describe.each(dialects)('finum-sync seed on %s', (dialect) => {
     expect(partRecords({ ...plan, seed: 8 }, 1, 0)).not.toEqual(partRecords(plan, 1, 0));
   });
 
+  it('serve stops on SIGINT: a request under way gets its whole answer, then exit code 0', async () => {
+    const { payload, privateKeyFile } = seeded.consumers[0]!;
+    const token = (
+      await runCli(['token', '--payload', JSON.stringify(payload), '--key', privateKeyFile])
+    ).stdout.trim();
+    const headers = { authorization: `Bearer ${token}` };
+    const ids = (await (await fetch(`${server.url}/v1/contract-id-list-updated`, { headers })).json()) as string[];
+    // The signal goes out once the server logged that the request came in.
+    const arrived = server.waitFor(/"msg":"incoming request"/);
+    const response = fetch(`${server.url}/v1/contract-list?id-list=${ids.slice(0, 800).join(',')}`, { headers });
+    await arrived;
+    const exit = server.stop('SIGINT');
+    const answer = await response;
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toHaveLength(800);
+    expect(await exit).toBe(0);
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+  });
+
   it('refuses to seed a database that holds the bench consumers already', async () => {
     const again = await runCli(SEED_ARGS, env);
     expect(again.code).toBe(2);

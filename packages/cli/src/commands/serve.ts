@@ -31,6 +31,9 @@ export const serve = defineCommand({
     process.once('SIGINT', () => force('second signal'));
     const timer = setTimeout(() => force(`still stopping after ${STOP_TIMEOUT_MS / 1000} s`), STOP_TIMEOUT_MS);
     timer.unref();
+    // A connection a client keeps alive would hold up the close until it times out (72 s):
+    // from now on, a connection closes (within a second) once its request under way is answered.
+    server.app.server.keepAliveTimeout = 1;
     await server.close();
     clearTimeout(timer);
     return 0;
