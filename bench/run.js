@@ -207,9 +207,9 @@ async function main() {
   const data = await dataset(o);
   const { seeded } = data;
   const consumer = seeded.consumers[0];
-  const auth = {
-    authorization: `Bearer ${await signToken({ payload: consumer.payload, privateKey: readFileSync(consumer.privateKeyFile, 'utf8') })}`,
-  };
+  // `finum-sync seed` wrote the consumers' private keys to $DATA_DIR/seed-keys.
+  const privateKey = readFileSync(join(data.dir, 'seed-keys', `${consumer.consumerId}.private.pem`), 'utf8');
+  const auth = { authorization: `Bearer ${await signToken({ payload: consumer.payload, privateKey })}` };
   const load = [loadavg()[0]];
   const server = await startServer(DIALECTS[o.dialect].env(data));
   const baseline = await DIALECTS[o.dialect].baseline(data);
@@ -249,7 +249,7 @@ async function main() {
     });
 
     // 3. Authenticated throughput beside the bare framework, same server, same connections.
-    const load3 = { connections: o.connections, durationS: o.durationS, warmupS: 2 };
+    const load3 = { connections: o.connections, durationS: o.durationS, warmupS: 2, serverPid: server.pid };
     const health = await throughput(`${server.url}/healthz`, load3);
     const authStatus = await throughput(`${server.url}/v1/auth-status`, { ...load3, headers: auth });
     load.push(loadavg()[0]);
@@ -328,6 +328,16 @@ function report(r) {
       `≥ 0.8 ${verdict(r.throughput.ratio >= 0.8)}`,
     ],
   ];
+  const cpu = [r.throughput.authStatus.serverCpuUsPerRequest, r.throughput.healthz.serverCpuUsPerRequest];
+  if (cpu.every((us) => us !== undefined)) {
+    rows.push([
+      '  reference: server CPU per request',
+      `${fmt(cpu[0])} µs`,
+      `${fmt(cpu[1])} µs`,
+      fmt(cpu[1] / cpu[0], 2),
+      '',
+    ]);
+  }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   const line = (row) =>
     `| ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ')} |`;
@@ -342,8 +352,9 @@ function report(r) {
   console.log(line(rows[0]));
   console.log(`|${widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
   for (const row of rows.slice(1)) console.log(line(row));
+  const mb = (bytes) => `${fmt(bytes / 1e6, 2)} MB (${fmt(bytes)} bytes)`;
   console.log(
-    `\n${fmt(r.idList.ids)}-id response: ${fmt(r.idList.bytes / 1024 ** 2, 2)} MB (limit 5 MB); 1,000-record list: ${fmt(r.list.bytes / 1024 ** 2, 2)} MB`,
+    `\n${fmt(r.idList.ids)}-id response: ${mb(r.idList.bytes)}, limit 5 MB; 1,000-record list: ${mb(r.list.bytes)}`,
   );
 }
 

@@ -1,4 +1,5 @@
 // Timing helpers: one HTTP GET on a kept-alive connection, percentiles, autocannon.
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import autocannon from 'autocannon';
 
@@ -50,13 +51,37 @@ export async function timed(work) {
   return performance.now() - started;
 }
 
-/** Requests per second autocannon reaches on `url` (after a warm-up run of its own). */
-export async function throughput(url, { headers = {}, connections, durationS, warmupS }) {
+/**
+ * CPU time (user + system, µs) a process has used so far, from /proc (Linux; clock ticks
+ * of 10 ms); `undefined` elsewhere.
+ */
+export function cpuTimeUs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Requests per second autocannon reaches on `url` (after a warm-up run of its own), and
+ * the server's CPU time per request when its pid is given: a figure that depends less on
+ * what else the machine is running than requests per second do.
+ */
+export async function throughput(url, { headers = {}, connections, durationS, warmupS, serverPid }) {
   const run = (duration) => autocannon({ url, headers, connections, duration, pipelining: 1 });
   await run(warmupS);
+  const cpuBefore = cpuTimeUs(serverPid);
   const result = await run(durationS);
+  const cpuAfter = cpuTimeUs(serverPid);
   if (result.errors > 0 || result.non2xx > 0) {
     throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx answers under load`);
   }
-  return { rps: result.requests.average, latencyP99: result.latency.p99, requests: result.requests.total };
+  return {
+    rps: result.requests.average,
+    latencyP99: result.latency.p99,
+    requests: result.requests.total,
+    serverCpuUsPerRequest: cpuBefore === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total,
+  };
 }
