@@ -1,5 +1,5 @@
 import type { RecordType } from '@finum-sync/spec';
-import { type Kysely, Migrator } from 'kysely';
+import { CompiledQuery, type Kysely, Migrator, sql } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import {
   adminSessionFromRow,
@@ -76,22 +76,6 @@ function visibleOwners(type: RecordType, consumerId: string): string[] {
   return [consumerId];
 }
 
-function toRow(record: StoredRecord): RecordRow {
-  const row: RecordRow = {
-    id: record.id,
-    owner_id: record.ownerId,
-    version: record.version,
-    created_ms: record.createdMs,
-    updated_ms: record.updatedMs,
-    deleted: record.deleted ? 1 : 0,
-    body: JSON.stringify(record.data),
-  };
-  for (const [column, field] of Object.entries(INDEXED_FIELDS[record.type])) {
-    row[column] = record.data[field] ?? null;
-  }
-  return row;
-}
-
 function fromRow(type: RecordType, row: RecordRow): StoredRecord {
   return {
     type,
@@ -147,8 +131,42 @@ const attemptFromRow = (r: Database['callback_attempts']): DeliveryAttempt => ({
   error: r.error,
 });
 
-/** Rows per multi-row INSERT: well inside SQLite's and PostgreSQL's parameter limits. */
-const INSERT_CHUNK = 500;
+/** Ids per `where id in (…)` query of getRecords(). */
+const ID_CHUNK = 500;
+
+/** The columns every record table has, in the order putRecords() binds them. */
+const RECORD_COLUMNS = ['id', 'owner_id', 'version', 'created_ms', 'updated_ms', 'deleted', 'body'];
+
+/** Parameters of one multi-row INSERT: inside SQLite's (32,766) and PostgreSQL's (65,535) limits. */
+const MAX_PARAMETERS = 30_000;
+
+/** Joins ids in changedIds(): a control character, which no id (SPEC §2) contains. */
+const ID_SEPARATOR = '\u001f';
+
+/** Ids per primary-key lookup query in recordsByIds(). */
+const LOOKUP_CHUNK = 1024;
+
+/** SQL texts Kysely compiled, by dialect adapter, then by a key naming the statement. */
+const compiledSql = new WeakMap<DialectAdapter, Map<string, string>>();
+
+/**
+ * The SQL of a statement compiled once and reused with other parameters: building and
+ * compiling a query of thousands of values costs more than running it.
+ */
+function compiled(adapter: DialectAdapter, key: string, compile: () => CompiledQuery): string {
+  let cache = compiledSql.get(adapter);
+  if (!cache) {
+    cache = new Map();
+    compiledSql.set(adapter, cache);
+  }
+  let text = cache.get(key);
+  if (text === undefined) {
+    text = compile().sql;
+    if (cache.size >= 128) cache.clear();
+    cache.set(key, text);
+  }
+  return text;
+}
 
 class KyselyStoreTx implements StoreTx {
   constructor(
@@ -166,11 +184,11 @@ class KyselyStoreTx implements StoreTx {
 
   async getRecords(type: RecordType, ids: readonly string[]): Promise<Map<string, StoredRecord>> {
     const out = new Map<string, StoredRecord>();
-    for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
       let q = this.trx
         .selectFrom(RECORD_TABLES[type])
         .selectAll()
-        .where('id', 'in', ids.slice(i, i + INSERT_CHUNK) as string[]);
+        .where('id', 'in', ids.slice(i, i + ID_CHUNK) as string[]);
       if (this.adapter.lockRows) q = q.forUpdate();
       for (const row of await q.execute()) out.set(row.id, fromRow(type, row as RecordRow));
     }
@@ -182,28 +200,61 @@ class KyselyStoreTx implements StoreTx {
   }
 
   async putRecords(records: readonly StoredRecord[]): Promise<void> {
-    const byType = new Map<RecordType, RecordRow[]>();
+    const byType = new Map<RecordType, StoredRecord[]>();
     for (const r of records) {
-      const rows = byType.get(r.type) ?? [];
-      rows.push(toRow(r));
-      byType.set(r.type, rows);
+      const list = byType.get(r.type);
+      if (list) list.push(r);
+      else byType.set(r.type, [r]);
     }
-    for (const [type, rows] of byType) {
-      const table = RECORD_TABLES[type];
-      const columns = Object.keys(rows[0]!).filter((c) => c !== 'id');
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await this.trx
-          .insertInto(table)
-          // biome-ignore lint/suspicious/noExplicitAny: one row shape serves the five record tables
-          .values(rows.slice(i, i + INSERT_CHUNK) as any)
-          .onConflict((oc) =>
-            oc
-              .column('id')
-              .doUpdateSet((eb) => Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}` as never)]))),
-          )
-          .execute();
+    for (const [type, list] of byType) {
+      // The row of a record: the columns every record table has, then its indexed fields.
+      const fields = Object.values(INDEXED_FIELDS[type]);
+      const columns = [...RECORD_COLUMNS, ...Object.keys(INDEXED_FIELDS[type])];
+      const chunk = Math.floor(MAX_PARAMETERS / columns.length);
+      for (let start = 0; start < list.length; start += chunk) {
+        const end = Math.min(list.length, start + chunk);
+        // Straight into one parameter array, in the order of the compiled statement.
+        const parameters: unknown[] = new Array((end - start) * columns.length);
+        let p = 0;
+        for (let i = start; i < end; i++) {
+          const r = list[i]!;
+          parameters[p++] = r.id;
+          parameters[p++] = r.ownerId;
+          parameters[p++] = r.version;
+          parameters[p++] = r.createdMs;
+          parameters[p++] = r.updatedMs;
+          parameters[p++] = r.deleted ? 1 : 0;
+          parameters[p++] = JSON.stringify(r.data);
+          for (const field of fields) parameters[p++] = r.data[field] ?? null;
+        }
+        await this.trx.executeQuery(CompiledQuery.raw(this.upsertSql(type, columns, end - start), parameters));
       }
     }
+  }
+
+  /**
+   * The multi-row upsert of `count` rows, compiled by Kysely for this dialect once and then
+   * reused: building and compiling a query of thousands of values costs more than running it.
+   */
+  private upsertSql(type: RecordType, columns: string[], count: number): string {
+    return compiled(this.adapter, `upsert:${type}:${columns.join(',')}:${count}`, () => {
+      const placeholder = Object.fromEntries(columns.map((c) => [c, 0]));
+      const query = this.trx
+        .insertInto(RECORD_TABLES[type])
+        // biome-ignore lint/suspicious/noExplicitAny: one row shape serves the five record tables
+        .values(Array.from({ length: count }, () => placeholder) as any)
+        .onConflict((oc) =>
+          oc
+            .column('id')
+            .doUpdateSet((eb) =>
+              Object.fromEntries(columns.filter((c) => c !== 'id').map((c) => [c, eb.ref(`excluded.${c}` as never)])),
+            ),
+        )
+        .compile();
+      // Every value must be a parameter, in row-then-column order, for the reuse to be right.
+      if (query.parameters.length !== count * columns.length) throw new Error(`unexpected ${type} upsert shape`);
+      return query;
+    });
   }
 
   async recordsWhere(type: RecordType, field: 'holderId' | 'contractId', value: string): Promise<StoredRecord[]> {
@@ -374,19 +425,37 @@ export class KyselyStore implements Store {
 
   async recordsByIds(type: RecordType, consumerId: string, ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await this.read
-      .selectFrom(RECORD_TABLES[type])
-      .select(['id', 'body'])
-      .where('id', 'in', ids as string[])
-      .where('owner_id', 'in', visibleOwners(type, consumerId))
-      .execute();
-    const byId = new Map(rows.map((r) => [r.id, r.body]));
+    // Looked up by primary key alone, visibility checked here: with the owner in the WHERE
+    // clause too, SQLite's planner picks the owner's index and scans all of its records.
+    const owners = visibleOwners(type, consumerId);
+    const byId = new Map<string, string>();
+    for (let start = 0; start < ids.length; start += LOOKUP_CHUNK) {
+      const chunk = ids.slice(start, start + LOOKUP_CHUNK);
+      // Padded (with a repeated id) to a power of two, so that a few compiled statements serve all sizes.
+      const size = Math.max(8, 2 ** Math.ceil(Math.log2(chunk.length)));
+      const parameters = chunk.concat(Array<string>(size - chunk.length).fill(chunk[chunk.length - 1]!));
+      const { rows } = await this.read.executeQuery<{ id: string; owner_id: string; body: string }>(
+        CompiledQuery.raw(this.lookupSql(type, size), parameters),
+      );
+      for (const r of rows) if (owners.includes(r.owner_id)) byId.set(r.id, r.body);
+    }
     const out: string[] = [];
     for (const id of ids) {
       const body = byId.get(id);
       if (body !== undefined) out.push(body);
     }
     return out;
+  }
+
+  /** `select id, owner_id, body … where id in (size ids)`, compiled once per size (see upsertSql). */
+  private lookupSql(type: RecordType, size: number): string {
+    return compiled(this.adapter, `lookup:${type}:${size}`, () =>
+      this.db
+        .selectFrom(RECORD_TABLES[type])
+        .select(['id', 'owner_id', 'body'])
+        .where('id', 'in', Array<string>(size).fill(''))
+        .compile(),
+    );
   }
 
   async recordsByField(type: RecordType, consumerId: string, field: string, value: string): Promise<string[]> {
@@ -404,14 +473,20 @@ export class KyselyStore implements Store {
 
   async changedIds(type: RecordType, consumerId: string, sinceMs: number | undefined): Promise<ChangedIds> {
     const clock = await this.adapter.syncClock();
+    // The ids come back as one string built by the database: a row (an object) per id
+    // costs several times more than the query itself when there are tens of thousands.
+    const joined =
+      this.dialect === 'postgres'
+        ? sql<string | null>`string_agg(${sql.ref('id')}, ${ID_SEPARATOR})`
+        : sql<string | null>`group_concat(${sql.ref('id')}, ${ID_SEPARATOR})`;
     let q = this.read
       .selectFrom(RECORD_TABLES[type])
-      .select('id')
+      .select(joined.as('ids'))
       .where('owner_id', 'in', visibleOwners(type, consumerId));
     if (sinceMs !== undefined) q = q.where('updated_ms', '>=', sinceMs);
-    const rows = await q.execute();
+    const row = await q.executeTakeFirst();
     const untilMs = clock.oldestWriteMs === null ? clock.nowMs : Math.min(clock.nowMs, clock.oldestWriteMs);
-    return { ids: rows.map((r) => r.id), untilMs };
+    return { ids: row?.ids ? row.ids.split(ID_SEPARATOR) : [], untilMs };
   }
 
   async visibleRecord(type: RecordType, consumerId: string, id: string): Promise<StoredRecord | undefined> {

@@ -1,0 +1,364 @@
+#!/usr/bin/env node
+// `npm run bench`: read-path benchmarks of the FiNUM Sync server against baselines measured
+// in the same run (see BENCHMARKS.md). Usage: node bench/run.js --help
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { signToken } from '@finum-sync/client';
+import { DIALECTS } from './lib/dialects.js';
+import { compare, throughput, timed, timedGet } from './lib/measure.js';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const CLI = join(ROOT, 'packages/cli/dist/bin.js');
+const RESULTS = join(ROOT, 'bench/results');
+/** The JWT audience the bench server runs with and the seeded consumers' payloads name. */
+const AUDIENCE = 'https://bench.finum-sync.test';
+
+const USAGE = `Usage: node bench/run.js [options]   (npm run bench -- [options])
+
+Seeds (once; cached under bench/results/) a synthetic data set, starts the server as a separate
+process, and measures it against the same queries run directly on the database.
+
+Options:
+  --dialect sqlite|postgres  Database (default sqlite). PostgreSQL: --database-url names the server.
+  --database-url <url>       PostgreSQL server to create the bench database on
+                             (default $TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test).
+  --contracts <N>            Contracts in all (default 1000000).
+  --consumers <K>            Consumers (default 20): one has N/K contracts, the id-list size.
+  --seed <int>               Data set seed (default 1).
+  --samples <n>              Timed requests per latency figure (default 100).
+  --duration <s>             Seconds of each throughput run (default 10).
+  --connections <n>          Throughput connections (default 10).
+  --reseed                   Drop the cached data set and seed again.
+  -h, --help                 This help.`;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      dialect: { type: 'string', default: 'sqlite' },
+      'database-url': { type: 'string' },
+      contracts: { type: 'string', default: '1000000' },
+      consumers: { type: 'string', default: '20' },
+      seed: { type: 'string', default: '1' },
+      samples: { type: 'string', default: '100' },
+      duration: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '10' },
+      reseed: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (!DIALECTS[values.dialect]) throw new Error(`--dialect must be one of ${Object.keys(DIALECTS).join(', ')}`);
+  const int = (name) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
+    return n;
+  };
+  return {
+    dialect: values.dialect,
+    adminUrl: values['database-url'] ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    contracts: int('contracts'),
+    consumers: int('consumers'),
+    seed: int('seed'),
+    samples: int('samples'),
+    durationS: int('duration'),
+    connections: int('connections'),
+    reseed: values.reseed,
+  };
+}
+
+const fmt = (n, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** Runs the CLI to completion; resolves to its stdout, rejects with its stderr. */
+async function cli(args, env) {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => {
+    stdout += d;
+  });
+  const [code] = await once(child, 'close');
+  if (code !== 0) throw new Error(`finum-sync ${args.join(' ')} exited with ${code}`);
+  return stdout;
+}
+
+/**
+ * The seeded data set, cached under bench/results/ by its parameters: seeded once with
+ * `finum-sync seed`, whose JSON result (consumers, key files, seed rate) is kept beside it.
+ */
+async function dataset(o) {
+  const key = `${o.dialect}-${o.consumers}x${o.contracts}-seed${o.seed}`;
+  const dir = join(RESULTS, `data-${key}`);
+  const url = new URL(o.adminUrl);
+  url.pathname = `/finum_bench_${key.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+  const set = { key, dir, databaseUrl: o.dialect === 'postgres' ? url.toString() : undefined };
+  const dialect = DIALECTS[o.dialect];
+  const marker = join(dir, 'seed.json');
+  if (o.reseed || !existsSync(marker)) {
+    rmSync(dir, { recursive: true, force: true });
+    await dialect.drop?.(set, o.adminUrl);
+    mkdirSync(dir, { recursive: true });
+    await dialect.prepare(set, o.adminUrl);
+    console.log(`Seeding ${key} (cached in ${dir}) …`);
+    const out = await cli(
+      [
+        'seed',
+        '--consumers',
+        String(o.consumers),
+        '--contracts',
+        String(o.contracts),
+        '--seed',
+        String(o.seed),
+        '--json',
+      ],
+      { ...dialect.env(set), PUBLIC_URL: AUDIENCE },
+    );
+    writeFileSync(marker, out);
+  }
+  return { ...set, seeded: JSON.parse(readFileSync(marker, 'utf8')) };
+}
+
+async function freePort() {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** `finum-sync serve` as a process of its own; resolves once /readyz answers. */
+async function startServer(env) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: AUDIENCE,
+      DEMO: 'off',
+      RATE_LIMIT: '0',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  // No "listening" line at LOG_LEVEL=warn: poll readiness, bounded.
+  for (let attempt = 0; ; attempt++) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    try {
+      if ((await timedGet(`${url}/readyz`)).status === 200) break;
+    } catch {}
+    if (attempt > 300) throw new Error('the server did not get ready within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    pid: child.pid,
+    async stop() {
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      if (code !== 0) throw new Error(`the server exited with ${code} on SIGTERM`);
+    },
+  };
+}
+
+/** The bare node:http server (see lib/bare-http.js) as a process of its own. */
+async function startBareHttp() {
+  const child = spawn(process.execPath, [join(ROOT, 'bench/lib/bare-http.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [port] = await once(child.stdout.setEncoding('utf8'), 'data');
+  return {
+    url: `http://127.0.0.1:${Number(port)}`,
+    async stop() {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+function machine() {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    ramGiB: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+async function main() {
+  const o = options();
+  const data = await dataset(o);
+  const { seeded } = data;
+  const consumer = seeded.consumers[0];
+  // `finum-sync seed` wrote the consumers' private keys to $DATA_DIR/seed-keys.
+  const privateKey = readFileSync(join(data.dir, 'seed-keys', `${consumer.consumerId}.private.pem`), 'utf8');
+  const auth = { authorization: `Bearer ${await signToken({ payload: consumer.payload, privateKey })}` };
+  const load = [loadavg()[0]];
+  const server = await startServer(DIALECTS[o.dialect].env(data));
+  const baseline = await DIALECTS[o.dialect].baseline(data);
+  const bare = await startBareHttp();
+  try {
+    const get = async (path, expectedStatus = 200) => {
+      const r = await timedGet(`${server.url}${path}`, auth);
+      if (r.status !== expectedStatus) throw new Error(`${path}: HTTP ${r.status}`);
+      return r;
+    };
+
+    // 1. All ids of one consumer (N/K), as one JSON array.
+    const idsPath = '/v1/contract-id-list-updated';
+    const idsResponse = await fetch(`${server.url}${idsPath}`, { headers: auth });
+    const ids = await idsResponse.json();
+    const idBytes = Buffer.byteLength(JSON.stringify(ids));
+    const idList = await compare({
+      server: async () => (await get(idsPath)).ms,
+      baseline: () => timed(() => baseline.idList(consumer.consumerId)),
+      rowPerId: () => timed(() => baseline.idListRowPerId(consumer.consumerId)),
+      bareHttp: async () => (await timedGet(`${bare.url}/${idBytes}`)).ms,
+      samples: Math.max(20, Math.round(o.samples / 2)),
+      warmup: 5,
+    });
+
+    // 2. contract-list with 1,000 ids spread over the consumer's contracts.
+    const step = Math.max(1, Math.floor(ids.length / 1000));
+    const sample = ids.filter((_, i) => i % step === 0).slice(0, 1000);
+    const listPath = `/v1/contract-list?id-list=${sample.join(',')}`;
+    const listBytes = (await get(listPath)).bytes;
+    const list = await compare({
+      server: async () => (await get(listPath)).ms,
+      baseline: () => timed(() => baseline.list(consumer.consumerId, sample)),
+      bareHttp: async () => (await timedGet(`${bare.url}/${listBytes}?id-list=${sample.join(',')}`)).ms,
+      samples: o.samples,
+      warmup: 10,
+    });
+
+    // 3. Authenticated throughput beside the bare framework, same server, same connections.
+    const load3 = { connections: o.connections, durationS: o.durationS, warmupS: 2, serverPid: server.pid };
+    const health = await throughput(`${server.url}/healthz`, load3);
+    const authStatus = await throughput(`${server.url}/v1/auth-status`, { ...load3, headers: auth });
+    load.push(loadavg()[0]);
+
+    const result = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      loadAverage1m: { start: load[0], end: load[1] },
+      dialect: o.dialect,
+      baselineDriver: baseline.driver,
+      dataset: {
+        key: data.key,
+        consumers: o.consumers,
+        contracts: o.contracts,
+        records: seeded.records,
+        seedRecordsPerSecond: Math.round(seeded.recordsPerSecond),
+        seedWorkers: seeded.workers,
+      },
+      idList: { ids: ids.length, bytes: idBytes, ...idList, ratioP50: idList.server.p50 / idList.baseline.p50 },
+      list: { ids: sample.length, bytes: listBytes, ...list, ratioP50: list.server.p50 / list.baseline.p50 },
+      throughput: { healthz: health, authStatus, ratio: authStatus.rps / health.rps, connections: o.connections },
+    };
+    report(result);
+    mkdirSync(RESULTS, { recursive: true });
+    const file = join(RESULTS, `${result.date.replace(/[:.]/g, '-')}-${data.key}.json`);
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\nSaved ${file}`);
+  } finally {
+    await baseline.close();
+    await bare.stop();
+    await server.stop();
+  }
+}
+
+function report(r) {
+  const ms = (n) => `${fmt(n, 2)} ms`;
+  const verdict = (ok) => (ok ? 'ok' : 'MISSED');
+  const rows = [
+    ['measure', 'server', 'baseline', 'ratio', 'target'],
+    [
+      `contract-id-list-updated, ${fmt(r.idList.ids)} ids, p50`,
+      ms(r.idList.server.p50),
+      ms(r.idList.baseline.p50),
+      fmt(r.idList.ratioP50, 2),
+      `≤ 1.5 ${verdict(r.idList.ratioP50 <= 1.5)}`,
+    ],
+    [
+      '  p99',
+      ms(r.idList.server.p99),
+      ms(r.idList.baseline.p99),
+      fmt(r.idList.server.p99 / r.idList.baseline.p99, 2),
+      '',
+    ],
+    [
+      '  reference: the plain query, a row per id, p50',
+      '',
+      ms(r.idList.rowPerId.p50),
+      fmt(r.idList.server.p50 / r.idList.rowPerId.p50, 2),
+      '',
+    ],
+    ['  reference: bare node:http, same response size, p50', '', ms(r.idList.bareHttp.p50), '', ''],
+    [
+      `contract-list, ${fmt(r.list.ids)} ids, p50`,
+      ms(r.list.server.p50),
+      ms(r.list.baseline.p50),
+      fmt(r.list.ratioP50, 2),
+      `≤ 1.5 ${verdict(r.list.ratioP50 <= 1.5)}`,
+    ],
+    ['  p99', ms(r.list.server.p99), ms(r.list.baseline.p99), fmt(r.list.server.p99 / r.list.baseline.p99, 2), ''],
+    ['  reference: bare node:http, same request and response size, p50', '', ms(r.list.bareHttp.p50), '', ''],
+    [
+      `auth-status vs healthz, req/s (${r.throughput.connections} conn.)`,
+      fmt(r.throughput.authStatus.rps),
+      fmt(r.throughput.healthz.rps),
+      fmt(r.throughput.ratio, 2),
+      `≥ 0.8 ${verdict(r.throughput.ratio >= 0.8)}`,
+    ],
+  ];
+  const cpu = [r.throughput.authStatus.serverCpuUsPerRequest, r.throughput.healthz.serverCpuUsPerRequest];
+  if (cpu.every((us) => us !== undefined)) {
+    rows.push([
+      '  reference: server CPU per request',
+      `${fmt(cpu[0])} µs`,
+      `${fmt(cpu[1])} µs`,
+      fmt(cpu[1] / cpu[0], 2),
+      '',
+    ]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const line = (row) =>
+    `| ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ')} |`;
+  console.log(
+    `\nFiNUM Sync read path — ${r.dialect}, ${fmt(r.dataset.contracts)} contracts over ${r.dataset.consumers} consumers ` +
+      `(${fmt(r.dataset.records)} records; seeded at ${fmt(r.dataset.seedRecordsPerSecond)} records/s with ${r.dataset.seedWorkers} workers)`,
+  );
+  console.log(
+    `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.ramGiB} GiB, Node ${r.machine.node}; load average ${fmt(r.loadAverage1m.start, 1)} → ${fmt(r.loadAverage1m.end, 1)}`,
+  );
+  console.log(`baseline: the same SQL through ${r.baselineDriver} in the bench process, + JSON serialization\n`);
+  console.log(line(rows[0]));
+  console.log(`|${widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  for (const row of rows.slice(1)) console.log(line(row));
+  const mb = (bytes) => `${fmt(bytes / 1e6, 2)} MB (${fmt(bytes)} bytes)`;
+  console.log(
+    `\n${fmt(r.idList.ids)}-id response: ${mb(r.idList.bytes)}, limit 5 MB; 1,000-record list: ${mb(r.list.bytes)}`,
+  );
+}
+
+main().catch((error) => {
+  console.error(`bench: ${error.message}`);
+  process.exitCode = 1;
+});

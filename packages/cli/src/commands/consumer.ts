@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { type Command, defineCommand, SIGNING_ALGORITHMS, UsageError } from '../command.js';
+import { withStore } from '../store.js';
+
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+function checkCallbackUrl(text: string, allowPlainHttp: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--callback-url is not a URL: '${text}'`);
+  }
+  const schemes = allowPlainHttp ? ['https:', 'http:'] : ['https:'];
+  if (!schemes.includes(url.protocol)) {
+    throw new UsageError(
+      `--callback-url must be an https URL${allowPlainHttp ? ' (or http)' : ' (plain http only with ALLOW_PRIVATE_CALLBACKS=true)'}`,
+    );
+  }
+  return text;
+}
+
+export const consumerAdd = defineCommand({
+  path: ['consumer', 'add'],
+  summary: 'Register a consumer with its public key.',
+  details: [
+    'Uses the database the environment configures (DATABASE_URL, or DATA_DIR for SQLite); the JWT audience is',
+    'PUBLIC_URL. Prints the credentials to hand to the consumer as JSON:',
+    '{ "consumerId", "payload" (the JWT payload it signs), "callbackSecret" (for callback signatures) }.',
+    'Running servers accept the new consumer at once.',
+  ].join('\n'),
+  options: {
+    id: { type: 'string', value: '<id>', required: true, description: 'Consumer id (1–64 of A–Z a–z 0–9 _ -).' },
+    'public-key': { type: 'string', value: '<pem-file>', required: true, description: 'SPKI PEM public key file.' },
+    name: { type: 'string', value: '<name>', description: 'Display name (default: the id).' },
+    'callback-url': { type: 'string', value: '<url>', description: 'Standing callback URL for status changes.' },
+    alg: {
+      type: 'string',
+      value: '<alg>',
+      description: `Key algorithm (${SIGNING_ALGORITHMS.join(', ')}); from the key by default.`,
+    },
+    kid: { type: 'string', value: '<kid>', description: 'Key id (default: the key’s RFC 7638 thumbprint).' },
+  },
+  examples: ['finum-sync consumer add --id acme-broker --public-key finum-key.public.pem --name "ACME Broker"'],
+  async run(values, { env, out }) {
+    let publicKeyPem: string;
+    try {
+      publicKeyPem = readFileSync(values['public-key'], 'utf8');
+    } catch {
+      throw new UsageError(`--public-key: cannot read ${values['public-key']}`);
+    }
+    const { addConsumer } = await import('@finum-sync/server');
+    const credentials = await withStore(env, (store, config) =>
+      addConsumer(store, config.publicUrl, {
+        id: values.id,
+        publicKeyPem,
+        ...(values.name !== undefined ? { name: values.name } : {}),
+        ...(values['callback-url'] !== undefined
+          ? { callbackUrl: checkCallbackUrl(values['callback-url'], config.allowPrivateCallbacks) }
+          : {}),
+        ...(values.alg !== undefined ? { alg: values.alg } : {}),
+        ...(values.kid !== undefined ? { kid: values.kid } : {}),
+      }),
+    );
+    const { consumerId, payload, callbackSecret } = credentials;
+    out(json({ consumerId, payload, callbackSecret }));
+    return 0;
+  },
+});
+
+export const consumerList = defineCommand({
+  path: ['consumer', 'list'],
+  summary: 'List the registered consumers and their keys as JSON (no secrets).',
+  options: {},
+  async run(_values, { env, out }) {
+    const list = await withStore(env, async (store) => {
+      const [consumers, { keys }] = await Promise.all([store.listConsumers(), store.loadAuthState()]);
+      return consumers.map((c) => ({
+        id: c.id,
+        name: c.name,
+        status: c.status,
+        callbackUrl: c.callbackUrl,
+        createdAt: new Date(c.createdMs).toISOString(),
+        keys: keys
+          .filter((k) => k.consumerId === c.id)
+          .map((k) => ({ kid: k.kid, alg: k.alg, createdAt: new Date(k.createdMs).toISOString() })),
+      }));
+    });
+    out(json(list));
+    return 0;
+  },
+});
+
+const statusCommand = (verb: 'disable' | 'enable', summary: string) =>
+  defineCommand({
+    path: ['consumer', verb],
+    summary,
+    options: { id: { type: 'string', value: '<id>', required: true, description: 'Consumer id.' } },
+    async run(values, { env, out }) {
+      const status = verb === 'disable' ? 'disabled' : 'active';
+      const { setConsumerStatus } = await import('@finum-sync/server');
+      const row = await withStore(env, (store) => setConsumerStatus(store, values.id, status));
+      out(json({ consumerId: row.id, status: row.status }));
+      return 0;
+    },
+  });
+
+export const consumerCommands: readonly Command[] = [
+  consumerAdd,
+  consumerList,
+  statusCommand('disable', 'Disable a consumer: every running server refuses its tokens from the next request on.'),
+  statusCommand('enable', 'Enable a disabled consumer again.'),
+] as Command[];

@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { type Command, type Context, commandUsage, parseCommandArgs, UsageError } from './command.js';
+import { consumerCommands } from './commands/consumer.js';
+import { keysGenerate } from './commands/keys.js';
+import { seed } from './commands/seed.js';
+import { serve } from './commands/serve.js';
+import { token } from './commands/token.js';
+
+export const COMMANDS: readonly Command[] = [serve, keysGenerate, token, ...consumerCommands, seed] as Command[];
+
+/** Exit codes: 0 done, 1 failed (database, network…), 2 bad input or configuration. */
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+const version = () =>
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function topUsage(prefix: readonly string[] = []): string {
+  const shown = COMMANDS.filter((c) => prefix.every((word, i) => c.path[i] === word));
+  const names = shown.map((c) => c.path.join(' '));
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  return [
+    `Usage: finum-sync ${prefix.length ? `${prefix.join(' ')} <command>` : '<command>'} [options]`,
+    '',
+    'FiNUM Sync API: the provider server and its tools.',
+    '',
+    'Commands:',
+    ...shown.map((c, i) => `  ${names[i]!.padEnd(width)}${c.summary}`),
+    '',
+    `Run 'finum-sync ${[...prefix, '<command>'].join(' ')} --help' for its options.`,
+    'Configuration comes from the environment: DATABASE_URL (PostgreSQL) or DATA_DIR (SQLite, default ./data),',
+    'PUBLIC_URL (the JWT audience), PORT, HOST, DEMO, RATE_LIMIT… (see the README).',
+  ].join('\n');
+}
+
+/** A one-line message for any error: never a stack trace. */
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = error.message || error.name;
+    return code && !message.includes(code) ? `${message} (${code})` : message;
+  }
+  return String(error);
+}
+
+/**
+ * Errors of bad input, by name: the server package's classes are not imported here, so
+ * that commands that do not need it (`token`, `--help`) start fast.
+ */
+const INPUT_ERRORS = new Set(['UsageError', 'KeyError', 'ConsumerError']);
+const isInputError = (error: unknown) => error instanceof Error && INPUT_ERRORS.has(error.name);
+
+/**
+ * Runs the CLI: `argv` without the node binary and script. Resolves to the exit code;
+ * writes only through `context`.
+ */
+export async function main(argv: readonly string[], context: Context): Promise<number> {
+  const args = [...argv];
+  if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
+    (args.length === 0 ? context.err : context.out)(topUsage());
+    return args.length === 0 ? EXIT_USAGE : 0;
+  }
+  if (args[0] === '--version' || args[0] === '-v') {
+    context.out(version());
+    return 0;
+  }
+  // The command whose words start the arguments; what follows is its options.
+  const command = COMMANDS.find((c) => c.path.every((word, i) => args[i] === word));
+  if (!command) {
+    const [first] = args;
+    if (COMMANDS.some((c) => c.path.length > 1 && c.path[0] === first)) {
+      const help = args[1] === undefined || args[1].startsWith('-');
+      const asked = args.includes('--help') || args.includes('-h');
+      if (help) {
+        (asked ? context.out : context.err)(topUsage([first!]));
+        return asked ? 0 : EXIT_USAGE;
+      }
+    }
+    const name = first?.startsWith('-')
+      ? first
+      : args
+          .slice(0, 2)
+          .filter((a) => !a.startsWith('-'))
+          .join(' ');
+    context.err(`finum-sync: unknown command '${name}'. Run 'finum-sync --help' for the commands.`);
+    return EXIT_USAGE;
+  }
+  args.splice(0, command.path.length);
+  try {
+    const values = parseCommandArgs(command, args);
+    if (values === undefined) {
+      context.out(commandUsage(command));
+      return 0;
+    }
+    return (await command.run(values, context)) ?? 0;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConfigError') {
+      context.err(`finum-sync: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    const hint =
+      error instanceof UsageError && error.pointToHelp ? ` (see 'finum-sync ${command.path.join(' ')} --help')` : '';
+    context.err(`finum-sync ${command.path.join(' ')}: ${describe(error)}${hint}`);
+    return isInputError(error) ? EXIT_USAGE : EXIT_FAILURE;
+  }
+}
