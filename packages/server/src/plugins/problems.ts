@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { codeForStatus, OPERATIONS, type Problem, ProblemError, problem } from '@finum-sync/spec';
+import { ADMIN_OPERATIONS, codeForStatus, OPERATIONS, type Problem, ProblemError, problem } from '@finum-sync/spec';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 
 export const PROBLEM_JSON = 'application/problem+json';
@@ -56,8 +56,17 @@ function databaseUnavailable(error: unknown): boolean {
   );
 }
 
-const knownPaths = new Map<string, string[]>();
-for (const op of OPERATIONS) knownPaths.set(op.path, [...(knownPaths.get(op.path) ?? []), op.method]);
+/** The documented paths (consumer API and back office; `{id}` matches one segment) and their methods. */
+const knownPaths = new Map<string, { pattern: RegExp; methods: string[] }>();
+for (const op of [...OPERATIONS, ...ADMIN_OPERATIONS]) {
+  const known = knownPaths.get(op.path) ?? {
+    pattern: new RegExp(`^${op.path.replace(/\{\w+\}/g, '[^/]+')}$`),
+    methods: [],
+  };
+  known.methods.push(op.method);
+  knownPaths.set(op.path, known);
+}
+const methodsOf = (path: string) => [...knownPaths.values()].find((k) => k.pattern.test(path))?.methods;
 
 /**
  * Makes every error problem+json: thrown {@link ProblemError}s, framework errors (bad
@@ -94,7 +103,7 @@ export function registerProblemHandling(app: FastifyInstance, options: ProblemLi
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!.replace(/\/+$/, '') || '/';
-    const methods = knownPaths.get(path);
+    const methods = methodsOf(path);
     if (methods && !methods.includes(request.method)) {
       return sendProblem(
         reply,
