@@ -337,8 +337,8 @@ export const OPERATIONS: readonly OperationDef[] = [
     ],
     responses: {
       200: {
-        description: 'The file’s bytes.',
-        content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } as TSchema } },
+        description: 'The file’s bytes, with the file’s `mimeType` as `Content-Type`.',
+        content: { '*/*': { schema: { type: 'string', format: 'binary' } as TSchema } },
         headers: {
           'Content-Type': { description: 'The file’s `mimeType`.', schema: { type: 'string' } },
           'Content-Length': { description: 'The file’s `size`.', schema: { type: 'integer' } },
@@ -348,8 +348,8 @@ export const OPERATIONS: readonly OperationDef[] = [
         },
       },
       206: {
-        description: 'The requested byte range.',
-        content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } as TSchema } },
+        description: 'The requested byte range, with the file’s `mimeType` as `Content-Type`.',
+        content: { '*/*': { schema: { type: 'string', format: 'binary' } as TSchema } },
         headers: {
           'Content-Range': { description: 'The range sent, e.g. `bytes 0-1023/4096`.', schema: { type: 'string' } },
         },
