@@ -3,7 +3,7 @@ import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { ADMIN_OPERATIONS, buildAdminOpenApi, buildOpenApi, problem } from '@finum-sync/spec';
+import { ADMIN_OPERATIONS, buildAdminOpenApi, buildOpenApi, ProblemError, problem } from '@finum-sync/spec';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Authenticator } from './auth/authenticator.js';
 import { DeliveryWorker } from './callbacks/delivery-worker.js';
@@ -31,6 +31,24 @@ export const JSON_BODY_LIMIT = 1024 * 1024;
 export const MAX_HEADER_SIZE = 80 * 1024;
 /** Token clock skew tolerance (SPEC §3). */
 export const CLOCK_SKEW_S = 60;
+/**
+ * JSON bodies nested deeper than this are refused: records are flat (extension fields
+ * may nest a little), and serializing a body thousands of levels deep overflows the stack.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** Whether a parsed JSON value nests deeper than `max` arrays/objects (iterative: no recursion). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 export interface AppDeps {
   config: Config;
@@ -76,6 +94,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerProblemHandling(app, { maxBody: JSON_BODY_LIMIT, maxFileSize: config.maxFileSize });
+  app.addHook('preValidation', async (request) => {
+    const body = request.body;
+    const parsedJson =
+      typeof body === 'object' &&
+      body !== null &&
+      (Array.isArray(body) || Object.getPrototypeOf(body) === Object.prototype);
+    if (parsedJson && nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+      throw new ProblemError('invalid-body', `The body nests deeper than ${MAX_JSON_DEPTH} levels; records are flat.`, {
+        errors: [{ field: '', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }],
+      });
+    }
+  });
   await app.register(multipart, {
     limits: { fileSize: config.maxFileSize, files: 1, fields: 10, fieldSize: 4096, parts: 12 },
   });
