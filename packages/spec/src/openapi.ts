@@ -140,6 +140,9 @@ const problemSchema = Type.Object(
           {
             field: Type.String({ description: 'The field or parameter, e.g. `lastName`, `id-list`.' }),
             message: Type.String(),
+            line: Type.Optional(
+              Type.Integer({ minimum: 1, description: 'The line of an NDJSON import the error is on (back office).' }),
+            ),
           },
           { additionalProperties: false },
         ),
