@@ -31,7 +31,7 @@ export const ADMIN_OPERATIONS: readonly OperationDef[] = [
     path: '/admin/api/records',
     tag: 'back office',
     summary: 'Import records (NDJSON)',
-    description: `Bulk upsert of clients, products, users and contracts, one JSON object a line (\`application/x-ndjson\`). Every line is validated first; any error is a 400 listing the errors with their line numbers, and nothing is applied. Otherwise the whole import is applied in one transaction. Records merge with what is stored (\`null\` clears); unchanged records keep their version; a changed contract status sends its callbacks. Line schemas: ${IMPORT_TYPES.map((t) => `\`Import${schemaName(t)}\``).join(', ')}.`,
+    description: `Bulk upsert of clients, products, users and contracts, one JSON object a line (\`application/x-ndjson\`). Every line is validated first; any error is a 400 listing the errors with their line numbers, and nothing is applied. Otherwise the whole import is applied in one transaction. A client's own \`type\` (\`person\` | \`company\`) travels as \`clientType\`, since \`type\` names the record type of the line. Records merge with what is stored (\`null\` clears); unchanged records keep their version; a changed contract status sends its callbacks. Line schemas: ${IMPORT_TYPES.map((t) => `\`Import${schemaName(t)}\``).join(', ')}.`,
     security: 'admin',
     requestBody: {
       description: 'NDJSON: one record a line.',

@@ -284,9 +284,16 @@ export function patchSchema(type: RecordType): TSchema {
 export const IMPORT_TYPES = ['client', 'product', 'user', 'contract'] as const;
 export type ImportType = (typeof IMPORT_TYPES)[number];
 
-/** Fields a new record needs in an import (existing records are merged with what a line gives). */
+/**
+ * The name of a record field in an import line: a field called `type` (the client's
+ * `person` | `company`) would collide with the line's record type, so it is
+ * `<recordType>Type` there (`clientType`).
+ */
+export const importFieldName = (type: ImportType, field: string) => (field === 'type' ? `${type}Type` : field);
+
+/** Fields (as named in an import line) a new record needs (existing records are merged with what a line gives). */
 export const IMPORT_REQUIRED_ON_CREATE: Record<ImportType, readonly string[]> = {
-  client: ['type'],
+  client: ['clientType'],
   product: ['name', 'category'],
   user: ['lastName', 'role'],
   contract: ['holderId', 'productId', 'status'],
@@ -306,7 +313,10 @@ export function importLineSchema(type: ImportType): TSchema {
   };
   for (const [key, def] of Object.entries(recordFields[type])) {
     if (def.access === 'write-only') continue;
-    properties[key] = { ...(def.alwaysSet ? def.schema : nullable(def.schema)), description: def.description };
+    properties[importFieldName(type, key)] = {
+      ...(def.alwaysSet ? def.schema : nullable(def.schema)),
+      description: key === 'type' ? `The record's \`${key}\` field. ${def.description}` : def.description,
+    };
   }
   return {
     type: 'object',

@@ -131,12 +131,17 @@ async function applyBatch(tx: StoreTx, effects: WriteEffects, lines: Line[], rep
   const statusChanges: Array<[StoredRecord, number]> = [];
   for (const { line, type, owner, data } of lines) {
     report.lines++;
-    const { type: _t, id, consumerId: _c, deleted, ...fields } = data;
+    const { type: _t, id, consumerId: _c, deleted, ...lineFields } = data;
+    // Record fields named `type` travel as `<recordType>Type` (the line's `type` is the record type).
+    const fields: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(lineFields)) fields[key === `${type}Type` ? 'type' : key] = value;
     const key = `${type}:${String(id)}`;
     const existing = puts.get(key) ?? current.get(key);
     let next: StoredRecord;
     if (!existing) {
-      const missing = IMPORT_REQUIRED_ON_CREATE[type].filter((f) => fields[f] === undefined || fields[f] === null);
+      const missing = IMPORT_REQUIRED_ON_CREATE[type].filter(
+        (f) => lineFields[f] === undefined || lineFields[f] === null,
+      );
       if (missing.length > 0) {
         throw new ImportError(
           missing.map((field) => ({ line, field, message: `is required for a new ${type}` })),
