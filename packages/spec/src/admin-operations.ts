@@ -72,7 +72,14 @@ export const ADMIN_OPERATIONS: readonly OperationDef[] = [
     parameters: [contractIdParam],
     requestBody: { description: 'The document.', content: { 'multipart/form-data': { schema: ref('AttachFile') } } },
     responses: { 201: { description: 'The file record and the contract.', content: json(ref('AttachedFile')) } },
-    problems: [...ADMIN_PROBLEMS, 'invalid-body', 'not-found', 'payload-too-large', 'unsupported-media-type'],
+    problems: [
+      ...ADMIN_PROBLEMS,
+      'invalid-body',
+      'not-found',
+      'conflict',
+      'payload-too-large',
+      'unsupported-media-type',
+    ],
   },
   {
     operationId: 'adminAwaitingContracts',
