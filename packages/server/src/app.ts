@@ -17,7 +17,7 @@ import { Maintenance } from './maintenance.js';
 import { adminAuthHook } from './plugins/admin-auth.js';
 import { consumerAuthHook } from './plugins/consumer-auth.js';
 import { Metrics, registerMetrics } from './plugins/metrics.js';
-import { clientErrorHandler, registerProblemHandling, sendProblem } from './plugins/problems.js';
+import { clientErrorHandler, registerProblemHandling, routerErrorHandler, sendProblem } from './plugins/problems.js';
 import { RateLimiter } from './plugins/rate-limiter.js';
 import { adminHandlers } from './routes/admin.js';
 import { type Handlers, registerOperations } from './routes/handlers.js';
@@ -90,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: requestId,
     clientErrorHandler,
+    frameworkErrors: routerErrorHandler,
     return503OnClosing: true,
   });
 
