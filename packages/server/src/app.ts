@@ -95,6 +95,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerProblemHandling(app, { maxBody: JSON_BODY_LIMIT, maxFileSize: config.maxFileSize });
+  // No endpoint takes text: a text/plain body is an unsupported media type (415), not a JSON string.
+  app.removeContentTypeParser('text/plain');
   app.addHook('preValidation', async (request) => {
     const body = request.body;
     const parsedJson =
