@@ -65,7 +65,9 @@ export const SYNC_UNTIL_HEADER = 'X-Sync-Until';
 const idListParam: ParamDef = {
   name: 'id-list',
   in: 'query',
-  schema: { type: 'string', pattern: '^[A-Za-z0-9_, -]*$', maxLength: 65 * MAX_IDS_PER_CALL } as TSchema,
+  // No maxLength: spaces, empty entries and duplicates are tolerated, so the text of 1,000 ids
+  // has no fixed bound below the request line limit (64 KiB, SPEC §6).
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_, -]*$' } as TSchema,
   description: `Comma-separated ids, at most ${MAX_IDS_PER_CALL} per call. Empty entries, duplicates and spaces around ids are ignored; an invalid id is a 400. Ids the consumer may not see are left out, exactly like ids that do not exist.`,
   example: 'c-1001,c-1002',
 };
@@ -141,9 +143,10 @@ function updatedOperation(type: RecordType): OperationDef {
       {
         name: 'since',
         in: 'query',
-        schema: ref('Timestamp'),
+        // Any RFC 3339 timestamp is read (offsets, any fraction); the API writes UTC with milliseconds.
+        schema: { type: 'string', format: 'date-time' } as TSchema,
         description:
-          'RFC 3339 timestamp; inclusive. Unparsable, or more than 60 s ahead of the provider’s clock, is a 400.',
+          'RFC 3339 timestamp (any offset; pass `X-Sync-Until` as it is); inclusive. Unparsable, or more than 60 s ahead of the provider’s clock, is a 400.',
         example: '2026-11-16T00:00:00.000Z',
       },
     ],
