@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 /** A JSON Schema (2020-12, as OpenAPI 3.1 uses it) or any node of an OpenAPI document. */
 // biome-ignore lint/suspicious/noExplicitAny: documents are walked as plain JSON
@@ -132,8 +131,4 @@ export function loadDocument(name: string, file: string): DocumentModel {
   return model;
 }
 
-const specFile = (name: string) => fileURLToPath(new URL(`../../packages/spec/${name}`, import.meta.url));
-
-/** The committed documents: the consumer API and the provider's back office. */
-export const CONSUMER_DOCUMENT = specFile('openapi.json');
-export const ADMIN_DOCUMENT = specFile('admin-openapi.json');
+export { ADMIN_DOCUMENT, CONSUMER_DOCUMENT } from '../helpers/documents.js';
