@@ -48,6 +48,7 @@ const PROBLEM_HEADERS: Partial<Record<number, Record<string, unknown>>> = {
     },
   },
   429: { 'Retry-After': { description: 'Seconds to wait before the next request.', schema: { type: 'integer' } } },
+  503: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } },
 };
 
 function problemResponses(codes: readonly ProblemCode[]) {

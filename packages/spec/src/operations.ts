@@ -58,7 +58,7 @@ const json = (schema: TSchema | { $ref: string }, example?: unknown) => ({
 });
 
 /** Problems any operation that needs a consumer token may answer with. */
-export const SECURED_PROBLEMS: readonly ProblemCode[] = ['unauthorized', 'rate-limited'];
+export const SECURED_PROBLEMS: readonly ProblemCode[] = ['unauthorized', 'rate-limited', 'unavailable'];
 
 export const SYNC_UNTIL_HEADER = 'X-Sync-Until';
 
@@ -122,7 +122,7 @@ function listOperation(type: RecordType): OperationDef {
         content: json({ type: 'array', items: ref(schemaName(type)) } as TSchema),
       },
     },
-    problems: ['missing-filter', 'too-many-ids', 'invalid-parameter'],
+    problems: ['missing-filter', 'too-many-ids', 'invalid-parameter', 'headers-too-large'],
   };
 }
 
