@@ -191,7 +191,7 @@ export async function startPrismProxy(
   let counter = 0;
 
   // Prism's upstream: answers with the recorded answer named by the mirror header.
-  const replayer = createServer((req, res) => {
+  const replayer = createServer({ maxHeaderSize: MAX_HEADER_SIZE }, (req, res) => {
     const id = String(req.headers[MIRROR_HEADER] ?? '');
     req.resume();
     const answer = recorded.get(id);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, type SigningAlgorithm, signToken } from '@finum-sync/client';
@@ -154,6 +154,10 @@ export async function startTestServer(
     },
     async close() {
       const violations = await prism?.violations();
+      if (prism && process.env.PRISM_REPORT) {
+        const { all, unchecked } = await prism.reports();
+        appendFileSync(process.env.PRISM_REPORT, `${JSON.stringify({ all, unchecked })}\n`);
+      }
       await prism?.stop();
       await app.close();
       await store.close();
