@@ -3,6 +3,7 @@ import { signToken } from '@finum-sync/client';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CallbackReceiver } from '../helpers/callback-receiver.js';
+import { proposalRequest } from '../helpers/records.js';
 import { fetchParsed, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -61,17 +62,11 @@ describe.each(inject('dialects'))('creating a contract with a provider (%s)', (d
     );
 
     // 4. Ask for a proposal, with a callback.
-    const created = await call('POST', '/v1/contract', {
-      holderId: client.body.id,
-      productId: 'p-liability-01',
-      status: 120,
-      startDate: '2027-01-01',
-      premium: '9.90',
-      currency: 'EUR',
-      paymentFrequency: 'monthly',
-      externalId: 'OUR-DEAL-1',
-      callbackUrl: receiver.url,
-    });
+    const created = await call(
+      'POST',
+      '/v1/contract',
+      proposalRequest(client.body.id, { externalId: 'OUR-DEAL-1', callbackUrl: receiver.url }),
+    );
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 120, holderId: client.body.id, fileIdList: [] });
     expect(created.body).not.toHaveProperty('callbackUrl');

@@ -17,3 +17,15 @@ export async function storeFile(
 
 /** The ids of a list response body, in order. */
 export const idsOf = (body: { id: string }[]) => body.map((r) => r.id);
+
+/** A contract of the demo data's liability product asking for a proposal (status 120), as the create-contract flow sends it. */
+export const proposalRequest = (holderId: string, extra: Record<string, unknown> = {}) => ({
+  holderId,
+  productId: 'p-liability-01',
+  status: 120,
+  startDate: '2027-01-01',
+  premium: '9.90',
+  currency: 'EUR',
+  paymentFrequency: 'monthly',
+  ...extra,
+});

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, type SigningAlgorithm, signToken } from '@finum-sync/client';
@@ -15,7 +15,9 @@ import {
 } from '@finum-sync/server';
 import type { RecordType } from '@finum-sync/spec';
 import type { FastifyInstance } from 'fastify';
+import { API_DOCUMENTS } from './openapi-documents.js';
 import { createPgDatabase } from './postgres.js';
+import { startPrismProxy } from './prism.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -109,7 +111,11 @@ export async function startTestServer(
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   if (config.demo) await seedDemo(store);
   const app = await buildApp({ config, store });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const direct = await app.listen({ port: 0, host: '127.0.0.1' });
+  // VIA_PRISM=1: every request of the suite goes through Prism's validation proxy, and
+  // closing the server fails on what violates the documents (test/helpers/prism.ts).
+  const prism = process.env.VIA_PRISM ? await startPrismProxy(direct, API_DOCUMENTS) : undefined;
+  const url = prism?.url ?? direct;
 
   const server: TestServer = {
     url,
@@ -126,9 +132,18 @@ export async function startTestServer(
       return fetchParsed(`${url}${path}`, { headers: { ...(consumer ? await consumer.headers() : {}), ...headers } });
     },
     async close() {
+      const violations = await prism?.violations();
+      if (prism && process.env.PRISM_REPORT) {
+        const { all, unchecked } = await prism.reports();
+        appendFileSync(process.env.PRISM_REPORT, `${JSON.stringify({ all, unchecked })}\n`);
+      }
+      await prism?.stop();
       await app.close();
       await store.close();
       if (!options.db) await db.drop();
+      if (violations?.length) {
+        throw new Error(`Prism: the traffic violates the documents:\n${JSON.stringify(violations, null, 2)}`);
+      }
     },
   };
   return server;

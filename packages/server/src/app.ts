@@ -3,7 +3,7 @@ import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { ADMIN_OPERATIONS, buildAdminOpenApi, buildOpenApi, problem } from '@finum-sync/spec';
+import { ADMIN_OPERATIONS, buildAdminOpenApi, buildOpenApi, ProblemError, problem } from '@finum-sync/spec';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { AdminSessions } from './admin/sessions.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -18,7 +18,7 @@ import { Maintenance } from './maintenance.js';
 import { adminAuthHook } from './plugins/admin-auth.js';
 import { consumerAuthHook } from './plugins/consumer-auth.js';
 import { Metrics, registerMetrics } from './plugins/metrics.js';
-import { clientErrorHandler, registerProblemHandling, sendProblem } from './plugins/problems.js';
+import { clientErrorHandler, registerProblemHandling, routerErrorHandler, sendProblem } from './plugins/problems.js';
 import { RateLimiter } from './plugins/rate-limiter.js';
 import { adminHandlers } from './routes/admin.js';
 import { type Handlers, registerOperations } from './routes/handlers.js';
@@ -33,6 +33,24 @@ export const JSON_BODY_LIMIT = 1024 * 1024;
 export const MAX_HEADER_SIZE = 80 * 1024;
 /** Token clock skew tolerance (SPEC §3). */
 export const CLOCK_SKEW_S = 60;
+/**
+ * JSON bodies nested deeper than this are refused: records are flat (extension fields
+ * may nest a little), and serializing a body thousands of levels deep overflows the stack.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** Whether a parsed JSON value nests deeper than `max` arrays/objects (iterative: no recursion). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 export interface AppDeps {
   config: Config;
@@ -74,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: requestId,
     clientErrorHandler,
+    frameworkErrors: routerErrorHandler,
     // Our own 503 while closing (below): problem+json, like every error.
     return503OnClosing: false,
   });
@@ -89,6 +108,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return sendProblem(reply, problem('unavailable', 'The server is shutting down; retry on another.'), {
       'Retry-After': '1',
     });
+  });
+  // No endpoint takes text: a text/plain body is an unsupported media type (415), not a JSON string.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('preValidation', async (request) => {
+    const body = request.body;
+    const parsedJson =
+      typeof body === 'object' &&
+      body !== null &&
+      (Array.isArray(body) || Object.getPrototypeOf(body) === Object.prototype);
+    if (parsedJson && nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+      throw new ProblemError('invalid-body', `The body nests deeper than ${MAX_JSON_DEPTH} levels; records are flat.`, {
+        errors: [{ field: '', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }],
+      });
+    }
   });
   await app.register(multipart, {
     limits: { fileSize: config.maxFileSize, files: 1, fields: 10, fieldSize: 4096, parts: 12 },

@@ -5,7 +5,7 @@ import type { OperationDef, ParamDef } from './operations.js';
 import { ref } from './operations.js';
 import { Id } from './primitives.js';
 import type { ProblemCode } from './problems.js';
-import { FILE_CATEGORIES, IMPORT_TYPES, importLineSchema, schemaName } from './records.js';
+import { contractFields, FILE_CATEGORIES, IMPORT_TYPES, importLineSchema, schemaName } from './records.js';
 
 /**
  * The provider's back office (`/admin/api`, bearer `ADMIN_TOKEN`): what a provider's own
@@ -32,7 +32,7 @@ export const ADMIN_OPERATIONS: readonly OperationDef[] = [
     path: '/admin/api/records',
     tag: 'back office',
     summary: 'Import records (NDJSON)',
-    description: `Bulk upsert of clients, products, users and contracts, one JSON object a line (\`application/x-ndjson\`). Every line is validated first; any error is a 400 listing the errors with their line numbers, and nothing is applied. Otherwise the whole import is applied in one transaction. Records merge with what is stored (\`null\` clears); unchanged records keep their version; a changed contract status sends its callbacks. Line schemas: ${IMPORT_TYPES.map((t) => `\`Import${schemaName(t)}\``).join(', ')}.`,
+    description: `Bulk upsert of clients, products, users and contracts, one JSON object a line (\`application/x-ndjson\`): the record as the API returns it, plus \`recordType\` and the owning \`consumerId\`. Every line is validated first; any error is a 400 listing the errors with their line numbers, and nothing is applied. Otherwise the whole import is applied in one transaction. Records merge with what is stored (\`null\` clears); unchanged records keep their version; a changed contract status sends its callbacks. Line schemas: ${IMPORT_TYPES.map((t) => `\`Import${schemaName(t)}\``).join(', ')}.`,
     security: 'admin',
     requestBody: {
       description: 'NDJSON: one record a line.',
@@ -80,7 +80,14 @@ export const ADMIN_OPERATIONS: readonly OperationDef[] = [
     parameters: [contractIdParam],
     requestBody: { description: 'The document.', content: { 'multipart/form-data': { schema: ref('AttachFile') } } },
     responses: { 201: { description: 'The file record and the contract.', content: json(ref('AttachedFile')) } },
-    problems: [...ADMIN_PROBLEMS, 'invalid-body', 'not-found', 'payload-too-large', 'unsupported-media-type'],
+    problems: [
+      ...ADMIN_PROBLEMS,
+      'invalid-body',
+      'not-found',
+      'conflict',
+      'payload-too-large',
+      'unsupported-media-type',
+    ],
   },
   {
     operationId: 'adminAwaitingContracts',
@@ -138,25 +145,35 @@ export const ADMIN_OPERATIONS: readonly OperationDef[] = [
   ...ADMIN_CONSOLE_OPERATIONS,
 ];
 
-const nullableText = (description: string) => ({ anyOf: [Type.String({ maxLength: 2000 }), Type.Null()], description });
+/** A contract field as the provider may set it with a status change: its record schema, or `null`. */
+const contractField = (key: keyof typeof contractFields, description: string) => ({
+  anyOf: [contractFields[key].schema, Type.Null()],
+  description,
+});
+
+/**
+ * Body of `POST /admin/api/contracts/{id}/status`: the fields keep the constraints they
+ * have in the contract record, so a status change can never store what a record may not hold.
+ */
+export function statusChangeSchema(): TSchema {
+  return {
+    type: 'object',
+    required: ['status'],
+    properties: {
+      status: { type: 'integer', enum: CONTRACT_STATUS_CODES, description: 'Any status of the table.' },
+      statusNote: contractField('statusNote', 'The provider’s note (e.g. what is missing).'),
+      contractNumber: contractField('contractNumber', 'The contract (policy) number.'),
+      endReason: contractField('endReason', 'Why the contract ended.'),
+      startDate: contractField('startDate', 'Start of cover.'),
+      endDate: contractField('endDate', 'End of cover.'),
+    },
+    additionalProperties: false,
+  } as unknown as TSchema;
+}
 
 export function adminComponentSchemas(): Record<string, unknown> {
   const schemas: Record<string, unknown> = {
-    StatusChange: Type.Object(
-      {
-        status: {
-          type: 'integer',
-          enum: CONTRACT_STATUS_CODES,
-          description: 'Any status of the table.',
-        } as unknown as TSchema,
-        statusNote: nullableText('The provider’s note (e.g. what is missing).'),
-        contractNumber: nullableText('The contract (policy) number.'),
-        endReason: nullableText('Why the contract ended.'),
-        startDate: { anyOf: [Type.String({ format: 'date' }), Type.Null()] },
-        endDate: { anyOf: [Type.String({ format: 'date' }), Type.Null()] },
-      } as Record<string, TSchema>,
-      { additionalProperties: false },
-    ),
+    StatusChange: statusChangeSchema(),
     AttachFile: Type.Object(
       {
         file: Type.String({ format: 'binary' }),

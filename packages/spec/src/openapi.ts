@@ -50,6 +50,7 @@ const PROBLEM_HEADERS: Partial<Record<number, Record<string, unknown>>> = {
     },
   },
   429: { 'Retry-After': { description: 'Seconds to wait before the next request.', schema: { type: 'integer' } } },
+  503: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } },
 };
 
 function problemResponses(codes: readonly ProblemCode[]) {
@@ -146,6 +147,9 @@ const problemSchema = Type.Object(
           {
             field: Type.String({ description: 'The field or parameter, e.g. `lastName`, `id-list`.' }),
             message: Type.String(),
+            line: Type.Optional(
+              Type.Integer({ minimum: 1, description: 'The line of an NDJSON import the error is on (back office).' }),
+            ),
           },
           { additionalProperties: false },
         ),

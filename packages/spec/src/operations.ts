@@ -58,14 +58,16 @@ const json = (schema: TSchema | { $ref: string }, example?: unknown) => ({
 });
 
 /** Problems any operation that needs a consumer token may answer with. */
-export const SECURED_PROBLEMS: readonly ProblemCode[] = ['unauthorized', 'rate-limited'];
+export const SECURED_PROBLEMS: readonly ProblemCode[] = ['unauthorized', 'rate-limited', 'unavailable'];
 
 export const SYNC_UNTIL_HEADER = 'X-Sync-Until';
 
 const idListParam: ParamDef = {
   name: 'id-list',
   in: 'query',
-  schema: { type: 'string', pattern: '^[A-Za-z0-9_, -]*$', maxLength: 65 * MAX_IDS_PER_CALL } as TSchema,
+  // No maxLength: spaces, empty entries and duplicates are tolerated, so the text of 1,000 ids
+  // has no fixed bound below the request line limit (64 KiB, SPEC §6).
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_, -]*$' } as TSchema,
   description: `Comma-separated ids, at most ${MAX_IDS_PER_CALL} per call. Empty entries, duplicates and spaces around ids are ignored; an invalid id is a 400. Ids the consumer may not see are left out, exactly like ids that do not exist.`,
   example: 'c-1001,c-1002',
 };
@@ -120,7 +122,7 @@ function listOperation(type: RecordType): OperationDef {
         content: json({ type: 'array', items: ref(schemaName(type)) } as TSchema),
       },
     },
-    problems: ['missing-filter', 'too-many-ids', 'invalid-parameter'],
+    problems: ['missing-filter', 'too-many-ids', 'invalid-parameter', 'headers-too-large'],
   };
 }
 
@@ -141,9 +143,10 @@ function updatedOperation(type: RecordType): OperationDef {
       {
         name: 'since',
         in: 'query',
-        schema: ref('Timestamp'),
+        // Any RFC 3339 timestamp is read (offsets, any fraction); the API writes UTC with milliseconds.
+        schema: { type: 'string', format: 'date-time' } as TSchema,
         description:
-          'RFC 3339 timestamp; inclusive. Unparsable, or more than 60 s ahead of the provider’s clock, is a 400.',
+          'RFC 3339 timestamp (any offset; pass `X-Sync-Until` as it is); inclusive. Unparsable, or more than 60 s ahead of the provider’s clock, is a 400.',
         example: '2026-11-16T00:00:00.000Z',
       },
     ],
@@ -329,8 +332,8 @@ export const OPERATIONS: readonly OperationDef[] = [
     ],
     responses: {
       200: {
-        description: 'The file’s bytes.',
-        content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } as TSchema } },
+        description: 'The file’s bytes, with the file’s `mimeType` as `Content-Type`.',
+        content: { '*/*': { schema: { type: 'string', format: 'binary' } as TSchema } },
         headers: {
           'Content-Type': { description: 'The file’s `mimeType`.', schema: { type: 'string' } },
           'Content-Length': { description: 'The file’s `size`.', schema: { type: 'integer' } },
@@ -340,8 +343,8 @@ export const OPERATIONS: readonly OperationDef[] = [
         },
       },
       206: {
-        description: 'The requested byte range.',
-        content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } as TSchema } },
+        description: 'The requested byte range, with the file’s `mimeType` as `Content-Type`.',
+        content: { '*/*': { schema: { type: 'string', format: 'binary' } as TSchema } },
         headers: {
           'Content-Range': { description: 'The range sent, e.g. `bytes 0-1023/4096`.', schema: { type: 'string' } },
         },

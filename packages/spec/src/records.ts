@@ -284,7 +284,7 @@ export function patchSchema(type: RecordType): TSchema {
 export const IMPORT_TYPES = ['client', 'product', 'user', 'contract'] as const;
 export type ImportType = (typeof IMPORT_TYPES)[number];
 
-/** Fields a new record needs in an import (existing records are merged with what a line gives). */
+/** Fields (as named in an import line) a new record needs (existing records are merged with what a line gives). */
 export const IMPORT_REQUIRED_ON_CREATE: Record<ImportType, readonly string[]> = {
   client: ['type'],
   product: ['name', 'category'],

@@ -125,6 +125,21 @@ export function registerProblemHandling(app: FastifyInstance, options: ProblemLi
   });
 }
 
+/**
+ * Fastify's router errors, answered before any route or hook runs: a path segment longer
+ * than the router's limit (414) and a URL with broken percent-encoding (400).
+ */
+export function routerErrorHandler(error: FastifyError, _request: unknown, reply: FastifyReply) {
+  const status = error.statusCode ?? 400;
+  const detail =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'A path segment is too long (ids are at most 64 characters).'
+      : error.code === 'FST_ERR_BAD_URL'
+        ? 'The URL is not valid (broken percent-encoding).'
+        : 'The request could not be routed.';
+  return sendProblem(reply, problem(codeForStatus(status), detail));
+}
+
 /** Answers HTTP parse errors (oversized headers, garbage) with problem+json on the raw socket. */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket) {
   if (error.code === 'ECONNRESET' || !socket.writable) {

@@ -16,7 +16,10 @@ type Counts = Map<number, Map<string, number>>;
 const get = (counts: Counts, window: number, key: string) => counts.get(window)?.get(key) ?? 0;
 const add = (counts: Counts, window: number, key: string, n: number) => {
   let w = counts.get(window);
-  if (!w) counts.set(window, (w = new Map()));
+  if (!w) {
+    w = new Map();
+    counts.set(window, w);
+  }
   w.set(key, (w.get(key) ?? 0) + n);
 };
 

@@ -4,7 +4,15 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
-import { AWAITING_PROVIDER_STATUSES, formatTimestamp, ID_REGEX, ProblemError, type Query } from '@finum-sync/spec';
+import {
+  AWAITING_PROVIDER_STATUSES,
+  compileCheck,
+  formatTimestamp,
+  ID_REGEX,
+  ProblemError,
+  type Query,
+  statusChangeSchema,
+} from '@finum-sync/spec';
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../core/context.js';
 import { type ProviderStatusChange, setContractStatus } from '../core/contracts.js';
@@ -51,7 +59,8 @@ function optionalId(query: Query, name: string): string | undefined {
   return value;
 }
 
-const STATUS_CHANGE_FIELDS = ['status', 'statusNote', 'contractNumber', 'endReason', 'startDate', 'endDate'];
+/** The fields of a status change keep the constraints they have in the contract record. */
+const checkStatusChange = compileCheck(statusChangeSchema());
 
 /** The provider's back office (`/admin/api`): see `ADMIN_OPERATIONS` in the spec. */
 export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: string): Handlers {
@@ -88,10 +97,8 @@ export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: s
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw invalidBody([{ field: '', message: 'the body must be a JSON object' }]);
       }
-      const unknown = Object.keys(body).filter((k) => !STATUS_CHANGE_FIELDS.includes(k));
-      if (unknown.length > 0) throw invalidBody(unknown.map((field) => ({ field, message: 'is not a known field' })));
-      if (typeof body.status !== 'number')
-        throw invalidBody([{ field: 'status', message: 'is required (a status code)' }]);
+      const errors = checkStatusChange(body);
+      if (errors.length > 0) throw invalidBody(errors);
       const contract = await setContractStatus(ctx, id, body as unknown as ProviderStatusChange);
       return reply.send(contract.data);
     },

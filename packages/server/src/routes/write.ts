@@ -21,6 +21,26 @@ export async function readUpload(request: FastifyRequest): Promise<Upload> {
   }
   const fields: Record<string, string> = {};
   let file: Omit<Upload, 'fields'> | undefined;
+  try {
+    file = await readParts(request, fields);
+  } catch (error) {
+    // The multipart parser's own errors (truncated body, no boundary, bad part headers) are the client's.
+    const e = error as { statusCode?: number; message?: string };
+    if (error instanceof ProblemError || e.statusCode !== undefined) throw error;
+    throw new ProblemError('invalid-body', `The multipart body is malformed: ${e.message ?? 'unreadable'}.`, {
+      errors: [{ field: '', message: 'is not well-formed multipart/form-data' }],
+    });
+  }
+  if (!file) {
+    throw new ProblemError('invalid-body', 'The form has no part named "file".', {
+      errors: [{ field: 'file', message: 'is required' }],
+    });
+  }
+  return { ...file, fields };
+}
+
+async function readParts(request: FastifyRequest, fields: Record<string, string>) {
+  let file: Omit<Upload, 'fields'> | undefined;
   for await (const part of request.parts()) {
     if (part.type === 'file') {
       if (part.fieldname !== 'file' || file) {
@@ -34,12 +54,7 @@ export async function readUpload(request: FastifyRequest): Promise<Upload> {
       fields[part.fieldname] = String(part.value);
     }
   }
-  if (!file) {
-    throw new ProblemError('invalid-body', 'The form has no part named "file".', {
-      errors: [{ field: 'file', message: 'is required' }],
-    });
-  }
-  return { ...file, fields };
+  return file;
 }
 
 type Create = typeof createClient;
