@@ -139,7 +139,7 @@ describe.each(inject('dialects'))('the documents, checked by Prism (%s)', (diale
     expect((await call('GET', '/v1/auth-status')).status).toBe(200);
     expect((await call('GET', '/v1/auth-status', { headers: { authorization: 'Bearer a.b.c' } })).status).toBe(401);
 
-    const fileId = ids.file?.[0]!;
+    const fileId = ids.file![0]!;
     const file = (await call('GET', `/v1/file-list?id-list=${fileId}`)).body[0];
     const download = await call('GET', `/v1/file-download?id=${fileId}`);
     expect(download.status).toBe(200);

@@ -26,7 +26,7 @@ const CONTROLS: Record<
   },
 };
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** The HTML of one field: label, hint, control and the slot its error message goes to. */
@@ -41,7 +41,7 @@ export function fieldHtml(name: ApplicationField): string {
     rule.minLength ? `minlength="${rule.minLength}"` : '',
     `maxlength="${rule.maxLength}"`,
     control.autocomplete ? `autocomplete="${control.autocomplete}"` : '',
-    control.placeholder ? `placeholder="${escape(control.placeholder)}"` : '',
+    control.placeholder ? `placeholder="${escapeHtml(control.placeholder)}"` : '',
     `aria-describedby="${described}"`,
   ]
     .filter(Boolean)
@@ -53,7 +53,7 @@ export function fieldHtml(name: ApplicationField): string {
   const optional = rule.required || name === 'publicKey' ? '' : ' <span class="optional">(optional)</span>';
   return [
     `<div class="field" id="${name}-field">`,
-    `  <label for="${name}">${escape(rule.label)}${optional}</label>`,
+    `  <label for="${name}">${escapeHtml(rule.label)}${optional}</label>`,
     control.hint ? `  <span class="hint" id="${name}-hint">${control.hint}</span>` : '',
     `  ${input}`,
     `  <span class="field-error" id="${name}-error"></span>`,
