@@ -145,9 +145,11 @@ function stringArbitrary(ctx: ValueContext, schema: Json, place: Place): fc.Arbi
     const known = [...ctx.world.externalIds.a, ...ctx.world.externalIds.b];
     return fc.oneof(fc.constantFrom(...known), fc.string({ minLength: Math.max(1, minLength), maxLength: 20 }));
   }
+  // Short strings mostly, but never shorter than the schema allows.
+  const upTo = (n: number) => Math.max(minLength, Math.min(maxLength, n));
   return fc.oneof(
-    { weight: 8, arbitrary: fc.string({ minLength, maxLength: Math.min(maxLength, 24) }) },
-    { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength, maxLength: Math.min(maxLength, 12) }) },
+    { weight: 8, arbitrary: fc.string({ minLength, maxLength: upTo(24) }) },
+    { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength, maxLength: upTo(12) }) },
     { weight: 1, arbitrary: fc.constant('x'.repeat(Math.max(minLength, Math.min(maxLength, 4000)))) },
   );
 }

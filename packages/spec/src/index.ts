@@ -1,3 +1,4 @@
+export type { TSchema } from 'typebox';
 export * from './admin-console.js';
 export * from './admin-operations.js';
 export * from './lifecycle.js';

@@ -51,6 +51,7 @@ export function consumerAuthHook(authenticator: Authenticator, limiter: RateLimi
     const { consumerId, payload } = result.token;
     if (limiter) await limiter.take(consumerId);
     request.consumer = { id: consumerId, tokenExpiresAtMs: (payload.exp as number) * 1000 };
-    request.log = request.log.child({ consumer: consumerId });
+    // The request's own logger (no new child per request: this runs on every call).
+    (request.log as { setBindings?: (bindings: object) => void }).setBindings?.({ consumer: consumerId });
   };
 }

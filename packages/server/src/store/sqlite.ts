@@ -73,6 +73,7 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
   let lastDataVersion = -1;
   let revision = 0;
   let readRevision: SqliteDatabase.Statement | undefined;
+  let dataVersionStatement: SqliteDatabase.Statement | undefined;
   let lastClock = 0;
 
   /** Date.now() that never runs backwards within this process. */
@@ -92,11 +93,29 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
     return dead.length;
   }
 
+  const upserts = new Map<string, SqliteDatabase.Statement>();
+
   const adapter: DialectAdapter = {
     name: 'sqlite',
     db,
     readDb,
     lockRows: false,
+
+    // Runs on the writer connection, inside the transaction Kysely began on it: one
+    // prepared statement, run per row, is several times faster than multi-row statements.
+    upsertRows(table, columns, rows) {
+      const key = `${table}:${columns.join(',')}`;
+      let statement = upserts.get(key);
+      if (!statement) {
+        const updates = columns.filter((c) => c !== 'id').map((c) => `"${c}" = excluded."${c}"`);
+        statement = raw.prepare(
+          `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})` +
+            ` on conflict ("id") do update set ${updates.join(', ')}`,
+        );
+        upserts.set(key, statement);
+      }
+      for (const row of rows) statement.run(row);
+    },
 
     async writeTransaction(work, { touchesRecords = true } = {}) {
       const intentId = touchesRecords ? randomUUID() : undefined;
@@ -150,7 +169,8 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
     authRevision() {
       // data_version of the read connection changes whenever another connection commits:
       // our writer, the CLI, another process. Only then is the revision read again.
-      const dataVersion = rawRead.pragma('data_version', { simple: true }) as number;
+      dataVersionStatement ??= rawRead.prepare('pragma data_version').pluck();
+      const dataVersion = dataVersionStatement.get() as number;
       if (dataVersion !== lastDataVersion) {
         lastDataVersion = dataVersion;
         readRevision ??= rawRead.prepare(`select value from meta where key = 'auth_revision'`).pluck();
