@@ -58,6 +58,8 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
     const connection = new SqliteDatabase(file);
     connection.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     connection.pragma('foreign_keys = ON');
+    // 64 MiB of pages instead of SQLite's 2 MiB: index upkeep and large reads stay in memory.
+    connection.pragma('cache_size = -65536');
     return connection;
   };
   const raw = connect();
