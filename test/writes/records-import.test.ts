@@ -193,6 +193,35 @@ describe.each(inject('dialects'))('records import (%s)', (dialect) => {
     expect(refusedToo.body.errors).toEqual([expect.objectContaining({ line: 1300, field: 'consumerId' })]);
   });
 
+  it("keeps references within the consumer: another consumer's client is refused by line, nothing applied", async () => {
+    const othersClient = {
+      recordType: 'client',
+      id: 'cl-of-other',
+      consumerId: 'other',
+      type: 'person',
+      lastName: 'O',
+    };
+    expect((await importLines([othersClient])).status).toBe(200);
+    const refused = await refusedWithoutTrace(server.db, () =>
+      importLines([
+        { ...contractLine, id: 'ct-cross', holderId: 'cl-of-other' },
+        { ...contractLine, id: 'ct-cross-2', productId: 'p-missing' },
+      ]),
+    );
+    expectProblem(refused, 400, 'invalid-body');
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({ line: 1, field: 'holderId' }),
+      expect.objectContaining({ line: 2, field: 'productId' }),
+    ]);
+  });
+
+  it('accepts a reference to a record further down the same import', async () => {
+    const later = { ...clientLine, id: 'cl-later' };
+    const imported = await importLines([{ ...contractLine, id: 'ct-forward', holderId: 'cl-later' }, later]);
+    expect(imported.status, imported.text).toBe(200);
+    expect((await record('contract', 'ct-forward')).holderId).toBe('cl-later');
+  });
+
   it('refuses another content type', async () => {
     const refused = await refusedWithoutTrace(server.db, () => admin.post('/admin/api/records', [contractLine]));
     expectProblem(refused, 415, 'unsupported-media-type');

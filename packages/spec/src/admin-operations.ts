@@ -32,7 +32,7 @@ export const ADMIN_OPERATIONS: readonly OperationDef[] = [
     path: '/admin/api/records',
     tag: 'back office',
     summary: 'Import records (NDJSON)',
-    description: `Bulk upsert of clients, products, users and contracts, one JSON object a line (\`application/x-ndjson\`): the record as the API returns it, plus \`recordType\` and the owning \`consumerId\`. Every line is validated first; any error is a 400 listing the errors with their line numbers, and nothing is applied. Otherwise the whole import is applied in one transaction. Records merge with what is stored (\`null\` clears); unchanged records keep their version; a changed contract status sends its callbacks. Line schemas: ${IMPORT_TYPES.map((t) => `\`Import${schemaName(t)}\``).join(', ')}.`,
+    description: `Bulk upsert of clients, products, users and contracts, one JSON object a line (\`application/x-ndjson\`): the record as the API returns it, plus \`recordType\` and the owning \`consumerId\`. Every line is validated first; any error is a 400 listing the errors with their line numbers, and nothing is applied. Otherwise the whole import is applied in one transaction. References stay within the consumer: \`holderId\` and \`userId\` name the same consumer's client and user (in the store or anywhere in the import), \`productId\` a product. Records merge with what is stored (\`null\` clears); unchanged records keep their version; a changed contract status sends its callbacks. Line schemas: ${IMPORT_TYPES.map((t) => `\`Import${schemaName(t)}\``).join(', ')}.`,
     security: 'admin',
     requestBody: {
       description: 'NDJSON: one record a line.',

@@ -108,20 +108,74 @@ export async function importRecords(ctx: CoreContext, open: () => AsyncIterable<
 
   const report: ImportReport = { lines: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, statusChanges: 0 };
   await commitWrite(ctx, async (tx, effects) => {
+    const references: Reference[] = [];
     let batch: Line[] = [];
     let n = 0;
     for await (const text of open()) {
       n++;
       if (text.trim() === '') continue;
-      batch.push(parseLine(text, n, consumers) as Line);
+      const line = parseLine(text, n, consumers) as Line;
+      batch.push(line);
+      references.push(...referencesOf(line));
       if (batch.length === BATCH) {
         await applyBatch(tx, effects, batch, report);
         batch = [];
       }
     }
     await applyBatch(tx, effects, batch, report);
+    // Lines may refer to records further down: check once everything is written.
+    await checkReferences(tx, references);
   });
   return report;
+}
+
+/** A reference a line makes: to a record of the same consumer (clients, users) or to a product. */
+interface Reference {
+  line: number;
+  field: string;
+  type: 'client' | 'user' | 'product';
+  id: string;
+  owner: string;
+}
+
+const REFERENCES: Record<ImportType, ReadonlyArray<readonly [field: string, type: Reference['type']]>> = {
+  client: [['userId', 'user']],
+  contract: [
+    ['holderId', 'client'],
+    ['productId', 'product'],
+    ['userId', 'user'],
+  ],
+  product: [],
+  user: [],
+};
+
+function referencesOf({ line, type, owner, data }: Line): Reference[] {
+  return REFERENCES[type]
+    .filter(([field]) => typeof data[field] === 'string')
+    .map(([field, target]) => ({ line, field, type: target, id: String(data[field]), owner }));
+}
+
+/**
+ * Every reference must point at a record the consumer may see (SPEC §4): its own client or
+ * user, or a product — never another consumer's record, whose id would then show.
+ */
+async function checkReferences(tx: StoreTx, references: Reference[]) {
+  const errors: FieldError[] = [];
+  for (const type of ['client', 'user', 'product'] as const) {
+    const of = references.filter((r) => r.type === type);
+    for (let i = 0; i < of.length; i += BATCH) {
+      const chunk = of.slice(i, i + BATCH);
+      const found = await tx.getRecords(type, [...new Set(chunk.map((r) => r.id))]);
+      for (const r of chunk) {
+        const target = found.get(r.id);
+        const owner = type === 'product' ? PUBLIC_OWNER : r.owner;
+        if (!target || target.ownerId !== owner) {
+          errors.push({ line: r.line, field: r.field, message: `no ${type} ${r.id} of this consumer` });
+        }
+      }
+    }
+  }
+  if (errors.length > 0) throw new ImportError(errors.slice(0, MAX_REPORTED), errors.length);
 }
 
 async function applyBatch(tx: StoreTx, effects: WriteEffects, lines: Line[], report: ImportReport) {
