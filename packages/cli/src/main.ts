@@ -1,12 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { type Command, type Context, commandUsage, parseCommandArgs, UsageError } from './command.js';
+import { backOfficeCommands } from './commands/back-office.js';
 import { consumerCommands } from './commands/consumer.js';
 import { keysGenerate } from './commands/keys.js';
 import { seed } from './commands/seed.js';
 import { serve } from './commands/serve.js';
 import { token } from './commands/token.js';
 
-export const COMMANDS: readonly Command[] = [serve, keysGenerate, token, ...consumerCommands, seed] as Command[];
+export const COMMANDS: readonly Command[] = [
+  serve,
+  keysGenerate,
+  token,
+  ...consumerCommands,
+  seed,
+  ...backOfficeCommands,
+] as Command[];
 
 /** Exit codes: 0 done, 1 failed (database, network…), 2 bad input or configuration. */
 export const EXIT_FAILURE = 1;
@@ -33,8 +41,15 @@ function topUsage(prefix: readonly string[] = []): string {
   ].join('\n');
 }
 
-/** A one-line message for any error: never a stack trace. */
+/** A one-line message for any error (plus the field errors of a refused input): never a stack trace. */
 function describe(error: unknown): string {
+  const fieldErrors = (error as { errors?: Array<{ line?: number; field: string; message: string }> }).errors;
+  if (error instanceof Error && error.name === 'ProblemError' && fieldErrors?.length) {
+    const lines = fieldErrors.map(
+      (e) => `  ${e.line ? `line ${e.line}: ` : ''}${e.field ? `${e.field} ` : ''}${e.message}`,
+    );
+    return [error.message.replace(/ line \d+:.*$/, ''), ...lines].join('\n');
+  }
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
     const message = error.message || error.name;
@@ -48,7 +63,11 @@ function describe(error: unknown): string {
  * that commands that do not need it (`token`, `--help`) start fast.
  */
 const INPUT_ERRORS = new Set(['UsageError', 'KeyError', 'ConsumerError']);
-const isInputError = (error: unknown) => error instanceof Error && INPUT_ERRORS.has(error.name);
+const isInputError = (error: unknown) =>
+  error instanceof Error &&
+  (INPUT_ERRORS.has(error.name) ||
+    // The core's refusals (4xx problems): not found, invalid body, transition not allowed…
+    (error.name === 'ProblemError' && (error as { status?: number }).status! < 500));
 
 /**
  * Runs the CLI: `argv` without the node binary and script. Resolves to the exit code;

@@ -8,10 +8,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { AdminSessions } from './admin/sessions.js';
 import { Authenticator } from './auth/authenticator.js';
 import { DeliveryWorker } from './callbacks/delivery-worker.js';
-import { checkCallbackUrl } from './callbacks/url-policy.js';
 import type { Config } from './config.js';
-import type { CoreContext } from './core/context.js';
-import { CoreEvents } from './core/events.js';
+import { coreContext } from './core/context.js';
 import { demoCredentials } from './demo/credentials.js';
 import { DemoSimulator } from './demo/simulator.js';
 import { Maintenance } from './maintenance.js';
@@ -224,9 +222,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       }
     },
   };
-  const events = new CoreEvents();
+  const ctx = coreContext(store, config);
+  const { events } = ctx;
   const policy = { allowPrivate: config.allowPrivateCallbacks };
-  const ctx: CoreContext = { store, events, checkCallbackUrl: (url) => checkCallbackUrl(url, policy) };
   registerOperations(app, { ...readHandlers(store), ...writeHandlers(ctx, clock), ...publicHandlers });
   registerOperations(app, adminHandlers(app, ctx, config.dataDir), ADMIN_OPERATIONS);
   await registerWeb(app, { config, store, ctx, sessions });

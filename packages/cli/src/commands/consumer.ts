@@ -4,22 +4,6 @@ import { withStore } from '../store.js';
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 
-function checkCallbackUrl(text: string, allowPlainHttp: boolean): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--callback-url is not a URL: '${text}'`);
-  }
-  const schemes = allowPlainHttp ? ['https:', 'http:'] : ['https:'];
-  if (!schemes.includes(url.protocol)) {
-    throw new UsageError(
-      `--callback-url must be an https URL${allowPlainHttp ? ' (or http)' : ' (plain http only with ALLOW_PRIVATE_CALLBACKS=true)'}`,
-    );
-  }
-  return text;
-}
-
 export const consumerAdd = defineCommand({
   path: ['consumer', 'add'],
   summary: 'Register a consumer with its public key.',
@@ -49,19 +33,21 @@ export const consumerAdd = defineCommand({
     } catch {
       throw new UsageError(`--public-key: cannot read ${values['public-key']}`);
     }
-    const { addConsumer } = await import('@finum-sync/server');
-    const credentials = await withStore(env, (store, config) =>
-      addConsumer(store, config.publicUrl, {
+    const { addConsumer, checkCallbackUrl } = await import('@finum-sync/server');
+    const credentials = await withStore(env, async (store, config) => {
+      const callbackUrl = values['callback-url'];
+      // The same policy as for callbackUrl in the API (https, no private or link-local address).
+      if (callbackUrl !== undefined)
+        await checkCallbackUrl(callbackUrl, { allowPrivate: config.allowPrivateCallbacks });
+      return addConsumer(store, config.publicUrl, {
         id: values.id,
         publicKeyPem,
         ...(values.name !== undefined ? { name: values.name } : {}),
-        ...(values['callback-url'] !== undefined
-          ? { callbackUrl: checkCallbackUrl(values['callback-url'], config.allowPrivateCallbacks) }
-          : {}),
+        ...(callbackUrl !== undefined ? { callbackUrl } : {}),
         ...(values.alg !== undefined ? { alg: values.alg } : {}),
         ...(values.kid !== undefined ? { kid: values.kid } : {}),
-      }),
-    );
+      });
+    });
     const { consumerId, payload, callbackSecret } = credentials;
     out(json({ consumerId, payload, callbackSecret }));
     return 0;

@@ -1,5 +1,6 @@
+import { checkCallbackUrl } from '../callbacks/url-policy.js';
 import type { Store, StoredRecord, StoreTx } from '../store/port.js';
-import type { CoreEvents } from './events.js';
+import { CoreEvents } from './events.js';
 
 /** What the core's write operations need: the store, the event bus, the callback URL check. */
 export interface CoreContext {
@@ -11,3 +12,12 @@ export interface CoreContext {
 
 /** Runs inside the write's transaction before it commits (e.g. to store an idempotent response). */
 export type BeforeCommit = (tx: StoreTx, record: StoredRecord) => Promise<void>;
+
+/** The core for a process of its own (the CLI): its events reach no one; servers poll the outbox. */
+export function coreContext(store: Store, options: { allowPrivateCallbacks: boolean }): CoreContext {
+  return {
+    store,
+    events: new CoreEvents(),
+    checkCallbackUrl: (url) => checkCallbackUrl(url, { allowPrivate: options.allowPrivateCallbacks }),
+  };
+}

@@ -1,0 +1,183 @@
+import { accessSync, constants, createReadStream, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { createInterface } from 'node:readline';
+import { type Command, defineCommand, UsageError } from '../command.js';
+import { withStore } from '../store.js';
+
+/**
+ * The provider's back office from the command line (issue 3): what a provider's own
+ * systems do, on the database the environment configures. Running servers pick the
+ * changes up (callbacks from the outbox within a second).
+ */
+
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+function readable(path: string, option: string): string {
+  try {
+    accessSync(path, constants.R_OK);
+    return path;
+  } catch {
+    throw new UsageError(`${option}: cannot read ${path}`);
+  }
+}
+
+export const importCommand = defineCommand({
+  path: ['import'],
+  summary: 'Import records from NDJSON (bulk upsert; nothing applied when a line is wrong).',
+  details: [
+    'One record a line: the record as the API returns it, plus "recordType" (client, product, user or contract)',
+    'and the owning "consumerId" (not for products); "deleted": true removes a record. Every line is checked',
+    'first; errors are listed with their line numbers and nothing is applied. Prints what the import did.',
+  ].join('\n'),
+  options: {
+    file: {
+      type: 'string',
+      value: '<ndjson-file>',
+      required: true,
+      description: 'The records, one JSON object a line.',
+    },
+  },
+  examples: ['finum-sync import --file contracts.ndjson'],
+  async run(values, { env, out }) {
+    const file = readable(values.file, '--file');
+    const { coreContext, importRecords } = await import('@finum-sync/server');
+    const report = await withStore(env, (store, config) =>
+      importRecords(coreContext(store, config), () =>
+        createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY }),
+      ),
+    );
+    out(json(report));
+    return 0;
+  },
+});
+
+const nullable = (value: string | undefined) => (value === undefined ? undefined : value === '' ? null : value);
+
+export const contractStatus = defineCommand({
+  path: ['contract', 'status'],
+  summary: 'Set a contract’s status (any status of the table), with a note and its data.',
+  details: 'A change of status sends the contract’s callbacks. An empty value clears a field (--note "").',
+  options: {
+    id: { type: 'string', value: '<contract-id>', required: true, description: 'The contract.' },
+    status: { type: 'string', value: '<code>', required: true, description: 'The new status, e.g. 130 or 320.' },
+    note: { type: 'string', value: '<text>', description: 'The status note (what is missing, why declined…).' },
+    'contract-number': { type: 'string', value: '<number>', description: 'The contract (policy) number.' },
+    'end-reason': { type: 'string', value: '<text>', description: 'Why the contract ended.' },
+    'start-date': { type: 'string', value: '<YYYY-MM-DD>', description: 'Start of cover.' },
+    'end-date': { type: 'string', value: '<YYYY-MM-DD>', description: 'End of cover.' },
+  },
+  examples: ['finum-sync contract status --id c-1042 --status 320 --contract-number POL-2026-1042'],
+  async run(values, { env, out }) {
+    const status = Number(values.status);
+    if (!Number.isInteger(status)) throw new UsageError(`--status must be a status code, not '${values.status}'`);
+    const { coreContext, setContractStatus } = await import('@finum-sync/server');
+    const contract = await withStore(env, (store, config) =>
+      setContractStatus(coreContext(store, config), values.id, {
+        status,
+        statusNote: nullable(values.note),
+        contractNumber: nullable(values['contract-number']),
+        endReason: nullable(values['end-reason']),
+        startDate: nullable(values['start-date']),
+        endDate: nullable(values['end-date']),
+      }),
+    );
+    out(json(contract.data));
+    return 0;
+  },
+});
+
+export const contractAttach = defineCommand({
+  path: ['contract', 'attach'],
+  summary: 'Attach a document to a contract.',
+  details: 'The media type is taken from the bytes unless --type says it (and the bytes must match it).',
+  options: {
+    id: { type: 'string', value: '<contract-id>', required: true, description: 'The contract.' },
+    file: { type: 'string', value: '<path>', required: true, description: 'The document.' },
+    category: {
+      type: 'string',
+      value: '<category>',
+      required: true,
+      description: 'proposal, policy, invoice, terms, correspondence, identification or other.',
+    },
+    type: { type: 'string', value: '<media-type>', description: 'Declared media type, e.g. application/pdf.' },
+    name: { type: 'string', value: '<file-name>', description: 'File name (default: the file’s own).' },
+    proposal: { type: 'boolean', description: 'Point the contract’s proposalFileId at it.' },
+  },
+  examples: ['finum-sync contract attach --id c-1042 --file policy.pdf --category policy'],
+  async run(values, { env, out }) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(values.file);
+    } catch {
+      throw new UsageError(`--file: cannot read ${values.file}`);
+    }
+    const { coreContext, attachContractFile } = await import('@finum-sync/server');
+    const { file, contract } = await withStore(env, (store, config) =>
+      attachContractFile(
+        coreContext(store, config),
+        values.id,
+        { bytes, filename: values.name ?? basename(values.file), declaredType: values.type },
+        values.category,
+        { asProposal: values.proposal },
+      ),
+    );
+    out(json({ file: file.data, contract: contract?.data }));
+    return 0;
+  },
+});
+
+export const contractAwaiting = defineCommand({
+  path: ['contract', 'awaiting'],
+  summary: 'List the contracts waiting for the provider: proposals requested (120), orders placed (230).',
+  options: {
+    consumer: { type: 'string', value: '<consumer-id>', description: 'Only this consumer’s contracts.' },
+  },
+  async run(values, { env, out }) {
+    const { AWAITING_PROVIDER_STATUSES } = await import('@finum-sync/spec');
+    const contracts = await withStore(env, (store) =>
+      store.contractsByStatus(AWAITING_PROVIDER_STATUSES, values.consumer ? { ownerId: values.consumer } : {}),
+    );
+    out(json(contracts.map((c) => c.data)));
+    return 0;
+  },
+});
+
+const DELIVERY_STATES = ['pending', 'delivered', 'gone', 'failed'] as const;
+
+export const deliveries = defineCommand({
+  path: ['deliveries'],
+  summary: 'List callback deliveries with their attempts, newest first.',
+  options: {
+    consumer: { type: 'string', value: '<consumer-id>', description: 'Only this consumer’s deliveries.' },
+    contract: { type: 'string', value: '<contract-id>', description: 'Only this contract’s deliveries.' },
+    state: { type: 'string', value: '<state>', description: `Only this state: ${DELIVERY_STATES.join(', ')}.` },
+    limit: { type: 'string', value: '<n>', default: '100', description: 'At most this many (1–1000).' },
+  },
+  async run(values, { env, out }) {
+    const limit = Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be 1–1000');
+    const state = values.state as (typeof DELIVERY_STATES)[number] | undefined;
+    if (state !== undefined && !DELIVERY_STATES.includes(state)) {
+      throw new UsageError(`--state must be one of ${DELIVERY_STATES.join(', ')}`);
+    }
+    const { deliveryView } = await import('@finum-sync/server');
+    const list = await withStore(env, (store) =>
+      store.listDeliveries({
+        limit,
+        ...(values.consumer ? { consumerId: values.consumer } : {}),
+        ...(values.contract ? { contractId: values.contract } : {}),
+        ...(state ? { state } : {}),
+      }),
+    );
+    out(json(list.map(deliveryView)));
+    return 0;
+  },
+});
+
+export const backOfficeCommands: Command[] = [
+  importCommand,
+  contractStatus,
+  contractAttach,
+  contractAwaiting,
+  deliveries,
+] as Command[];
