@@ -44,7 +44,9 @@ function topUsage(prefix: readonly string[] = []): string {
 /** A one-line message for any error (plus the field errors of a refused input): never a stack trace. */
 function describe(error: unknown): string {
   const fieldErrors = (error as { errors?: Array<{ line?: number; field: string; message: string }> }).errors;
-  if (error instanceof Error && error.name === 'ProblemError' && fieldErrors?.length) {
+  // One error is said by the message itself; several (an import's lines) are listed.
+  const listed = fieldErrors && (fieldErrors.length > 1 || fieldErrors.some((e) => e.line !== undefined));
+  if (error instanceof Error && error.name === 'ProblemError' && listed) {
     const lines = fieldErrors.map(
       (e) => `  ${e.line ? `line ${e.line}: ` : ''}${e.field ? `${e.field} ` : ''}${e.message}`,
     );
