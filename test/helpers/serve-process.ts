@@ -1,43 +1,39 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { TEST_AUDIENCE } from './server.js';
 
-/** What the child runs: the server package's own entry points, as `serve` would. */
-const MAIN = `
-const { startServer, loadConfig } = await import('@finum-sync/server');
-const server = await startServer(loadConfig());
-process.stdout.write(JSON.stringify({ finumSyncListening: server.url }) + '\\n');
-const stop = () => server.close().then(() => process.exit(0), () => process.exit(1));
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
-`;
+/** The built CLI: server processes in tests run what ships, `finum-sync serve`. */
+export const CLI = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
   /** stdout and stderr so far (for failure messages). */
   output(): string;
-  /** Resolves when the output (so far or to come) matches `pattern`: the server logged something. */
-  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves when the output matches `pattern`: the server logged something. By default
+   * the output so far counts too; `fromNow` looks only at what comes next.
+   */
+  waitForOutput(pattern: RegExp, options?: { fromNow?: boolean; timeoutMs?: number }): Promise<void>;
   /** Sends a signal and resolves when the process has exited. */
   kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /**
- * Runs the server in a child process (`startServer(loadConfig())` from `@finum-sync/server`)
- * with `env` (on top of a minimal environment: 127.0.0.1, a free port, the test audience,
- * DEMO=off) and resolves once it printed where it listens.
+ * Runs `finum-sync serve` in a child process with `env` (on top of a minimal environment:
+ * 127.0.0.1, a free port, the test audience, DEMO=off, info logs) and resolves once it
+ * logged where it listens.
  */
 export function spawnServer(env: Record<string, string>, { timeoutMs = 30_000 } = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', MAIN], {
-    cwd: process.cwd(),
+  const child = spawn(process.execPath, [CLI, 'serve'], {
     env: {
       PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
       HOST: '127.0.0.1',
       PORT: '0',
       PUBLIC_URL: TEST_AUDIENCE,
       DEMO: 'off',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      LOG_LEVEL: 'info',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,15 +44,18 @@ export function spawnServer(env: Record<string, string>, { timeoutMs = 30_000 } 
     output += text;
     for (const check of watchers) check();
   };
+  child.stdout!.setEncoding('utf8').on('data', append);
   child.stderr!.setEncoding('utf8').on('data', append);
-  const waitForOutput: ServerProcess['waitForOutput'] = (pattern, timeoutMs = 30_000) =>
-    new Promise((resolve, reject) => {
+  const waitForOutput: ServerProcess['waitForOutput'] = (pattern, options = {}) => {
+    const from = options.fromNow ? output.length : 0;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         watchers.delete(check);
         reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms:\n${output}`));
       }, timeoutMs);
       const check = () => {
-        if (!pattern.test(output)) return;
+        if (!pattern.test(output.slice(from))) return;
         clearTimeout(timer);
         watchers.delete(check);
         resolve();
@@ -64,6 +63,7 @@ export function spawnServer(env: Record<string, string>, { timeoutMs = 30_000 } 
       watchers.add(check);
       check();
     });
+  };
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -73,20 +73,18 @@ export function spawnServer(env: Record<string, string>, { timeoutMs = 30_000 } 
   };
 
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void kill('SIGKILL');
-      reject(new Error(`the server process did not listen within ${timeoutMs} ms:\n${output}`));
-    }, timeoutMs);
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`the server process exited (${code ?? signal}) before listening:\n${output}`));
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      append(`${line}\n`);
-      const url = /"finumSyncListening":"([^"]+)"/.exec(line)?.[1];
-      if (!url) return;
-      clearTimeout(timer);
-      resolve({ url, child, output: () => output, waitForOutput, kill });
-    });
+    void exited.then(({ code, signal }) =>
+      reject(new Error(`the server process exited (${code ?? signal}) before listening:\n${output}`)),
+    );
+    waitForOutput(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/, { timeoutMs }).then(
+      () => {
+        const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]!;
+        resolve({ url, child, output: () => output, waitForOutput, kill });
+      },
+      (error: Error) => {
+        void kill('SIGKILL');
+        reject(error);
+      },
+    );
   });
 }

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type ServerProcess, spawnServer } from '../../../test/helpers/serve-process.js';
 import { createTestDatabase, TEST_AUDIENCE, type TestDatabase } from '../../../test/helpers/server.js';
-import { runCli, runCliJson, type ServeProcess, startServe } from './run-cli.js';
+import { runCli, runCliJson } from './run-cli.js';
 
 const dialects = inject('dialects');
 
@@ -11,7 +12,7 @@ describe.each(dialects)('consumers through the CLI on %s', (dialect) => {
   let db: TestDatabase;
   let env: Record<string, string>;
   let dir: string;
-  let server: ServeProcess | undefined;
+  let server: ServerProcess | undefined;
 
   beforeAll(async () => {
     db = await createTestDatabase(dialect);
@@ -19,7 +20,7 @@ describe.each(dialects)('consumers through the CLI on %s', (dialect) => {
     dir = mkdtempSync(join(tmpdir(), 'finum-cli-consumer-'));
   });
   afterAll(async () => {
-    await server?.stop('SIGKILL');
+    await server?.kill('SIGKILL');
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -49,7 +50,7 @@ describe.each(dialects)('consumers through the CLI on %s', (dialect) => {
     expect(credentials.payload).toEqual({ sub: 'acme-broker', aud: TEST_AUDIENCE });
     expect(credentials.callbackSecret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
 
-    server = await startServe(env);
+    server = await spawnServer(env);
     const jwt = await token(credentials.payload, `${prefix}.private.pem`);
     const ok = await authStatus(jwt);
     expect(ok.status).toBe(200);
@@ -78,7 +79,7 @@ describe.each(dialects)('consumers through the CLI on %s', (dialect) => {
       'second-broker',
     );
 
-    expect(await server.stop('SIGTERM')).toBe(0);
+    expect((await server.kill('SIGTERM')).code).toBe(0);
     server = undefined;
   });
 

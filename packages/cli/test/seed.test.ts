@@ -3,8 +3,9 @@ import { partRecords } from '@finum-sync/cli';
 import { openStore } from '@finum-sync/server';
 import { CONTRACT_STATUS_CODES } from '@finum-sync/spec';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type ServerProcess, spawnServer } from '../../../test/helpers/serve-process.js';
 import { createTestDatabase, TEST_AUDIENCE, type TestDatabase } from '../../../test/helpers/server.js';
-import { runCli, runCliJson, type ServeProcess, startServe } from './run-cli.js';
+import { runCli, runCliJson } from './run-cli.js';
 
 const dialects = inject('dialects');
 
@@ -27,16 +28,16 @@ describe.each(dialects)('finum-sync seed on %s', (dialect) => {
   let twin: TestDatabase;
   let env: Record<string, string>;
   let seeded: SeedOutput;
-  let server: ServeProcess;
+  let server: ServerProcess;
 
   beforeAll(async () => {
     [db, twin] = await Promise.all([createTestDatabase(dialect), createTestDatabase(dialect)]);
     env = { ...db.env, PUBLIC_URL: TEST_AUDIENCE };
     seeded = await runCliJson<SeedOutput>([...SEED_ARGS, '--json'], env);
-    server = await startServe(env);
+    server = await spawnServer(env);
   });
   afterAll(async () => {
-    await server?.stop();
+    await server?.kill();
     await Promise.all([db?.drop(), twin?.drop()]);
   });
 
@@ -141,10 +142,10 @@ describe.each(dialects)('finum-sync seed on %s', (dialect) => {
     const headers = { authorization: `Bearer ${token}` };
     const ids = (await (await fetch(`${server.url}/v1/contract-id-list-updated`, { headers })).json()) as string[];
     // The signal goes out once the server logged that the request came in.
-    const arrived = server.waitFor(/"msg":"incoming request"/);
+    const arrived = server.waitForOutput(/"msg":"incoming request"/, { fromNow: true });
     const response = fetch(`${server.url}/v1/contract-list?id-list=${ids.slice(0, 800).join(',')}`, { headers });
     await arrived;
-    const exit = server.stop('SIGINT');
+    const exit = server.kill('SIGINT').then((r) => r.code);
     const answer = await response;
     expect(answer.status).toBe(200);
     expect(await answer.json()).toHaveLength(800);
