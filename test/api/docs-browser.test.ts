@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signToken } from '@finum-sync/client';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -18,17 +17,12 @@ const CLI = join(process.cwd(), 'packages/cli/dist/bin.js');
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium && process.env.CI) throw new Error(`CI=true: Chromium is needed at ${CHROMIUM}`);
 
-/** A token for the demo consumer, made from `GET /demo/credentials` as a user would. */
+/** A token for the demo consumer, made from `GET /demo/credentials` with `finum-sync token`, as a user would. */
 async function demoToken(server: TestServer): Promise<string> {
   const credentials = (await (await fetch(`${server.url}/demo/credentials`)).json()) as {
     payload: Record<string, unknown>;
     privateKey: string;
   };
-  if (!existsSync(CLI)) {
-    // TODO(cli): the CLI is being written; once packages/cli/dist/bin.js exists, this
-    // branch is dead: `finum-sync token --payload '<json>' --key <pem-file>` is used below.
-    return signToken({ payload: credentials.payload, privateKey: credentials.privateKey });
-  }
   const dir = mkdtempSync(join(tmpdir(), 'finum-docs-'));
   try {
     const keyFile = join(dir, 'demo.pem');
