@@ -7,6 +7,7 @@ export {
   contractsOf,
   PRODUCT_COUNT,
   partRecords,
+  partRows,
   type SeedPlan,
   seedConsumerIds,
   seedCounts,

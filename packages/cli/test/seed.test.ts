@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { partRecords } from '@finum-sync/cli';
+import { partRecords, partRows } from '@finum-sync/cli';
 import { openStore } from '@finum-sync/server';
 import { CONTRACT_STATUS_CODES } from '@finum-sync/spec';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -157,5 +157,28 @@ describe.each(dialects)('finum-sync seed on %s', (dialect) => {
     const again = await runCli(SEED_ARGS, env);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/holds seeded consumers already \(bench-01, bench-02, bench-03\)/);
+  });
+});
+
+describe('the rows the seed writes', () => {
+  it('are exactly the records of the data set, serialized', () => {
+    const plan = { consumers: 3, contracts: 2500, seed: 7, days: 365, nowMs: Date.parse(NOW) };
+    for (const [consumer, block] of [
+      [0, 0],
+      [2, 0],
+      [1, 0],
+    ] as const) {
+      const records = partRecords(plan, consumer, block);
+      const rows = partRows(plan, consumer, block);
+      expect(rows).toHaveLength(records.length);
+      rows.forEach((row, i) => {
+        const { data, ...meta } = records[i]!;
+        const { body, fields, ...rowMeta } = row;
+        expect(rowMeta).toEqual(meta);
+        expect(body).toBe(JSON.stringify(data));
+        for (const key of ['holderId', 'status', 'externalId', 'contractId', 'clientId'])
+          expect(fields[key] ?? null).toEqual(data[key] ?? null);
+      });
+    }
   });
 });

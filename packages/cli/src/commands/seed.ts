@@ -59,6 +59,9 @@ export const seed = defineCommand({
         reported = written;
         err(`  ${thousands(written)} / ${thousands(total)} records`);
       },
+      onIndexing: () => {
+        if (!values.json) err('  building the indexes');
+      },
     });
     const result = { ...seeded, keysDir, dialect: isPostgresUrl(config.databaseUrl) ? 'postgres' : 'sqlite' };
 

@@ -11,7 +11,7 @@ import { type SeedPlan, seedConsumerIds, seedCounts, seedParts, syntheticProduct
 /** Records a worker writes in one transaction. */
 const TRANSACTION_RECORDS = 10_000;
 /** A young generation that holds a few transactions' worth of records: they die young instead of being promoted. */
-const YOUNG_GENERATION_MB = 64;
+const YOUNG_GENERATION_MB = 192;
 
 export interface SeedOptions extends SeedPlan {
   /** The JWT audience of the seeded consumers' payloads. */
@@ -23,6 +23,8 @@ export interface SeedOptions extends SeedPlan {
   workers?: number;
   /** Called after every transaction with the records written so far. */
   onProgress?: (written: number, total: number) => void;
+  /** Called when the rows are written and the indexes are being built. */
+  onIndexing?: () => void;
 }
 
 export interface SeededConsumer {
@@ -113,8 +115,11 @@ function runWorkers(storeConfig: StoreConfig, options: SeedOptions, workers: num
  * Registers the consumers `bench-01` … with generated key pairs (private keys written to
  * `keysDir`), then writes the synthetic data set with several worker threads, each on
  * its own database connection. Refuses a database that holds any of those consumers.
+ * A bulk load: the record tables' secondary indexes are dropped while it runs and built
+ * afterwards, so servers on the same database answer slowly meanwhile.
  */
 export async function seedDatabase(storeConfig: StoreConfig, options: SeedOptions): Promise<SeedResult> {
+  storeConfig = { ...storeConfig, bulkLoad: true };
   const store = await openStore(storeConfig);
   try {
     const consumers = await registerConsumers(store, options);
@@ -125,10 +130,17 @@ export async function seedDatabase(storeConfig: StoreConfig, options: SeedOption
     const products = syntheticProducts(options);
     await store.transaction((tx) => tx.putRecords(products));
     let written = products.length;
-    await runWorkers(storeConfig, options, workers, (n) => {
-      written += n;
-      options.onProgress?.(written, total);
-    });
+    // A bulk load: the indexes are built once, after the rows.
+    const restoreIndexes = await store.suspendRecordIndexes();
+    try {
+      await runWorkers(storeConfig, options, workers, (n) => {
+        written += n;
+        options.onProgress?.(written, total);
+      });
+    } finally {
+      options.onIndexing?.();
+      await restoreIndexes();
+    }
     const elapsedMs = performance.now() - started;
     return { consumers, counts, records: written, workers, elapsedMs, recordsPerSecond: written / (elapsedMs / 1000) };
   } finally {

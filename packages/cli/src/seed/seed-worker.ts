@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { openStore, type StoreConfig, type StoredRecord } from '@finum-sync/server';
-import { partRecords, type SeedPlan, seedParts } from './synthetic-data.js';
+import { openStore, type RecordRow, type StoreConfig } from '@finum-sync/server';
+import { partRows, type SeedPlan, seedParts } from './synthetic-data.js';
 
 /** What {@link seedDatabase} hands each worker thread. */
 export interface SeedWorkerData {
@@ -39,13 +39,13 @@ async function run({ plan, store: storeConfig, shared, serializeWrites, transact
       Atomics.store(state, 1, 0);
       Atomics.notify(state, 1, 1);
     };
-    let pending: StoredRecord[] = [];
+    let pending: RecordRow[] = [];
     const flush = async () => {
       const records = pending;
       pending = [];
       lock();
       try {
-        await store.transaction((tx) => tx.putRecords(records));
+        await store.transaction((tx) => tx.putRecordRows(records));
       } finally {
         unlock();
       }
@@ -53,7 +53,7 @@ async function run({ plan, store: storeConfig, shared, serializeWrites, transact
     };
     for (let i = Atomics.add(state, 0, 1); i < parts.length; i = Atomics.add(state, 0, 1)) {
       const { consumer, block } = parts[i]!;
-      for (const record of partRecords(plan, consumer, block)) pending.push(record);
+      for (const row of partRows(plan, consumer, block)) pending.push(row);
       if (pending.length >= transactionRecords) await flush();
     }
     if (pending.length > 0) await flush();

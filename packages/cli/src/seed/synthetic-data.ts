@@ -1,4 +1,12 @@
-import { composeRecord, PUBLIC_OWNER, type StoredRecord, seededRandom } from '@finum-sync/server';
+import {
+  composeRecord,
+  PUBLIC_OWNER,
+  type RecordMeta,
+  type RecordRow,
+  recordRow,
+  type StoredRecord,
+  seededRandom,
+} from '@finum-sync/server';
 import { type ContractStatus, formatTimestamp, PAYMENT_FREQUENCIES, type RecordType } from '@finum-sync/spec';
 
 type Random = ReturnType<typeof seededRandom>;
@@ -190,21 +198,33 @@ function isoDate(ms: number): string {
   return text;
 }
 
+/** Builds a record, or its row, from meta data and fields: composeRecord or recordRow. */
+type Build<T> = (type: RecordType, meta: RecordMeta, fields: Readonly<Record<string, unknown>>) => T;
+
 /** The records of one part (see {@link seedParts}): users, clients, files and contracts. */
 export function partRecords(plan: SeedPlan, consumer: number, block: number): StoredRecord[] {
+  return generatePart(plan, consumer, block, composeRecord);
+}
+
+/** The rows of partRecords(plan, consumer, block), without building the records: what the seed writes. */
+export function partRows(plan: SeedPlan, consumer: number, block: number): RecordRow[] {
+  return generatePart(plan, consumer, block, recordRow);
+}
+
+function generatePart<T>(plan: SeedPlan, consumer: number, block: number, build: Build<T>): T[] {
   const rnd = seededRandom(partSeed(plan.seed, consumer, block));
   const meta = recordTimes(rnd, plan);
   const idWidth = Math.max(6, String(plan.contracts).length);
   const owner = seedConsumerIds(plan.consumers)[consumer]!;
   const userIds = Array.from({ length: USERS_PER_CONSUMER }, (_, i) => `${owner}-u-${pad(i + 1, 2)}`);
-  const records: StoredRecord[] = [];
+  const records: T[] = [];
 
   if (block === 0) {
     userIds.forEach((id, i) => {
       const firstName = rnd.pick(FIRST_NAMES);
       const lastName = rnd.pick(LAST_NAMES);
       records.push(
-        composeRecord('user', meta(id, owner), {
+        build('user', meta(id, owner), {
           firstName,
           lastName,
           email: `${firstName}.${lastName}.${i + 1}@${owner}.example`.toLowerCase(),
@@ -227,7 +247,7 @@ export function partRecords(plan: SeedPlan, consumer: number, block: number): St
     const firstName = rnd.pick(FIRST_NAMES);
     const lastName = rnd.pick(LAST_NAMES);
     records.push(
-      composeRecord('client', meta(id, owner), {
+      build('client', meta(id, owner), {
         type: company ? 'company' : 'person',
         ...(company
           ? { companyName: `${lastName} ${rnd.pick(['GmbH', 'KG', 'OG', 'AG'])}` }
@@ -261,7 +281,7 @@ export function partRecords(plan: SeedPlan, consumer: number, block: number): St
     const fileId = j % 2 === 1 ? `${owner}-f-${pad((j + 1) / 2, idWidth)}` : undefined;
     if (fileId) {
       records.push(
-        composeRecord(
+        build(
           'file',
           { id: fileId, ownerId: owner, version: 1, createdMs: m.createdMs, updatedMs: m.createdMs, deleted: false },
           {
@@ -276,7 +296,7 @@ export function partRecords(plan: SeedPlan, consumer: number, block: number): St
       );
     }
     records.push(
-      composeRecord('contract', m, {
+      build('contract', m, {
         holderId: rnd.pick(clientIds),
         productId: PRODUCT_IDS[productIndex],
         userId: rnd.pick(userIds),

@@ -1,5 +1,5 @@
 import { formatTimestamp, metaFields, type RecordType, recordFields } from '@finum-sync/spec';
-import type { StoredRecord } from '../store/port.js';
+import type { RecordRow, StoredRecord } from '../store/port.js';
 
 export interface RecordMeta {
   id: string;
@@ -9,6 +9,24 @@ export interface RecordMeta {
   updatedMs: number;
   deleted: boolean;
 }
+
+/** Per record type: the standard fields a record shows, each with its value when unset. */
+const shownFields = Object.fromEntries(
+  Object.entries(recordFields).map(([type, fields]) => [
+    type,
+    Object.entries(fields)
+      .filter(([, def]) => def.access !== 'write-only')
+      .map(([key, def]) => [key, (def.schema as { type?: unknown }).type === 'array' ? 'array' : 'null'] as const),
+  ]),
+) as unknown as Record<RecordType, ReadonlyArray<readonly [string, 'array' | 'null']>>;
+
+/** Per record type: the standard fields as recordBody() writes them (`,"key":`, and the text when unset). */
+const bodyFields = Object.fromEntries(
+  Object.entries(shownFields).map(([type, fields]) => [
+    type,
+    fields.map(([key, unset]) => [key, `,${JSON.stringify(key)}:`, unset === 'array' ? '[]' : 'null'] as const),
+  ]),
+) as unknown as Record<RecordType, ReadonlyArray<readonly [string, string, string]>>;
 
 /**
  * Builds a stored record from its meta data and fields: every standard field present
@@ -27,15 +45,15 @@ export function composeRecord(
     version: meta.version,
     deleted: meta.deleted,
   };
-  for (const [key, def] of Object.entries(recordFields[type])) {
-    if (def.access === 'write-only') continue;
+  for (const [key, unset] of shownFields[type]) {
     const value = fields[key];
-    data[key] = value === undefined ? ((def.schema as { type?: unknown }).type === 'array' ? [] : null) : value;
+    data[key] = value !== undefined ? value : unset === 'array' ? [] : null;
   }
-  for (const [key, value] of Object.entries(fields)) {
-    if (key.startsWith('_') && value !== undefined) data[key] = value;
+  for (const key in fields) {
+    if (key.charCodeAt(0) === 95 /* _ */ && fields[key] !== undefined) data[key] = fields[key];
   }
-  return { type, ...meta, data };
+  const { id, ownerId, version, createdMs, updatedMs, deleted } = meta;
+  return { type, id, ownerId, version, createdMs, updatedMs, deleted, data };
 }
 
 /** The fields of a stored record without its meta data (for changes). */
@@ -67,4 +85,33 @@ export function nextVersion(
     },
     fields,
   );
+}
+
+/**
+ * `JSON.stringify(composeRecord(type, meta, fields).data)`, written straight as text:
+ * twice as fast, and no object to collect — what bulk loads (the seed) need.
+ */
+export function recordBody(type: RecordType, meta: RecordMeta, fields: Readonly<Record<string, unknown>>): string {
+  // Parts joined at the end: one flat string, where `+=` would leave a tree of a few dozen
+  // pieces for the garbage collector to copy while a batch of rows waits to be written.
+  const parts = [
+    `{"id":${JSON.stringify(meta.id)},"createdAt":"${formatTimestamp(meta.createdMs)}","updatedAt":"${formatTimestamp(meta.updatedMs)}","version":${JSON.stringify(meta.version)},"deleted":${meta.deleted}`,
+  ];
+  for (const [key, prefix, unset] of bodyFields[type]) {
+    const value = fields[key];
+    parts.push(prefix, value === undefined ? unset : JSON.stringify(value));
+  }
+  for (const key in fields) {
+    const value = fields[key];
+    if (key.charCodeAt(0) === 95 /* _ */ && value !== undefined)
+      parts.push(`,${JSON.stringify(key)}:`, JSON.stringify(value));
+  }
+  parts.push('}');
+  return parts.join('');
+}
+
+/** The table row of the record composeRecord() would build, without building it (bulk loads). */
+export function recordRow(type: RecordType, meta: RecordMeta, fields: Readonly<Record<string, unknown>>): RecordRow {
+  const { id, ownerId, version, createdMs, updatedMs, deleted } = meta;
+  return { type, id, ownerId, version, createdMs, updatedMs, deleted, body: recordBody(type, meta, fields), fields };
 }

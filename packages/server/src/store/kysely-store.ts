@@ -26,6 +26,7 @@ import {
   type KeyAlgorithm,
   type NewDelivery,
   PUBLIC_OWNER,
+  type RecordRow,
   type Store,
   type StoredRecord,
   type StoreTx,
@@ -65,14 +66,33 @@ export interface DialectAdapter {
    * dialect has a faster way than a multi-row statement (SQLite: one prepared statement).
    */
   upsertRows?(table: string, columns: readonly string[], rows: readonly unknown[][]): void;
+  /** The record tables' secondary indexes (not primary keys): names and `create index` statements, from the catalog. */
+  recordIndexes(trx: Kysely<Database>, tables: readonly string[]): Promise<IndexDefinition[]>;
+  /** After a bulk load, before its indexes are built (SQLite: moves the WAL into the database file, where scans are faster). */
+  settleBulkLoad?(): Promise<void>;
   authRevision(): number | Promise<number>;
   putBlob(bytes: Buffer): Promise<{ sha256: string; size: number }>;
   getBlob(sha256: string): Promise<FileBytes | undefined>;
   close(): Promise<void>;
 }
 
+export interface IndexDefinition {
+  name: string;
+  sql: string;
+}
+
+/** The `meta` key under which suspendRecordIndexes() keeps the indexes it dropped. */
+const SUSPENDED_INDEXES = 'suspended_record_indexes';
+
+/** `create index if not exists …` of a catalog's `create index …`: building it twice is harmless. */
+const ifNotExists = (statement: string) =>
+  statement.replace(
+    /^\s*create\s+(unique\s+)?index\s+(?!if\s+not\s+exists\b)/i,
+    (_, unique = '') => `CREATE ${unique.toUpperCase()}INDEX IF NOT EXISTS `,
+  );
+
 /** A row of any record table: the common columns and the table's own indexed ones. */
-type RecordRow = RecordColumns & Record<string, unknown>;
+type SelectedRow = RecordColumns & Record<string, unknown>;
 
 /** Owners whose records a consumer sees (SPEC §4). */
 function visibleOwners(type: RecordType, consumerId: string): string[] {
@@ -81,7 +101,7 @@ function visibleOwners(type: RecordType, consumerId: string): string[] {
   return [consumerId];
 }
 
-function fromRow(type: RecordType, row: RecordRow): StoredRecord {
+function fromRow(type: RecordType, row: SelectedRow): StoredRecord {
   return {
     type,
     id: row.id,
@@ -173,6 +193,12 @@ function compiled(adapter: DialectAdapter, key: string, compile: () => CompiledQ
   return text;
 }
 
+/** The table row of a record. */
+function rowOfRecord(record: StoredRecord): RecordRow {
+  const { type, id, ownerId, version, createdMs, updatedMs, deleted, data } = record;
+  return { type, id, ownerId, version, createdMs, updatedMs, deleted, body: JSON.stringify(data), fields: data };
+}
+
 class KyselyStoreTx implements StoreTx {
   constructor(
     private readonly trx: Kysely<Database>,
@@ -184,7 +210,7 @@ class KyselyStoreTx implements StoreTx {
     let q = this.trx.selectFrom(RECORD_TABLES[type]).selectAll().where('id', '=', id);
     if (this.adapter.lockRows) q = q.forUpdate();
     const row = await q.executeTakeFirst();
-    return row ? fromRow(type, row as RecordRow) : undefined;
+    return row ? fromRow(type, row as SelectedRow) : undefined;
   }
 
   async getRecords(type: RecordType, ids: readonly string[]): Promise<Map<string, StoredRecord>> {
@@ -195,7 +221,7 @@ class KyselyStoreTx implements StoreTx {
         .selectAll()
         .where('id', 'in', ids.slice(i, i + ID_CHUNK) as string[]);
       if (this.adapter.lockRows) q = q.forUpdate();
-      for (const row of await q.execute()) out.set(row.id, fromRow(type, row as RecordRow));
+      for (const row of await q.execute()) out.set(row.id, fromRow(type, row as SelectedRow));
     }
     return out;
   }
@@ -204,8 +230,12 @@ class KyselyStoreTx implements StoreTx {
     return this.putRecords([record]);
   }
 
-  async putRecords(records: readonly StoredRecord[]): Promise<void> {
-    const byType = new Map<RecordType, StoredRecord[]>();
+  putRecords(records: readonly StoredRecord[]): Promise<void> {
+    return this.putRecordRows(records.map(rowOfRecord));
+  }
+
+  async putRecordRows(records: readonly RecordRow[]): Promise<void> {
+    const byType = new Map<RecordType, RecordRow[]>();
     for (const r of records) {
       const list = byType.get(r.type);
       if (list) list.push(r);
@@ -215,15 +245,15 @@ class KyselyStoreTx implements StoreTx {
       // The row of a record: the columns every record table has, then its indexed fields.
       const fields = Object.values(INDEXED_FIELDS[type]);
       const columns = [...RECORD_COLUMNS, ...Object.keys(INDEXED_FIELDS[type])];
-      const rowOf = (r: StoredRecord) => [
+      const rowOf = (r: RecordRow) => [
         r.id,
         r.ownerId,
         r.version,
         r.createdMs,
         r.updatedMs,
         r.deleted ? 1 : 0,
-        JSON.stringify(r.data),
-        ...fields.map((f) => r.data[f] ?? null),
+        r.body,
+        ...fields.map((f) => r.fields[f] ?? null),
       ];
       if (this.adapter.upsertRows) {
         this.adapter.upsertRows(RECORD_TABLES[type], columns, list.map(rowOf));
@@ -272,7 +302,7 @@ class KyselyStoreTx implements StoreTx {
       .where(column as never, '=', value as never)
       .orderBy('id')
       .execute();
-    return rows.map((r) => fromRow(type, r as RecordRow));
+    return rows.map((r) => fromRow(type, r as SelectedRow));
   }
 
   async getConsumer(id: string): Promise<ConsumerRow | undefined> {
@@ -427,7 +457,51 @@ export class KyselyStore implements Store {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName;
       throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message ?? error}`);
     }
-    return new KyselyStore(adapter);
+    const store = new KyselyStore(adapter);
+    // A bulk load that was killed before it built its indexes again.
+    await store.restoreRecordIndexes();
+    return store;
+  }
+
+  async suspendRecordIndexes(): Promise<() => Promise<void>> {
+    await this.adapter.writeTransaction(
+      async (trx) => {
+        const dropped = await this.suspendedIndexes(trx);
+        const live = await this.adapter.recordIndexes(trx, Object.values(RECORD_TABLES));
+        const all = [...dropped.filter((d) => !live.some((l) => l.name === d.name)), ...live];
+        await trx
+          .insertInto('meta')
+          .values({ key: SUSPENDED_INDEXES, value: JSON.stringify(all) })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(all) }))
+          .execute();
+        for (const index of live) await sql`drop index ${sql.id(index.name)}`.execute(trx);
+      },
+      { touchesRecords: false },
+    );
+    return async () => {
+      await this.adapter.settleBulkLoad?.();
+      await this.restoreRecordIndexes();
+    };
+  }
+
+  /** Builds the indexes suspendRecordIndexes() dropped, if any. */
+  private async restoreRecordIndexes(): Promise<void> {
+    await this.adapter.writeTransaction(
+      async (trx) => {
+        // Locked on PostgreSQL: a second process starting now waits, then finds nothing to do.
+        const dropped = await this.suspendedIndexes(trx);
+        for (const index of dropped) await sql.raw(ifNotExists(index.sql)).execute(trx);
+        if (dropped.length > 0) await trx.deleteFrom('meta').where('key', '=', SUSPENDED_INDEXES).execute();
+      },
+      { touchesRecords: false },
+    );
+  }
+
+  private async suspendedIndexes(trx: Kysely<Database>): Promise<IndexDefinition[]> {
+    let q = trx.selectFrom('meta').select('value').where('key', '=', SUSPENDED_INDEXES);
+    if (this.adapter.lockRows) q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    return row ? (JSON.parse(row.value) as IndexDefinition[]) : [];
   }
 
   async recordsByIds(type: RecordType, consumerId: string, ids: readonly string[]): Promise<string[]> {
@@ -503,7 +577,7 @@ export class KyselyStore implements Store {
       .where('id', '=', id)
       .where('owner_id', 'in', visibleOwners(type, consumerId))
       .executeTakeFirst();
-    return row ? fromRow(type, row as RecordRow) : undefined;
+    return row ? fromRow(type, row as SelectedRow) : undefined;
   }
 
   nowMs(): Promise<number> {
@@ -527,7 +601,7 @@ export class KyselyStore implements Store {
       .limit(options.limit ?? 1000);
     if (options.ownerId !== undefined) q = q.where('owner_id', '=', options.ownerId);
     const rows = await q.execute();
-    return rows.map((r) => fromRow('contract', r as RecordRow));
+    return rows.map((r) => fromRow('contract', r as SelectedRow));
   }
 
   claimIdempotencyKey(

@@ -8,6 +8,12 @@ export interface StoreConfig {
   databaseUrl?: string | undefined;
   dataDir: string;
   postgres?: PostgresOptions;
+  /**
+   * Tunes the connections for loading many rows (the seed): SQLite checkpoints its WAL
+   * every 256 MiB instead of 4 MiB; PostgreSQL commits without waiting for the disk and
+   * without a statement timeout (index builds). Not for a serving process.
+   */
+  bulkLoad?: boolean;
 }
 
 export const isPostgresUrl = (url: string | undefined): url is string =>
@@ -16,7 +22,10 @@ export const isPostgresUrl = (url: string | undefined): url is string =>
 /** Opens the configured database and migrates it to the latest schema. */
 export function openStore(config: StoreConfig): Promise<Store> {
   const adapter = isPostgresUrl(config.databaseUrl)
-    ? postgresAdapter(config.databaseUrl, config.postgres)
-    : sqliteAdapter(config.dataDir);
+    ? postgresAdapter(
+        config.databaseUrl,
+        config.bulkLoad ? { ...config.postgres, statementTimeoutMs: 0, synchronousCommit: false } : config.postgres,
+      )
+    : sqliteAdapter(config.dataDir, config.bulkLoad ? { walAutocheckpointPages: 65_536 } : {});
   return KyselyStore.open(adapter);
 }

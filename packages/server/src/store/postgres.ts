@@ -13,6 +13,8 @@ export interface PostgresOptions {
   poolSize?: number;
   /** `statement_timeout` of every connection in ms (default 30 000; 0 = none). */
   statementTimeoutMs?: number;
+  /** `synchronous_commit` (default on): off lets commits return before the WAL is on disk (bulk loads). */
+  synchronousCommit?: boolean;
 }
 
 /** bigint (int8) columns hold epoch milliseconds and sizes: safe as JavaScript numbers. */
@@ -44,6 +46,7 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
     // A database that does not answer must not hold requests forever.
     connectionTimeoutMillis: 5_000,
     ...(statementTimeout > 0 ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + 5_000 } : {}),
+    ...(options.synchronousCommit === false ? { options: '-c synchronous_commit=off' } : {}),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
@@ -85,6 +88,14 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
         const { rows } = await sql<{ now: number }>`select txid_current() as xid, ${NOW_MS} as now`.execute(trx);
         return work(trx, Number(rows[0]!.now));
       });
+    },
+
+    async recordIndexes(trx, tables) {
+      const { rows } = await sql<{ name: string; sql: string }>`
+        select i.indexname as name, i.indexdef as sql from pg_indexes i
+        where i.schemaname = current_schema() and i.tablename in (${sql.join(tables)})
+          and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`.execute(trx);
+      return rows;
     },
 
     async syncClock() {

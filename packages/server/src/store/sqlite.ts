@@ -48,7 +48,10 @@ function processAlive(pid: number): boolean {
  * reads the clock, then the intents, then the data, can therefore hand out
  * `min(clock, oldest intent)` without missing a change that was still committing.
  */
-export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number } = {}): DialectAdapter {
+export function sqliteAdapter(
+  dataDir: string,
+  options: { busyTimeoutMs?: number; walAutocheckpointPages?: number } = {},
+): DialectAdapter {
   mkdirSync(dataDir, { recursive: true });
   const blobDir = join(dataDir, 'blobs');
   mkdirSync(blobDir, { recursive: true });
@@ -67,6 +70,7 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
   // NORMAL is SQLite's recommendation with WAL: commits survive a crash of the process;
   // only a power loss can lose the last ones. See README "Operations".
   raw.pragma('synchronous = NORMAL');
+  if (options.walAutocheckpointPages) raw.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   // WAL lets readers run beside the writer, but only on connections of their own.
   const rawRead = connect();
@@ -105,6 +109,17 @@ export function sqliteAdapter(dataDir: string, options: { busyTimeoutMs?: number
 
     // Runs on the writer connection, inside the transaction Kysely began on it: one
     // prepared statement, run per row, is several times faster than multi-row statements.
+    async recordIndexes(trx, tables) {
+      const { rows } = await sql<{ name: string; sql: string }>`
+        select name, sql from sqlite_master
+        where type = 'index' and sql is not null and tbl_name in (${sql.join(tables)})`.execute(trx);
+      return rows;
+    },
+
+    async settleBulkLoad() {
+      raw.pragma('wal_checkpoint(TRUNCATE)');
+    },
+
     upsertRows(table, columns, rows) {
       const key = `${table}:${columns.join(',')}`;
       let statement = upserts.get(key);
