@@ -320,14 +320,16 @@ function generatePart<T>(plan: SeedPlan, consumer: number, block: number, build:
   return records;
 }
 
+const HEX_BYTES = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** A plausible SHA-256 (64 hex digits). */
 function sha256Hex(rnd: Random): string {
-  let hex = '';
-  for (let i = 0; i < 8; i++)
-    hex += Math.floor(rnd.next() * 0x100000000)
-      .toString(16)
-      .padStart(8, '0');
-  return hex;
+  const parts: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    const word = Math.floor(rnd.next() * 0x100000000);
+    parts.push(HEX_BYTES[word >>> 24]!, HEX_BYTES[(word >>> 16) & 255]!, HEX_BYTES[(word >>> 8) & 255]!, HEX_BYTES[word & 255]!);
+  }
+  return parts.join('');
 }
 
 /** The whole data set in batches: the products, then the parts in order. */

@@ -7,7 +7,7 @@ export const ADMIN_SESSION_TTL_MS = 8 * 3_600_000;
 
 export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 /** 32 random bytes, base64url: unguessable (256 bits). */
-export const randomToken = () => randomBytes(32).toString('base64url');
+export const unguessableToken = () => randomBytes(32).toString('base64url');
 
 /** The value of one cookie in a `Cookie` header. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
@@ -40,10 +40,10 @@ export class AdminSessions {
   async open(): Promise<{ setCookie: string; session: AdminSessionRow }> {
     const now = this.clock();
     await this.store.deleteAdminSessionsBefore(now);
-    const id = randomToken();
+    const id = unguessableToken();
     const session = {
       idHash: sha256Hex(id),
-      csrfToken: randomToken(),
+      csrfToken: unguessableToken(),
       createdMs: now,
       expiresMs: now + ADMIN_SESSION_TTL_MS,
     };

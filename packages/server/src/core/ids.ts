@@ -4,7 +4,7 @@ import type { RecordType } from '@finum-sync/spec';
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 /** `length` random characters of [0-9a-z]. */
-export function randomToken(length: number): string {
+export function randomAlphanumeric(length: number): string {
   let out = '';
   while (out.length < length) {
     for (const byte of randomBytes(length)) {
@@ -18,7 +18,7 @@ export function randomToken(length: number): string {
 const PREFIX: Record<RecordType, string> = { client: 'cl', contract: 'c', file: 'f', product: 'p', user: 'u' };
 
 /** Ids for records created through the API: a type prefix and 20 random characters. */
-export const newRecordId = (type: RecordType) => `${PREFIX[type]}-${randomToken(20)}`;
+export const newRecordId = (type: RecordType) => `${PREFIX[type]}-${randomAlphanumeric(20)}`;
 
 /** A `webhook-id`. */
-export const newDeliveryId = () => `msg_${randomToken(24)}`;
+export const newDeliveryId = () => `msg_${randomAlphanumeric(24)}`;

@@ -87,6 +87,12 @@ export function nextVersion(
   );
 }
 
+/** Characters JSON.stringify escapes in a string: quote, backslash, controls, surrogates (lone ones). */
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify of a string: most need no escapes, and are quoted as they are. */
+const jsonString = (text: string) => (ESCAPED.test(text) ? JSON.stringify(text) : `"${text}"`);
+
 /**
  * `JSON.stringify(composeRecord(type, meta, fields).data)`, written straight as text:
  * twice as fast, and no object to collect — what bulk loads (the seed) need.
@@ -95,11 +101,11 @@ export function recordBody(type: RecordType, meta: RecordMeta, fields: Readonly<
   // Parts joined at the end: one flat string, where `+=` would leave a tree of a few dozen
   // pieces for the garbage collector to copy while a batch of rows waits to be written.
   const parts = [
-    `{"id":${JSON.stringify(meta.id)},"createdAt":"${formatTimestamp(meta.createdMs)}","updatedAt":"${formatTimestamp(meta.updatedMs)}","version":${JSON.stringify(meta.version)},"deleted":${meta.deleted}`,
+    `{"id":${jsonString(meta.id)},"createdAt":"${formatTimestamp(meta.createdMs)}","updatedAt":"${formatTimestamp(meta.updatedMs)}","version":${JSON.stringify(meta.version)},"deleted":${meta.deleted}`,
   ];
   for (const [key, prefix, unset] of bodyFields[type]) {
     const value = fields[key];
-    parts.push(prefix, value === undefined ? unset : JSON.stringify(value));
+    parts.push(prefix, value === undefined ? unset : typeof value === 'string' ? jsonString(value) : JSON.stringify(value));
   }
   for (const key in fields) {
     const value = fields[key];

@@ -7,7 +7,7 @@ import {
   ProblemError,
   STATUS_TOKEN_PATTERN,
 } from '@finum-sync/spec';
-import { randomToken, sha256Hex } from '../admin/sessions.js';
+import { sha256Hex, unguessableToken } from '../admin/sessions.js';
 import { KeyError, parsePublicKey } from '../auth/public-key.js';
 import { addConsumer, ConsumerError } from '../core/consumers.js';
 import { invalidBody } from '../core/write-validation.js';
@@ -85,7 +85,7 @@ export async function submitApplication(
   if (errors.length > 0) throw invalidBody(errors);
 
   const requestHash = sha256Hex(JSON.stringify(input));
-  const token = randomToken();
+  const token = unguessableToken();
   const receipt = (applicationId: string): ApplicationReceipt => ({
     applicationId,
     status: 'pending',

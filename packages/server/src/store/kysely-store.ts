@@ -449,7 +449,7 @@ export class KyselyStore implements Store {
   }
 
   /** Opens a store over a dialect adapter and brings its schema up to date. */
-  static async open(adapter: DialectAdapter): Promise<KyselyStore> {
+  static async open(adapter: DialectAdapter, { restoreIndexes = true } = {}): Promise<KyselyStore> {
     const migrator = new Migrator({ db: adapter.db, provider: migrationProvider(adapter.name) });
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
@@ -459,7 +459,7 @@ export class KyselyStore implements Store {
     }
     const store = new KyselyStore(adapter);
     // A bulk load that was killed before it built its indexes again.
-    await store.restoreRecordIndexes();
+    if (restoreIndexes) await store.restoreRecordIndexes();
     return store;
   }
 

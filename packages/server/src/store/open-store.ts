@@ -11,7 +11,8 @@ export interface StoreConfig {
   /**
    * Tunes the connections for loading many rows (the seed): SQLite checkpoints its WAL
    * every 256 MiB instead of 4 MiB; PostgreSQL commits without waiting for the disk and
-   * without a statement timeout (index builds). Not for a serving process.
+   * without a statement timeout (index builds); and it leaves the indexes a bulk load
+   * suspended as they are (see Store.suspendRecordIndexes). Not for a serving process.
    */
   bulkLoad?: boolean;
 }
@@ -26,6 +27,6 @@ export function openStore(config: StoreConfig): Promise<Store> {
         config.databaseUrl,
         config.bulkLoad ? { ...config.postgres, statementTimeoutMs: 0, synchronousCommit: false } : config.postgres,
       )
-    : sqliteAdapter(config.dataDir, config.bulkLoad ? { walAutocheckpointPages: 65_536 } : {});
-  return KyselyStore.open(adapter);
+    : sqliteAdapter(config.dataDir, { bulkLoad: config.bulkLoad === true });
+  return KyselyStore.open(adapter, { restoreIndexes: !config.bulkLoad });
 }

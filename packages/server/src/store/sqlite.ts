@@ -50,7 +50,7 @@ function processAlive(pid: number): boolean {
  */
 export function sqliteAdapter(
   dataDir: string,
-  options: { busyTimeoutMs?: number; walAutocheckpointPages?: number } = {},
+  options: { busyTimeoutMs?: number; bulkLoad?: boolean } = {},
 ): DialectAdapter {
   mkdirSync(dataDir, { recursive: true });
   const blobDir = join(dataDir, 'blobs');
@@ -70,7 +70,10 @@ export function sqliteAdapter(
   // NORMAL is SQLite's recommendation with WAL: commits survive a crash of the process;
   // only a power loss can lose the last ones. See README "Operations".
   raw.pragma('synchronous = NORMAL');
-  if (options.walAutocheckpointPages) raw.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages}`);
+  if (options.bulkLoad) {
+    raw.pragma(`wal_autocheckpoint = ${process.env.SEED_CKPT ?? 65536}`);
+    if (process.env.SEED_MMAP) raw.pragma(`mmap_size = ${process.env.SEED_MMAP}`);
+  }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   // WAL lets readers run beside the writer, but only on connections of their own.
   const rawRead = connect();
