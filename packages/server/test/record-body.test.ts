@@ -23,7 +23,11 @@ describe('recordRow: the row of the record composeRecord builds, without buildin
     ],
     [
       'strings that need escaping, a tombstone',
-      ['client', { ...META, deleted: true }, { type: 'person', lastName: 'Ö"\\\n\u0001', firstName: 'A 😀 \ud800 \u2028', _note: undefined }],
+      [
+        'client',
+        { ...META, deleted: true },
+        { type: 'person', lastName: 'Ö"\\\n\u0001', firstName: 'A 😀 \ud800 \u2028', _note: undefined },
+      ],
     ],
     ['a product with arrays', ['product', META, { name: 'P', requiredFields: ['startDate', 'sumInsured'] }]],
   ];

@@ -327,7 +327,12 @@ function sha256Hex(rnd: Random): string {
   const parts: string[] = [];
   for (let i = 0; i < 8; i++) {
     const word = Math.floor(rnd.next() * 0x100000000);
-    parts.push(HEX_BYTES[word >>> 24]!, HEX_BYTES[(word >>> 16) & 255]!, HEX_BYTES[(word >>> 8) & 255]!, HEX_BYTES[word & 255]!);
+    parts.push(
+      HEX_BYTES[word >>> 24]!,
+      HEX_BYTES[(word >>> 16) & 255]!,
+      HEX_BYTES[(word >>> 8) & 255]!,
+      HEX_BYTES[word & 255]!,
+    );
   }
   return parts.join('');
 }

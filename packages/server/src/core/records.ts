@@ -105,7 +105,10 @@ export function recordBody(type: RecordType, meta: RecordMeta, fields: Readonly<
   ];
   for (const [key, prefix, unset] of bodyFields[type]) {
     const value = fields[key];
-    parts.push(prefix, value === undefined ? unset : typeof value === 'string' ? jsonString(value) : JSON.stringify(value));
+    parts.push(
+      prefix,
+      value === undefined ? unset : typeof value === 'string' ? jsonString(value) : JSON.stringify(value),
+    );
   }
   for (const key in fields) {
     const value = fields[key];

@@ -10,7 +10,7 @@ export interface StoreConfig {
   postgres?: PostgresOptions;
   /**
    * Tunes the connections for loading many rows (the seed): SQLite checkpoints its WAL
-   * every 256 MiB instead of 4 MiB; PostgreSQL commits without waiting for the disk and
+   * every 256 MiB instead of 4 MiB and maps the file into memory; PostgreSQL commits without waiting for the disk and
    * without a statement timeout (index builds); and it leaves the indexes a bulk load
    * suspended as they are (see Store.suspendRecordIndexes). Not for a serving process.
    */
