@@ -3,32 +3,23 @@
 // and KyselyStore.recordsByIds) and serializes the result the way the response needs it.
 import { join } from 'node:path';
 
-/** Joins the ids in the database, as KyselyStore.changedIds does. */
-const ID_SEPARATOR = '\u001f';
-/** Ids of one consumer's contracts (`contract-id-list-updated` without `since`), per dialect. */
+/** Ids of one consumer's contracts (`contract-id-list-updated` without `since`) as the JSON array
+ * the response carries, written by the database, as KyselyStore.changedIds does. */
 const IDS_SQL = {
-  sqlite: 'select group_concat("id", ?) as "ids" from "contracts" where "owner_id" in (?)',
-  postgres: 'select string_agg("id", $1) as "ids" from "contracts" where "owner_id" in ($2)',
+  sqlite: 'select cast(json_group_array("id") as blob) as "ids" from "contracts" where "owner_id" in (?)',
+  postgres: `select '[' || string_agg(to_json("id")::text, ',') || ']' as "ids" from "contracts" where "owner_id" in ($1)`,
 };
 /** The plain form, a row per id: what the server ran before; measured for reference. */
 const ROW_PER_ID_SQL = 'select "id" from "contracts" where "owner_id" in (?)';
-/** Contracts among ids by primary key; visibility is checked on the rows, as KyselyStore.recordsByIds does. */
-const listSql = (n) =>
-  `select "id", "owner_id", "body" from "contracts" where "id" in (${Array(n).fill('?').join(', ')})`;
-
-const idsJson = (joined) => JSON.stringify(joined ? joined.split(ID_SEPARATOR) : []);
-
-/** The visible bodies in the order of `ids`, joined into the JSON array the endpoint returns. */
-function joinBodies(ids, rows, consumerId) {
-  const byId = new Map();
-  for (const r of rows) if (r.owner_id === consumerId) byId.set(r.id, r.body);
-  const out = [];
-  for (const id of ids) {
-    const body = byId.get(id);
-    if (body !== undefined) out.push(body);
-  }
-  return `[${out.join(',')}]`;
-}
+/** The JSON array of the contracts among ids, written by the database, as KyselyStore.recordsByIds does. */
+const LIST_SQL = {
+  sqlite:
+    `select cast('[' || coalesce(group_concat(t."body", ',' order by r."key"), '') || ']' as blob) as "json"` +
+    ` from json_each(?) as r cross join "contracts" as t on t."id" = r."value" where +t."owner_id" in (?)`,
+  postgres:
+    `select '[' || coalesce(string_agg(t."body", ',' order by r.ord), '') || ']' as "json"` +
+    ` from unnest($1::text[]) with ordinality as r(id, ord) join "contracts" as t on t."id" = r.id where t."owner_id" in ($2)`,
+};
 
 export const DIALECTS = {
   sqlite: {
@@ -40,22 +31,17 @@ export const DIALECTS = {
       const db = new Database(join(dataset.dir, 'finum-sync.db'), { readonly: true });
       const ids = db.prepare(IDS_SQL.sqlite).pluck();
       const rowPerId = db.prepare(ROW_PER_ID_SQL).pluck();
-      const lists = new Map();
+      const list = db.prepare(LIST_SQL.sqlite).pluck();
       return {
         driver: `better-sqlite3 (SQLite ${db.prepare('select sqlite_version()').pluck().get()})`,
         async idList(consumerId) {
-          return idsJson(ids.get(ID_SEPARATOR, consumerId));
+          return idsJson(ids.get(consumerId));
         },
         async idListRowPerId(consumerId) {
           return JSON.stringify(rowPerId.all(consumerId));
         },
         async list(consumerId, idList) {
-          let statement = lists.get(idList.length);
-          if (!statement) {
-            statement = db.prepare(listSql(idList.length));
-            lists.set(idList.length, statement);
-          }
-          return joinBodies(idList, statement.all(...idList), consumerId);
+          return list.get(JSON.stringify(idList), consumerId);
         },
         async close() {
           db.close();
@@ -99,7 +85,7 @@ export const DIALECTS = {
       return {
         driver: `pg (PostgreSQL ${version})`,
         async idList(consumerId) {
-          const { rows } = await client.query(IDS_SQL.postgres, [ID_SEPARATOR, consumerId]);
+          const { rows } = await client.query(IDS_SQL.postgres, [consumerId]);
           return idsJson(rows[0].ids);
         },
         async idListRowPerId(consumerId) {
@@ -107,8 +93,9 @@ export const DIALECTS = {
           return JSON.stringify(rows.map((r) => r.id));
         },
         async list(consumerId, idList) {
-          const { rows } = await client.query(numbered(listSql(idList.length)), idList);
-          return joinBodies(idList, rows, consumerId);
+          const { rows } = await client.query(LIST_SQL.postgres, [idList, consumerId]);
+          // Sent as bytes, as the server does.
+          return Buffer.from(rows[0].json);
         },
         async close() {
           await client.end();

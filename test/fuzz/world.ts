@@ -143,7 +143,9 @@ export class World {
     for (const p of PARTIES) {
       visible[p] = {} as Record<RecordType, string[]>;
       for (const type of RECORD_TYPES) {
-        visible[p][type] = (await store.changedIds(type, this.consumers[p].id, undefined)).ids.sort();
+        visible[p][type] = (
+          JSON.parse(String((await store.changedIds(type, this.consumers[p].id, undefined)).idsJson)) as string[]
+        ).sort();
       }
     }
     const shared = (type: RecordType) => visible.a[type].filter((id) => visible.b[type].includes(id));

@@ -122,7 +122,9 @@ describe.each(dialects)('finum-sync seed on %s', (dialect) => {
         ['file', 'bench-01', 'bench-01-f-'],
       ] as const) {
         const ids = Array.from({ length: 400 }, (_, i) => `${prefix}${String(i + 1).padStart(6, '0')}`);
-        const [a, b] = await Promise.all(stores.map((s) => s.recordsByIds(type, consumer, ids)));
+        const [a, b] = await Promise.all(
+          stores.map(async (s) => JSON.parse(String(await s.recordsByIds(type, consumer, ids))) as unknown[]),
+        );
         expect(a).toHaveLength(400);
         expect(b).toEqual(a);
       }

@@ -12,10 +12,13 @@ import {
 } from '@finum-sync/spec';
 import contentDisposition from 'content-disposition';
 import rangeParser from 'range-parser';
-import type { Store } from '../store/port.js';
+import type { JsonText, Store } from '../store/port.js';
 import type { Handlers } from './handlers.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Responses are sent as bytes: a string would be scanned once for Content-Length and once more to encode it. */
+const bytesOf = (json: JsonText) => (typeof json === 'string' ? Buffer.from(json) : json);
 
 /** SPEC §6: auth-status, T-list, T-id-list-updated, file-download. */
 export function readHandlers(store: Store): Handlers {
@@ -84,21 +87,16 @@ export function readHandlers(store: Store): Handlers {
     handlers[listOperationId(type)] = async (request, reply) => {
       const query = parseListQuery(type, request.query as Query);
       const consumer = request.consumer.id;
-      const bodies =
+      const json =
         query.kind === 'ids'
           ? await store.recordsByIds(type, consumer, query.ids)
           : await store.recordsByField(type, consumer, query.filter.field, query.value);
-      // Records are stored serialized: the response is their concatenation. Sent as bytes:
-      // a string would be scanned once for Content-Length and once more to encode it.
-      return reply.type(JSON_TYPE).send(Buffer.from(`[${bodies.join(',')}]`));
+      return reply.type(JSON_TYPE).send(bytesOf(json));
     };
     handlers[updatedOperationId(type)] = async (request, reply) => {
       const since = parseUpdatedQuery(request.query as Query, Date.now());
-      const { ids, untilMs } = await store.changedIds(type, request.consumer.id, since);
-      return reply
-        .header(SYNC_UNTIL_HEADER, formatTimestamp(untilMs))
-        .type(JSON_TYPE)
-        .send(Buffer.from(JSON.stringify(ids)));
+      const { idsJson, untilMs } = await store.changedIds(type, request.consumer.id, since);
+      return reply.header(SYNC_UNTIL_HEADER, formatTimestamp(untilMs)).type(JSON_TYPE).send(bytesOf(idsJson));
     };
   }
   return handlers;

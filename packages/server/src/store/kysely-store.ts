@@ -23,6 +23,7 @@ import {
   type DeliveryState,
   type FileBytes,
   type IdempotencyClaim,
+  type JsonText,
   type KeyAlgorithm,
   type NewDelivery,
   PUBLIC_OWNER,
@@ -164,12 +165,6 @@ const RECORD_COLUMNS = ['id', 'owner_id', 'version', 'created_ms', 'updated_ms',
 
 /** Parameters of one multi-row INSERT: inside SQLite's (32,766) and PostgreSQL's (65,535) limits. */
 const MAX_PARAMETERS = 30_000;
-
-/** Joins ids in changedIds(): a control character, which no id (SPEC §2) contains. */
-const ID_SEPARATOR = '\u001f';
-
-/** Ids per primary-key lookup query in recordsByIds(). */
-const LOOKUP_CHUNK = 1024;
 
 /** SQL texts Kysely compiled, by dialect adapter, then by a key naming the statement. */
 const compiledSql = new WeakMap<DialectAdapter, Map<string, string>>();
@@ -504,70 +499,76 @@ export class KyselyStore implements Store {
     return row ? (JSON.parse(row.value) as IndexDefinition[]) : [];
   }
 
-  async recordsByIds(type: RecordType, consumerId: string, ids: readonly string[]): Promise<string[]> {
-    if (ids.length === 0) return [];
-    // Looked up by primary key alone, visibility checked here: with the owner in the WHERE
-    // clause too, SQLite's planner picks the owner's index and scans all of its records.
+  async recordsByIds(type: RecordType, consumerId: string, ids: readonly string[]): Promise<JsonText> {
     const owners = visibleOwners(type, consumerId);
-    const byId = new Map<string, string>();
-    for (let start = 0; start < ids.length; start += LOOKUP_CHUNK) {
-      const chunk = ids.slice(start, start + LOOKUP_CHUNK);
-      // Padded (with a repeated id) to a power of two, so that a few compiled statements serve all sizes.
-      const size = Math.max(8, 2 ** Math.ceil(Math.log2(chunk.length)));
-      const parameters = chunk.concat(Array<string>(size - chunk.length).fill(chunk[chunk.length - 1]!));
-      const { rows } = await this.read.executeQuery<{ id: string; owner_id: string; body: string }>(
-        CompiledQuery.raw(this.lookupSql(type, size), parameters),
-      );
-      for (const r of rows) if (owners.includes(r.owner_id)) byId.set(r.id, r.body);
-    }
-    const out: string[] = [];
-    for (const id of ids) {
-      const body = byId.get(id);
-      if (body !== undefined) out.push(body);
-    }
-    return out;
-  }
-
-  /** `select id, owner_id, body … where id in (size ids)`, compiled once per size (see upsertSql). */
-  private lookupSql(type: RecordType, size: number): string {
-    return compiled(this.adapter, `lookup:${type}:${size}`, () =>
-      this.db
-        .selectFrom(RECORD_TABLES[type])
-        .select(['id', 'owner_id', 'body'])
-        .where('id', 'in', Array<string>(size).fill(''))
-        .compile(),
+    // The ids as one parameter (a JSON array / a text array), joined with the table by
+    // primary key: one statement for any number of ids, and the database concatenates the
+    // stored texts into the response in the order of the ids.
+    const unique = [...new Set(ids)];
+    const { rows } = await this.read.executeQuery<{ json: JsonText | null }>(
+      CompiledQuery.raw(
+        this.lookupSql(type, owners.length),
+        this.dialect === 'postgres' ? [unique, ...owners] : [JSON.stringify(unique), ...owners],
+      ),
     );
+    return rows[0]?.json ?? '[]';
   }
 
-  async recordsByField(type: RecordType, consumerId: string, field: string, value: string): Promise<string[]> {
+  /** The SQL of recordsByIds(), compiled once per type and number of owners. */
+  private lookupSql(type: RecordType, owners: number): string {
+    return compiled(this.adapter, `lookup:${type}:${owners}`, () => {
+      const table = RECORD_TABLES[type];
+      const placeholders = (from: number) =>
+        Array.from({ length: owners }, (_, i) => (this.dialect === 'postgres' ? `$${from + i}` : '?')).join(', ');
+      return this.dialect === 'postgres'
+        ? CompiledQuery.raw(
+            `select '[' || coalesce(string_agg(t."body", ',' order by r.ord), '') || ']' as "json"` +
+              ` from unnest($1::text[]) with ordinality as r(id, ord) join "${table}" as t on t."id" = r.id` +
+              ` where t."owner_id" in (${placeholders(2)})`,
+          )
+        : // cast … as blob: the bytes as stored (UTF-8), not decoded into a string to be encoded again.
+          // CROSS JOIN fixes the order (ids outside, table by primary key inside) and `+owner_id`
+          // keeps the owner's indexes out: else the planner scans all of the owner's records.
+          CompiledQuery.raw(
+            `select cast('[' || coalesce(group_concat(t."body", ',' order by r."key"), '') || ']' as blob) as "json"` +
+              ` from json_each(?) as r cross join "${table}" as t on t."id" = r."value"` +
+              ` where +t."owner_id" in (${placeholders(1)})`,
+          );
+    });
+  }
+
+  async recordsByField(type: RecordType, consumerId: string, field: string, value: string): Promise<JsonText> {
     const column = FIELD_COLUMNS[field];
     if (!column) throw new Error(`${type} records cannot be filtered by ${field}`);
-    const rows = await this.read
+    const json =
+      this.dialect === 'postgres'
+        ? sql<JsonText>`'[' || coalesce(string_agg(${sql.ref('body')}, ',' order by ${sql.ref('id')}), '') || ']'`
+        : sql<JsonText>`cast('[' || coalesce(group_concat(${sql.ref('body')}, ',' order by ${sql.ref('id')}), '') || ']' as blob)`;
+    const row = await this.read
       .selectFrom(RECORD_TABLES[type])
-      .select('body')
+      .select(json.as('json'))
       .where(column as never, '=', value as never)
       .where('owner_id', 'in', visibleOwners(type, consumerId))
-      .orderBy('id')
-      .execute();
-    return rows.map((r) => r.body);
+      .executeTakeFirst();
+    return row?.json ?? '[]';
   }
 
   async changedIds(type: RecordType, consumerId: string, sinceMs: number | undefined): Promise<ChangedIds> {
     const clock = await this.adapter.syncClock();
-    // The ids come back as one string built by the database: a row (an object) per id
-    // costs several times more than the query itself when there are tens of thousands.
-    const joined =
+    // The database writes the JSON array itself: a row (an object) per id, or splitting and
+    // stringifying them here, costs more than the query when there are tens of thousands.
+    const idsJson =
       this.dialect === 'postgres'
-        ? sql<string | null>`string_agg(${sql.ref('id')}, ${ID_SEPARATOR})`
-        : sql<string | null>`group_concat(${sql.ref('id')}, ${ID_SEPARATOR})`;
+        ? sql<JsonText | null>`'[' || string_agg(to_json(${sql.ref('id')})::text, ',') || ']'`
+        : sql<JsonText | null>`cast(json_group_array(${sql.ref('id')}) as blob)`;
     let q = this.read
       .selectFrom(RECORD_TABLES[type])
-      .select(joined.as('ids'))
+      .select(idsJson.as('ids'))
       .where('owner_id', 'in', visibleOwners(type, consumerId));
     if (sinceMs !== undefined) q = q.where('updated_ms', '>=', sinceMs);
     const row = await q.executeTakeFirst();
     const untilMs = clock.oldestWriteMs === null ? clock.nowMs : Math.min(clock.nowMs, clock.oldestWriteMs);
-    return { ids: row?.ids ? row.ids.split(ID_SEPARATOR) : [], untilMs };
+    return { idsJson: row?.ids ?? '[]', untilMs };
   }
 
   async visibleRecord(type: RecordType, consumerId: string, id: string): Promise<StoredRecord | undefined> {

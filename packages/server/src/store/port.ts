@@ -35,8 +35,15 @@ export interface RecordRow extends RecordHeader {
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * A JSON document the database wrote: UTF-8 bytes where its driver hands them out without
+ * decoding them (SQLite), else text. Records are stored serialized; a list is their concatenation.
+ */
+export type JsonText = string | Buffer;
+
 export interface ChangedIds {
-  readonly ids: string[];
+  /** The ids, as the JSON array the response carries. */
+  readonly idsJson: JsonText;
   /** The sync watermark (`X-Sync-Until`): the next `since` that misses nothing. */
   readonly untilMs: number;
 }
@@ -206,10 +213,10 @@ export interface StoreTx {
 export interface Store extends SharedRateCounts {
   readonly dialect: 'sqlite' | 'postgres';
 
-  /** Visible records among `ids`, as JSON text, in the order of `ids`. */
-  recordsByIds(type: RecordType, consumerId: string, ids: readonly string[]): Promise<string[]>;
-  /** Visible records whose field equals `value`, as JSON text. */
-  recordsByField(type: RecordType, consumerId: string, field: string, value: string): Promise<string[]>;
+  /** Visible records among `ids`, each once, in the order of `ids`: the JSON array of the response. */
+  recordsByIds(type: RecordType, consumerId: string, ids: readonly string[]): Promise<JsonText>;
+  /** Visible records whose field equals `value`, by id: the JSON array of the response. */
+  recordsByField(type: RecordType, consumerId: string, field: string, value: string): Promise<JsonText>;
   /** Ids of visible records changed at or after `sinceMs` (all when undefined), and the watermark. */
   changedIds(type: RecordType, consumerId: string, sinceMs: number | undefined): Promise<ChangedIds>;
   /** One visible record. */
