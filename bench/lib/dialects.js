@@ -1,6 +1,7 @@
-// The baselines: the server's own SQL, run directly on the database by the bench process.
-// Each dialect answers the two queries the measured endpoints run (see KyselyStore.changedIds
-// and KyselyStore.recordsByIds) and serializes the result the way the response needs it.
+// The baselines, run directly on the database by the bench process: the raw query each endpoint
+// needs plus its JSON serialization (the issue's baseline), and, for reference, the server's own
+// SQL (see KyselyStore.changedIds and KyselyStore.recordsByIds), which makes the database write
+// the JSON itself.
 import { join } from 'node:path';
 
 /** Ids of one consumer's contracts (`contract-id-list-updated` without `since`) as the JSON array
@@ -9,8 +10,26 @@ const IDS_SQL = {
   sqlite: 'select cast(json_group_array("id") as blob) as "ids" from "contracts" where "owner_id" in (?)',
   postgres: `select '[' || string_agg(to_json("id")::text, ',') || ']' as "ids" from "contracts" where "owner_id" in ($1)`,
 };
-/** The plain form, a row per id: what the server ran before; measured for reference. */
+/** The raw query of the id list: a row per id. */
 const ROW_PER_ID_SQL = 'select "id" from "contracts" where "owner_id" in (?)';
+/** The raw query of the list: the stored record texts by primary key, visibility checked on the rows. */
+const rawListSql = (n) =>
+  `select "id", "owner_id", "body" from "contracts" where "id" in (${Array(n).fill('?').join(', ')})`;
+
+/** The visible bodies in the order of `ids`, joined into the JSON array the endpoint returns. */
+function joinBodies(ids, rows, consumerId) {
+  const byId = new Map();
+  for (const r of rows) if (r.owner_id === consumerId) byId.set(r.id, r.body);
+  const out = [];
+  for (const id of ids) {
+    const body = byId.get(id);
+    if (body !== undefined) out.push(body);
+  }
+  return `[${out.join(',')}]`;
+}
+/** The response's bytes from the JSON the database wrote (text on PostgreSQL: encoded, as the server does). */
+const idsJson = (json) => (typeof json === 'string' ? Buffer.from(json) : json);
+
 /** The JSON array of the contracts among ids, written by the database, as KyselyStore.recordsByIds does. */
 const LIST_SQL = {
   sqlite:
@@ -32,15 +51,24 @@ export const DIALECTS = {
       const ids = db.prepare(IDS_SQL.sqlite).pluck();
       const rowPerId = db.prepare(ROW_PER_ID_SQL).pluck();
       const list = db.prepare(LIST_SQL.sqlite).pluck();
+      const rawLists = new Map();
       return {
         driver: `better-sqlite3 (SQLite ${db.prepare('select sqlite_version()').pluck().get()})`,
         async idList(consumerId) {
-          return idsJson(ids.get(consumerId));
-        },
-        async idListRowPerId(consumerId) {
           return JSON.stringify(rowPerId.all(consumerId));
         },
+        async idListServerSql(consumerId) {
+          return idsJson(ids.get(consumerId));
+        },
         async list(consumerId, idList) {
+          let statement = rawLists.get(idList.length);
+          if (!statement) {
+            statement = db.prepare(rawListSql(idList.length));
+            rawLists.set(idList.length, statement);
+          }
+          return joinBodies(idList, statement.all(...idList), consumerId);
+        },
+        async listServerSql(consumerId, idList) {
           return list.get(JSON.stringify(idList), consumerId);
         },
         async close() {
@@ -85,17 +113,20 @@ export const DIALECTS = {
       return {
         driver: `pg (PostgreSQL ${version})`,
         async idList(consumerId) {
-          const { rows } = await client.query(IDS_SQL.postgres, [consumerId]);
-          return idsJson(rows[0].ids);
-        },
-        async idListRowPerId(consumerId) {
           const { rows } = await client.query(rowPerIdSql, [consumerId]);
           return JSON.stringify(rows.map((r) => r.id));
         },
+        async idListServerSql(consumerId) {
+          const { rows } = await client.query(IDS_SQL.postgres, [consumerId]);
+          return idsJson(rows[0].ids);
+        },
         async list(consumerId, idList) {
+          const { rows } = await client.query(numbered(rawListSql(idList.length)), idList);
+          return joinBodies(idList, rows, consumerId);
+        },
+        async listServerSql(consumerId, idList) {
           const { rows } = await client.query(LIST_SQL.postgres, [idList, consumerId]);
-          // Sent as bytes, as the server does.
-          return Buffer.from(rows[0].json);
+          return idsJson(rows[0].json);
         },
         async close() {
           await client.end();

@@ -112,6 +112,10 @@ export function sqliteAdapter(
   let readRevision: SqliteDatabase.Statement | undefined;
   let dataVersionStatement: SqliteDatabase.Statement | undefined;
   let lastClock = 0;
+  let revisionChecked = false;
+  const forgetRevisionCheck = () => {
+    revisionChecked = false;
+  };
 
   /** Date.now() that never runs backwards within this process. */
   const clock = () => {
@@ -183,6 +187,8 @@ export function sqliteAdapter(
             if (intentId) await conn.deleteFrom('write_intents').where('id', '=', intentId).execute();
             await sql`commit`.execute(conn);
             committed = true;
+            // This process's own change (a consumer disabled here) counts from the next request on.
+            revisionChecked = false;
             return result;
           } catch (error) {
             await sql`rollback`.execute(conn);
@@ -215,6 +221,11 @@ export function sqliteAdapter(
     },
 
     authRevision() {
+      // Requests handled in the same turn of the event loop share one check (a statement
+      // costs a WAL read lock, ~10 µs): they arrived together, before any later commit.
+      if (revisionChecked) return revision;
+      revisionChecked = true;
+      setImmediate(forgetRevisionCheck);
       // data_version of the read connection changes whenever another connection commits:
       // our writer, the CLI, another process. Only then is the revision read again.
       dataVersionStatement ??= rawRead.prepare('pragma data_version').pluck();
