@@ -35,9 +35,8 @@ const LIST_SQL = {
   sqlite:
     `select cast('[' || coalesce(group_concat(t."body", ',' order by r."key"), '') || ']' as blob) as "json"` +
     ` from json_each(?) as r cross join "contracts" as t on t."id" = r."value" where +t."owner_id" in (?)`,
-  postgres:
-    `select '[' || coalesce(string_agg(t."body", ',' order by r.ord), '') || ']' as "json"` +
-    ` from unnest($1::text[]) with ordinality as r(id, ord) join "contracts" as t on t."id" = r.id where t."owner_id" in ($2)`,
+  /** PostgreSQL: the rows by primary key, joined by the server as by `joinBodies`. */
+  postgres: 'select "id", "owner_id", "body" from "contracts" where "id" = any($1::text[])',
 };
 
 export const DIALECTS = {
@@ -125,8 +124,8 @@ export const DIALECTS = {
           return joinBodies(idList, rows, consumerId);
         },
         async listServerSql(consumerId, idList) {
-          const { rows } = await client.query(LIST_SQL.postgres, [idList, consumerId]);
-          return idsJson(rows[0].json);
+          const { rows } = await client.query(LIST_SQL.postgres, [idList]);
+          return Buffer.from(joinBodies(idList, rows, consumerId));
         },
         async close() {
           await client.end();

@@ -55,9 +55,14 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
   // The auth revision, read from the database for every authentication: the requests
   // that arrive while one read runs share the next read, which starts after they all
   // arrived — so each sees every change committed before it, at one query per batch.
+  // A named statement straight on the pool: prepared once per connection by PostgreSQL, and
+  // no query for Kysely to build on every authentication.
   const readRevision = async () => {
-    const row = await db.selectFrom('meta').select('value').where('key', '=', 'auth_revision').executeTakeFirst();
-    return Number(row?.value ?? 0);
+    const { rows } = await pool.query<{ value: string }>({
+      name: 'finum_sync_auth_revision',
+      text: `select value from meta where key = 'auth_revision'`,
+    });
+    return Number(rows[0]?.value ?? 0);
   };
   let running: Promise<number> | undefined;
   let queued: Promise<number> | undefined;
