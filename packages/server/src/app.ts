@@ -9,7 +9,7 @@ import { AdminSessions } from './admin/sessions.js';
 import { Authenticator } from './auth/authenticator.js';
 import { DeliveryWorker } from './callbacks/delivery-worker.js';
 import type { Config } from './config.js';
-import { coreContext } from './core/context.js';
+import { type CoreContext, coreContext } from './core/context.js';
 import { demoCredentials } from './demo/credentials.js';
 import { DemoSimulator } from './demo/simulator.js';
 import { Maintenance } from './maintenance.js';
@@ -96,6 +96,46 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerProblemHandling(app, { maxBody: JSON_BODY_LIMIT, maxFileSize: config.maxFileSize });
+  await registerHttpConventions(app, config);
+
+  const authenticator = new Authenticator(
+    store,
+    { audience: config.publicUrl, maxLifetimeS: config.maxTokenLifetimeS, skewS: CLOCK_SKEW_S },
+    clock,
+  );
+  // On PostgreSQL several processes share one budget per consumer.
+  const limiter =
+    config.rateLimit > 0
+      ? new RateLimiter(config.rateLimit, {
+          clock,
+          ...(store.dialect === 'postgres'
+            ? { shared: store, onSyncError: (e: unknown) => app.log.warn({ err: e }, 'rate limit sync failed') }
+            : {}),
+        })
+      : undefined;
+  app.addHook('onClose', async () => limiter?.stop());
+  const metrics = new Metrics(store);
+  registerMetrics(app, metrics);
+  app.addHook('onRequest', consumerAuthHook(authenticator, limiter, metrics));
+  const sessions = new AdminSessions(store, { secure: config.publicUrl.startsWith('https:') }, clock);
+  app.addHook('onRequest', adminAuthHook(config.adminToken, sessions));
+
+  await registerDocs(app);
+
+  const ctx = coreContext(store, config);
+  registerOperations(app, { ...readHandlers(store), ...writeHandlers(ctx, clock), ...publicHandlers(config, store) });
+  registerOperations(app, adminHandlers(app, ctx, config.dataDir), ADMIN_OPERATIONS);
+  await registerWeb(app, { config, store, ctx, sessions });
+
+  if (deps.background ?? true) runBackgroundWork(app, { store, ctx, config, clock, metrics });
+  return app;
+}
+
+/**
+ * What every response shares: a 503 while closing, no text bodies, a nesting limit for
+ * JSON, multipart uploads, security headers, and CORS for /v1 when configured.
+ */
+async function registerHttpConventions(app: FastifyInstance, config: Config) {
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
@@ -160,29 +200,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       delegator: (request, callback) => callback(null, request.url?.startsWith('/v1/') ? v1 : { origin: false }),
     });
   }
+}
 
-  const authenticator = new Authenticator(
-    store,
-    { audience: config.publicUrl, maxLifetimeS: config.maxTokenLifetimeS, skewS: CLOCK_SKEW_S },
-    clock,
-  );
-  // On PostgreSQL several processes share one budget per consumer.
-  const limiter =
-    config.rateLimit > 0
-      ? new RateLimiter(config.rateLimit, {
-          clock,
-          ...(store.dialect === 'postgres'
-            ? { shared: store, onSyncError: (e: unknown) => app.log.warn({ err: e }, 'rate limit sync failed') }
-            : {}),
-        })
-      : undefined;
-  app.addHook('onClose', async () => limiter?.stop());
-  const metrics = new Metrics(store);
-  registerMetrics(app, metrics);
-  app.addHook('onRequest', consumerAuthHook(authenticator, limiter, metrics));
-  const sessions = new AdminSessions(store, { secure: config.publicUrl.startsWith('https:') }, clock);
-  app.addHook('onRequest', adminAuthHook(config.adminToken, sessions));
-
+/** The OpenAPI documents and the interactive docs (/v1/docs). */
+async function registerDocs(app: FastifyInstance) {
   const document = buildOpenApi();
   await app.register(swagger, { mode: 'static', specification: { document: document as never } });
   await app.register(swaggerUi, {
@@ -202,8 +223,56 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/admin/openapi.json', (_request, reply) =>
     reply.type('application/json; charset=utf-8').send(adminDocumentText),
   );
+}
 
-  const publicHandlers: Handlers = {
+/**
+ * The callback delivery worker, the demo simulator (DEMO=on) and maintenance: started when
+ * the server is ready, stopped before the database closes.
+ */
+function runBackgroundWork(
+  app: FastifyInstance,
+  {
+    store,
+    ctx,
+    config,
+    clock,
+    metrics,
+  }: { store: Store; ctx: CoreContext; config: Config; clock: () => number; metrics: Metrics },
+) {
+  const policy = { allowPrivate: config.allowPrivateCallbacks };
+  const worker = new DeliveryWorker({
+    store,
+    events: ctx.events,
+    policy,
+    log: app.log.child({ component: 'callbacks' }),
+    clock,
+    retryBaseMs: config.callbackRetryBaseMs,
+    onAttempt: (outcome) => metrics.callbackAttempts.inc({ outcome }),
+  });
+  const simulator = config.demo
+    ? new DemoSimulator(ctx, { delayMs: config.demoDelayMs, log: app.log.child({ component: 'demo' }), clock })
+    : undefined;
+  const maintenance = new Maintenance(store, {
+    deliveryRetentionDays: config.deliveryRetentionDays,
+    log: app.log.child({ component: 'maintenance' }),
+    clock,
+  });
+  app.addHook('onReady', async () => {
+    worker.start();
+    simulator?.start();
+    maintenance.start();
+  });
+  // Graceful shutdown: attempts under way finish before the database closes.
+  app.addHook('preClose', async () => {
+    maintenance.stop();
+    await simulator?.stop();
+    await worker.stop();
+  });
+}
+
+/** The endpoints without authentication: demo credentials, liveness and readiness. */
+function publicHandlers(config: Config, store: Store): Handlers {
+  return {
     demoCredentials: async (_request, reply) => {
       if (!config.demo) return sendProblem(reply, problem('not-found', 'The demo is off on this provider (DEMO=off).'));
       return reply.send(demoCredentials(config.publicUrl));
@@ -222,42 +291,4 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       }
     },
   };
-  const ctx = coreContext(store, config);
-  const { events } = ctx;
-  const policy = { allowPrivate: config.allowPrivateCallbacks };
-  registerOperations(app, { ...readHandlers(store), ...writeHandlers(ctx, clock), ...publicHandlers });
-  registerOperations(app, adminHandlers(app, ctx, config.dataDir), ADMIN_OPERATIONS);
-  await registerWeb(app, { config, store, ctx, sessions });
-
-  if (deps.background ?? true) {
-    const worker = new DeliveryWorker({
-      store,
-      events,
-      policy,
-      log: app.log.child({ component: 'callbacks' }),
-      clock,
-      retryBaseMs: config.callbackRetryBaseMs,
-      onAttempt: (outcome) => metrics.callbackAttempts.inc({ outcome }),
-    });
-    const simulator = config.demo
-      ? new DemoSimulator(ctx, { delayMs: config.demoDelayMs, log: app.log.child({ component: 'demo' }), clock })
-      : undefined;
-    const maintenance = new Maintenance(store, {
-      deliveryRetentionDays: config.deliveryRetentionDays,
-      log: app.log.child({ component: 'maintenance' }),
-      clock,
-    });
-    app.addHook('onReady', async () => {
-      worker.start();
-      simulator?.start();
-      maintenance.start();
-    });
-    // Graceful shutdown: attempts under way finish before the database closes.
-    app.addHook('preClose', async () => {
-      maintenance.stop();
-      await simulator?.stop();
-      await worker.stop();
-    });
-  }
-  return app;
 }
