@@ -4,17 +4,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, loadavg, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { signToken } from '@finum-sync/client';
 import { DIALECTS } from './lib/dialects.js';
 import { compare, throughput, timed, timedGet } from './lib/measure.js';
+import { benchOptions, fmt } from './lib/options.js';
+import { cli, machine, ROOT, startServer } from './lib/server-process.js';
 
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const CLI = join(ROOT, 'packages/cli/dist/bin.js');
 const RESULTS = join(ROOT, 'bench/results');
 /** The JWT audience the bench server runs with and the seeded consumers' payloads name. */
 const AUDIENCE = 'https://bench.finum-sync.test';
@@ -38,33 +35,18 @@ Options:
   -h, --help                 This help.`;
 
 function options() {
-  const { values } = parseArgs({
-    options: {
-      dialect: { type: 'string', default: 'sqlite' },
-      'database-url': { type: 'string' },
-      contracts: { type: 'string', default: '1000000' },
-      consumers: { type: 'string', default: '20' },
-      seed: { type: 'string', default: '1' },
-      samples: { type: 'string', default: '100' },
-      duration: { type: 'string', default: '10' },
-      connections: { type: 'string', default: '10' },
-      reseed: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const { values, int, dialect, adminUrl } = benchOptions(USAGE, {
+    contracts: { type: 'string', default: '1000000' },
+    consumers: { type: 'string', default: '20' },
+    seed: { type: 'string', default: '1' },
+    samples: { type: 'string', default: '100' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10' },
+    reseed: { type: 'boolean', default: false },
   });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  if (!DIALECTS[values.dialect]) throw new Error(`--dialect must be one of ${Object.keys(DIALECTS).join(', ')}`);
-  const int = (name) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
-    return n;
-  };
   return {
-    dialect: values.dialect,
-    adminUrl: values['database-url'] ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    dialect,
+    adminUrl,
     contracts: int('contracts'),
     consumers: int('consumers'),
     seed: int('seed'),
@@ -73,24 +55,6 @@ function options() {
     connections: int('connections'),
     reseed: values.reseed,
   };
-}
-
-const fmt = (n, digits = 0) =>
-  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-/** Runs the CLI to completion; resolves to its stdout, rejects with its stderr. */
-async function cli(args, env) {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (d) => {
-    stdout += d;
-  });
-  const [code] = await once(child, 'close');
-  if (code !== 0) throw new Error(`finum-sync ${args.join(' ')} exited with ${code}`);
-  return stdout;
 }
 
 /**
@@ -129,53 +93,6 @@ async function dataset(o) {
   return { ...set, seeded: JSON.parse(readFileSync(marker, 'utf8')) };
 }
 
-async function freePort() {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** `finum-sync serve` as a process of its own; resolves once /readyz answers. */
-async function startServer(env) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: {
-      ...process.env,
-      ...env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: AUDIENCE,
-      DEMO: 'off',
-      RATE_LIMIT: '0',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  // No "listening" line at LOG_LEVEL=warn: poll readiness, bounded.
-  for (let attempt = 0; ; attempt++) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    try {
-      if ((await timedGet(`${url}/readyz`)).status === 200) break;
-    } catch {}
-    if (attempt > 300) throw new Error('the server did not get ready within 30 s');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    url,
-    pid: child.pid,
-    async stop() {
-      child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
-      if (code !== 0) throw new Error(`the server exited with ${code} on SIGTERM`);
-    },
-  };
-}
-
 /** The bare node:http server (see lib/bare-http.js) as a process of its own. */
 async function startBareHttp() {
   const child = spawn(process.execPath, [join(ROOT, 'bench/lib/bare-http.js')], {
@@ -191,17 +108,6 @@ async function startBareHttp() {
   };
 }
 
-function machine() {
-  const cpu = cpus();
-  return {
-    cpu: cpu[0]?.model ?? 'unknown',
-    cores: cpu.length,
-    ramGiB: Math.round(totalmem() / 1024 ** 3),
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
-  };
-}
-
 async function main() {
   const o = options();
   const data = await dataset(o);
@@ -211,7 +117,7 @@ async function main() {
   const privateKey = readFileSync(join(data.dir, 'seed-keys', `${consumer.consumerId}.private.pem`), 'utf8');
   const auth = { authorization: `Bearer ${await signToken({ payload: consumer.payload, privateKey })}` };
   const load = [loadavg()[0]];
-  const server = await startServer(DIALECTS[o.dialect].env(data));
+  const server = await startServer(DIALECTS[o.dialect].env(data), AUDIENCE);
   const baseline = await DIALECTS[o.dialect].baseline(data);
   const bare = await startBareHttp();
   try {

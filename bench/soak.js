@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import http from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { signToken } from '@finum-sync/client';
 import { DIALECTS } from './lib/dialects.js';
+import { benchOptions, fmt } from './lib/options.js';
 import { cli, machine, ROOT, rssBytes, startServer } from './lib/server-process.js';
 
 const RESULTS = join(ROOT, 'bench/results');
@@ -46,33 +46,18 @@ Options:
   -h, --help                 This help.`;
 
 function options() {
-  const { values } = parseArgs({
-    options: {
-      dialect: { type: 'string', default: 'sqlite' },
-      'database-url': { type: 'string' },
-      duration: { type: 'string', default: '120' },
-      warmup: { type: 'string', default: '15' },
-      connections: { type: 'string', default: '10' },
-      contracts: { type: 'string', default: '100000' },
-      consumers: { type: 'string', default: '20' },
-      'sample-interval': { type: 'string', default: '10' },
-      keep: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const { values, int, dialect, adminUrl } = benchOptions(USAGE, {
+    duration: { type: 'string', default: '120' },
+    warmup: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '10' },
+    contracts: { type: 'string', default: '100000' },
+    consumers: { type: 'string', default: '20' },
+    'sample-interval': { type: 'string', default: '10' },
+    keep: { type: 'boolean', default: false },
   });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  if (!DIALECTS[values.dialect]) throw new Error(`--dialect must be one of ${Object.keys(DIALECTS).join(', ')}`);
-  const int = (name, min = 1) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
-    return n;
-  };
   return {
-    dialect: values.dialect,
-    adminUrl: values['database-url'] ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    dialect,
+    adminUrl,
     durationS: int('duration'),
     warmupS: int('warmup', 0),
     connections: int('connections'),
@@ -83,8 +68,6 @@ function options() {
   };
 }
 
-const fmt = (n, digits = 0) =>
-  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const mib = (bytes) => `${fmt(bytes / 1024 ** 2, 1)} MiB`;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const pick = (list) => list[Math.floor(Math.random() * list.length)];

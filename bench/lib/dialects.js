@@ -28,7 +28,7 @@ function joinBodies(ids, rows, consumerId) {
   return `[${out.join(',')}]`;
 }
 /** The response's bytes from the JSON the database wrote (text on PostgreSQL: encoded, as the server does). */
-const idsJson = (json) => (typeof json === 'string' ? Buffer.from(json) : json);
+const jsonBytes = (json) => (typeof json === 'string' ? Buffer.from(json) : json);
 
 /** The JSON array of the contracts among ids, written by the database, as KyselyStore.recordsByIds does. */
 const LIST_SQL = {
@@ -57,7 +57,7 @@ export const DIALECTS = {
           return JSON.stringify(rowPerId.all(consumerId));
         },
         async idListServerSql(consumerId) {
-          return idsJson(ids.get(consumerId));
+          return jsonBytes(ids.get(consumerId));
         },
         async list(consumerId, idList) {
           let statement = rawLists.get(idList.length);
@@ -117,7 +117,7 @@ export const DIALECTS = {
         },
         async idListServerSql(consumerId) {
           const { rows } = await client.query(IDS_SQL.postgres, [consumerId]);
-          return idsJson(rows[0].ids);
+          return jsonBytes(rows[0].ids);
         },
         async list(consumerId, idList) {
           const { rows } = await client.query(numbered(rawListSql(idList.length)), idList);

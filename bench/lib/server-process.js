@@ -1,5 +1,5 @@
-// The server and the CLI as processes of their own, for the soak benchmark (bench/soak.js):
-// the same commands and environment bench/run.js uses, plus the server's output counted by
+// The server and the CLI as processes of their own, for the benchmarks (bench/run.js, bench/soak.js):
+// the same commands and environment for both, plus the server's output counted by
 // log level and its memory read from /proc.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';

@@ -481,6 +481,13 @@ export class KyselyStore implements Store {
 
   /** Builds the indexes suspendRecordIndexes() dropped, if any. */
   private async restoreRecordIndexes(): Promise<void> {
+    // Almost always nothing to do: a read, not a write transaction at every start.
+    const suspended = await this.read
+      .selectFrom('meta')
+      .select('key')
+      .where('key', '=', SUSPENDED_INDEXES)
+      .executeTakeFirst();
+    if (!suspended) return;
     await this.adapter.writeTransaction(
       async (trx) => {
         // Locked on PostgreSQL: a second process starting now waits, then finds nothing to do.
