@@ -1,14 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import {
   createClient,
   type FinumClient,
   FinumProblemError,
   FinumResponseError,
   FinumTimeoutError,
+  signToken,
 } from '@finum-sync/client';
 import { decodeJwt } from 'jose';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { hasChromium, launchBrowser, withPage } from '../helpers/browser.js';
+import { sha256, uniquePdf } from '../helpers/documents.js';
 import { FaultProxy, type SeenRequest } from '../helpers/fault-proxy.js';
-import { startTestServer, TEST_AUDIENCE, type TestConsumer, type TestServer, testRecord } from '../helpers/server.js';
+import { closeNow } from '../helpers/http-server.js';
+import {
+  fetchParsed,
+  startTestServer,
+  TEST_AUDIENCE,
+  type TestConsumer,
+  type TestServer,
+  testRecord,
+} from '../helpers/server.js';
 
 /**
  * The SDK against the real server over real sockets, with a fault-injecting HTTP proxy of
@@ -194,6 +210,73 @@ describe.each(inject('dialects'))('the SDK against the server through a faulty p
     });
   });
 
+  it('offers every operation of SPEC §6–7, typed and checked', async () => {
+    proxy.decide = () => ({ kind: 'pass' });
+    const client = clientVia();
+    const productId = 'p-sdk-ops';
+    await server.putRecords([testRecord('product', '', { requiredFields: [] }, { id: productId })]);
+    expect((await client.products.list({ ids: [productId] })).records[0]).toMatchObject({
+      id: productId,
+      active: true,
+    });
+
+    const holder = await client.clients.create({ type: 'person', lastName: 'Ops', externalId: 'OPS-1' });
+    expect((await client.clients.list({ externalId: 'OPS-1' })).records.map((c) => c.id)).toEqual([holder.id]);
+    const changed = await client.clients.update({ id: holder.id, version: 1, phone: '+43 1 234' });
+    expect(changed).toMatchObject({ id: holder.id, version: 2, phone: '+43 1 234' });
+    const conflict = await client.clients.update({ id: holder.id, version: 1, phone: null }).catch((e: unknown) => e);
+    expect(conflict).toMatchObject({ status: 409, type: expect.stringContaining('version-conflict') });
+
+    const contract = await client.contracts.create({ holderId: holder.id, productId, status: 100 });
+    expect((await client.contracts.list({ holderId: holder.id })).records.map((c) => c.id)).toEqual([contract.id]);
+    expect(await client.contracts.update({ id: contract.id, status: 190 })).toMatchObject({ status: 190 });
+
+    const pdf = uniquePdf();
+    const file = await client.files.upload({
+      file: new Blob([pdf], { type: 'application/pdf' }),
+      name: 'offer.pdf',
+      clientId: holder.id,
+      category: 'correspondence',
+    });
+    expect(file).toMatchObject({ clientId: holder.id, size: pdf.length, sha256: sha256(pdf), name: 'offer.pdf' });
+    const download = await client.files.download(file.id);
+    expect(download).toMatchObject({ mimeType: 'application/pdf', size: pdf.length, sha256: sha256(pdf) });
+    expect(Buffer.from(await download.bytes()).equals(Buffer.from(pdf))).toBe(true);
+    // Bytes that do not match the sha256 fail at the end of the stream.
+    const wrong = await client.files.download(file.id, { sha256: 'f'.repeat(64) });
+    await expect(wrong.bytes()).rejects.toBeInstanceOf(FinumResponseError);
+
+    expect(await client.authStatus()).toMatchObject({ authenticated: true, consumerId: 'broker' });
+    expect((await client.users.changedIds()).ids).toEqual([]);
+  });
+
+  it('iterates the changes of a type in batches, tombstones included, ending with the watermark', async () => {
+    proxy.decide = () => ({ kind: 'pass' });
+    const client = clientVia();
+    const since = (await client.users.changedIds()).syncUntil;
+    const users = Array.from({ length: 5 }, (_, i) => testRecord('user', consumer.id, {}, { id: `u-sync-${i}` }));
+    const tombstone = testRecord('user', consumer.id, {}, { id: 'u-sync-gone', deleted: true });
+    await server.putRecords([...users, tombstone]);
+
+    const batches = [];
+    for await (const batch of client.changes('user', { since, batchSize: 2 })) batches.push(batch);
+    expect(batches.map((b) => b.records.length)).toEqual([2, 2, 2, 0]);
+    expect(batches.slice(0, -1).every((b) => b.watermark === undefined)).toBe(true);
+    const records = batches.flatMap((b) => b.records);
+    expect(new Set(records.map((r) => r.id))).toEqual(new Set([...users.map((u) => u.id), 'u-sync-gone']));
+    expect(records.find((r) => r.id === 'u-sync-gone')).toMatchObject({ deleted: true });
+    const watermark = batches.at(-1)!.watermark!;
+    expect(watermark).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+
+    // The next run from the stored watermark sees only what changed since.
+    await server.putRecords([testRecord('user', consumer.id, {}, { id: 'u-sync-later' })]);
+    const next = [];
+    for await (const batch of client.changes('user', { since: watermark }))
+      next.push(...batch.records.map((r) => r.id));
+    expect(next).toContain('u-sync-later');
+    expect(next).not.toContain('u-sync-0');
+  });
+
   it('signs one token per lifetime and renews it before expiry in a 3-hour run on a fake clock', async () => {
     let fakeNow = Date.now();
     const clock = () => fakeNow;
@@ -230,3 +313,75 @@ describe.each(inject('dialects'))('the SDK against the server through a faulty p
     }
   });
 });
+
+describe.skipIf(!hasChromium)('the SDK’s browser bundle in Chromium', () => {
+  let server: TestServer;
+  let pages: Server;
+  let browser: Browser;
+  const bundleFile = fileURLToPath(new URL('../../packages/client/dist/browser/finum-sync-client.js', import.meta.url));
+
+  beforeAll(async () => {
+    // The page comes from an origin of its own, as a broker's web app would: the API answers it by CORS.
+    pages = createServer((req, res) => {
+      if (req.url === '/finum-sync-client.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(bundleFile));
+      } else {
+        res.writeHead(200, { 'content-type': 'text/html' }).end(DEMO_PAGE);
+      }
+    });
+    await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
+    server = await startTestServer({ demo: true, env: { CORS_ORIGINS: origin, DEMO_DELAY_MS: '60000' } });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await closeNow(pages);
+    await server?.close();
+  });
+
+  it('imports the built bundle (no node: anywhere) and runs the demo: auth-status, a sync, a list, a create', async () => {
+    expect(readFileSync(bundleFile, 'utf8')).not.toMatch(/["']node:/);
+    const credentials = (await fetchParsed(`${server.url}/demo/credentials`)).body;
+    const origin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
+    await withPage(browser, origin, async (_session, page) => {
+      await page.goto(`${origin}/`);
+      await page.waitForFunction(() => 'demo' in window);
+      const result = await page.evaluate(
+        ([baseUrl, creds]) =>
+          (window as unknown as { demo: (b: string, c: unknown) => Promise<unknown> }).demo(baseUrl!, creds),
+        [server.url, credentials] as const,
+      );
+      const { body: ids } = await fetchParsed(`${server.url}/v1/contract-id-list-updated`, {
+        headers: {
+          authorization: `Bearer ${await signToken({ payload: credentials.payload, privateKey: credentials.privateKey })}`,
+        },
+      });
+      expect(result).toMatchObject({
+        consumerId: 'demo',
+        changed: ids.length,
+        watermark: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+        listed: ids.slice(0, 3),
+        created: { type: 'person', lastName: 'Browser', externalId: 'FROM-CHROMIUM', version: 1 },
+      });
+      expect(ids.length).toBeGreaterThan(0);
+    });
+  });
+});
+
+/** The page a broker's web app would be: imports the bundle and calls the demo provider. */
+const DEMO_PAGE = `<!doctype html>
+<meta charset="utf-8"><title>finum-sync client in a browser</title>
+<script type="module">
+import { createClient } from './finum-sync-client.js';
+window.demo = async (baseUrl, credentials) => {
+  const finum = createClient({ baseUrl, payload: credentials.payload, privateKey: credentials.privateKey });
+  const status = await finum.authStatus();
+  const batches = [];
+  for await (const batch of finum.changes('contract')) batches.push(batch);
+  const changed = batches.flatMap((b) => b.records.map((r) => r.id));
+  const { records } = await finum.contracts.list({ ids: changed.slice(0, 3) });
+  const created = await finum.clients.create({ type: 'person', lastName: 'Browser', externalId: 'FROM-CHROMIUM' });
+  return { consumerId: status.consumerId, changed: changed.length, watermark: batches.at(-1).watermark, listed: records.map((r) => r.id), created };
+};
+</script>`;
