@@ -74,7 +74,7 @@ describe.each(inject('dialects'))('the SDK against the server through a faulty p
       r.method === 'POST' && unitHash(r.index) < 0.2 ? { kind: 'drop-after-commit' } : { kind: 'pass' };
     const client = clientVia({ maxRetries: 12 });
     const inputs = Array.from({ length: 1000 }, (_, i) => ({
-      type: 'person',
+      type: 'person' as const,
       lastName: `Bulk ${i}`,
       externalId: `BULK-${i}`,
     }));
@@ -228,6 +228,10 @@ describe.each(inject('dialects'))('the SDK against the server through a faulty p
     expect(conflict).toMatchObject({ status: 409, type: expect.stringContaining('version-conflict') });
 
     const contract = await client.contracts.create({ holderId: holder.id, productId, status: 100 });
+    // The spec's types reach the caller: a status a consumer may not create with does not compile.
+    // @ts-expect-error: 230 is not a create status of ContractCreate (never called: a compile-time check)
+    const wrongStatus = () => client.contracts.create({ holderId: holder.id, productId, status: 230 });
+    expect(wrongStatus).toBeTypeOf('function');
     expect((await client.contracts.list({ holderId: holder.id })).records.map((c) => c.id)).toEqual([contract.id]);
     expect(await client.contracts.update({ id: contract.id, status: 190 })).toMatchObject({ status: 190 });
 

@@ -5,7 +5,11 @@ import { closeNow } from './http-server.js';
 export interface ReceivedCallback {
   headers: IncomingHttpHeaders;
   body: string;
-  json: { type: string; contractId: string; status: number; previousStatus: number | null;
+  json: {
+    type: string;
+    contractId: string;
+    status: number;
+    previousStatus: number | null;
     changedBy: 'provider' | 'consumer';
     occurredAt: string;
   };

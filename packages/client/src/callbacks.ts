@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { FinumError } from './errors.js';
-import { SCHEMAS } from './generated/schemas.js';
+import { SCHEMAS, WEBHOOK_HEADERS } from './generated/spec-data.js';
 import { checkSchema } from './schema-check.js';
 import type { CallbackEvent } from './types.js';
 
@@ -55,9 +55,9 @@ export function verifyCallback<T = CallbackEvent>(
   secret: string,
   options: VerifyOptions = {},
 ): VerifiedCallback<T> {
-  const id = header(headers, 'webhook-id');
-  const timestampText = header(headers, 'webhook-timestamp');
-  const signatures = header(headers, 'webhook-signature');
+  const id = header(headers, WEBHOOK_HEADERS.id);
+  const timestampText = header(headers, WEBHOOK_HEADERS.timestamp);
+  const signatures = header(headers, WEBHOOK_HEADERS.signature);
   if (!id || !timestampText || !signatures) {
     throw new CallbackVerificationError('missing webhook-id, webhook-timestamp or webhook-signature header');
   }

@@ -1,9 +1,7 @@
 import type { FinumClient } from './client.js';
+import { PROVIDER_STEPS } from './generated/spec-data.js';
 import type { CallOptions } from './transport.js';
-import type { CallbackEvent, ClientCreate, ContractCreate, RecordTypes } from './types.js';
-
-type Contract = RecordTypes['contract'];
-type FileRecord = RecordTypes['file'];
+import type { CallbackEvent, ClientCreate, Contract, ContractCreate, FileRecord } from './types.js';
 
 /**
  * Where callbacks meet the flows waiting for them: your callback endpoint verifies each
@@ -106,8 +104,12 @@ export type ContractFlowOutcome =
   /** The provider did not move within `stepTimeoutMs`; run again with the same `flowId` to keep waiting. */
   | { kind: 'timed-out'; contract: Contract; waitingFor: 130 | 320 };
 
-/** Statuses in which the provider is working on the contract. */
-const PROVIDER_WORKING = new Set([120, 230, 240]);
+/**
+ * Statuses in which the provider is working on the contract: those with a provider step in
+ * the spec's status table (120, 230), and 240 (application under review), the provider's
+ * own intermediate status on the way from 230 to 320.
+ */
+const PROVIDER_WORKING = new Set<number>([...Object.keys(PROVIDER_STEPS).map(Number), 240]);
 
 /**
  * The "creating new contracts" flow of the public description in one call: find or create
@@ -155,8 +157,8 @@ export async function runContractFlow(finum: FinumClient, input: ContractFlowInp
     switch (contract.status) {
       case 110: {
         const product = (await finum.products.list({ ids: [contract.productId] }, call)).records[0];
-        const required = (product?.requiredFields as string[] | undefined) ?? [];
-        const missingFields = required.filter((field) => contract[field] === null || contract[field] === undefined);
+        const fields = contract as unknown as Record<string, unknown>;
+        const missingFields = (product?.requiredFields ?? []).filter((field) => fields[field] == null);
         return { kind: 'needs-client-data', contract, missingFields, statusNote: contract.statusNote };
       }
       case 130: {

@@ -1,20 +1,11 @@
+import type { FieldError, Problem } from '@finum-sync/spec';
 import type { SchemaViolation } from './schema-check.js';
 
-/** A field the provider named in a problem (`errors` of RFC 9457 problem+json). */
-export interface ProblemFieldError {
-  field: string;
-  message: string;
-}
+/** A field the provider named in a problem (`errors` of RFC 9457 problem+json), as the spec defines it. */
+export type ProblemFieldError = FieldError;
 
-/** The body of an RFC 9457 `application/problem+json` answer. */
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: ProblemFieldError[];
-  [extension: string]: unknown;
-}
+/** The body of an RFC 9457 `application/problem+json` answer, as the spec defines it. */
+export type ProblemBody = Problem;
 
 /** Base class of every error the SDK throws: the request it belongs to and its id. */
 export class FinumError extends Error {

@@ -1,4 +1,5 @@
 import { FinumNetworkError, FinumProblemError, FinumTimeoutError, type ProblemBody } from './errors.js';
+import { IDEMPOTENCY_KEY_HEADER } from './generated/spec-data.js';
 import { type AttemptOutcome, nextDelay, type RetryPolicy } from './retry.js';
 import type { TokenSource } from './token.js';
 
@@ -130,7 +131,7 @@ export async function send(config: TransportConfig, spec: RequestSpec): Promise<
       authorization: `Bearer ${token}`,
       'x-request-id': requestId,
       ...(body ? { 'content-type': body.contentType } : {}),
-      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+      ...(idempotencyKey ? { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey } : {}),
       ...(config.userAgent ? { 'user-agent': config.userAgent } : {}),
       ...spec.headers,
     };
