@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
+  type ClientOptions,
   createClient,
   type FinumClient,
   FinumProblemError,
@@ -13,6 +14,7 @@ import {
 import { decodeJwt } from 'jose';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { consumerSdk } from '../helpers/api.js';
 import { hasChromium, launchBrowser, withPage } from '../helpers/browser.js';
 import { sha256, uniquePdf } from '../helpers/documents.js';
 import { FaultProxy, type SeenRequest } from '../helpers/fault-proxy.js';
@@ -49,14 +51,8 @@ describe.each(inject('dialects'))('the SDK against the server through a faulty p
   let server: TestServer;
   let consumer: TestConsumer;
   let proxy: FaultProxy;
-  const clientVia = (options: Partial<Parameters<typeof createClient>[0]> = {}): FinumClient =>
-    createClient({
-      baseUrl: proxy.url,
-      payload: payloadOf(consumer),
-      privateKey: consumer.privateKey,
-      retry: FAST,
-      ...options,
-    });
+  const clientVia = (options: Partial<ClientOptions> = {}): FinumClient =>
+    consumerSdk({ url: proxy.url }, consumer, { retry: FAST, ...options });
 
   beforeAll(async () => {
     server = await startTestServer({ dialect, env: { RATE_LIMIT: '0' } });
