@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request, type Server } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   type ClientOptions,
@@ -11,6 +11,7 @@ import {
   FinumTimeoutError,
   signToken,
 } from '@finum-sync/client';
+import { proxyFetchFromEnv } from '@finum-sync/client/node';
 import { decodeJwt } from 'jose';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -310,6 +311,56 @@ describe.each(inject('dialects'))('the SDK against the server through a faulty p
       expect(distinct).toBe(Math.ceil((3 * 3600) / 780));
     } finally {
       await timed.close();
+    }
+  });
+});
+
+describe('the SDK’s Node helpers', () => {
+  it('sends requests through the proxy HTTP(S)_PROXY names, except for NO_PROXY hosts', async () => {
+    const server = await startTestServer();
+    // A forward proxy: tunnels CONNECT, forwards absolute-form requests; counts what it carried.
+    const carried: string[] = [];
+    const tunnels = new Set<Socket>();
+    const forward = createServer((req, res) => {
+      carried.push(`${req.method} ${req.url}`);
+      const upstream = request(req.url!, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    forward.on('connect', (req, socket: Socket, head) => {
+      carried.push(`CONNECT ${req.url}`);
+      tunnels.add(socket);
+      const [host, port] = req.url!.split(':');
+      const upstream = connect(Number(port), host!, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket).pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => forward.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(forward.address() as AddressInfo).port}`;
+    try {
+      const consumer = await server.addConsumer('proxied');
+      const viaProxy = consumerSdk(server, consumer, { fetch: proxyFetchFromEnv({ httpProxy: proxyUrl }) });
+      await expect(viaProxy.authStatus()).resolves.toMatchObject({ consumerId: 'proxied' });
+      expect(carried.length).toBeGreaterThan(0);
+      expect(carried.join(' ')).toContain(new URL(server.url).port);
+
+      carried.length = 0;
+      const direct = consumerSdk(server, consumer, {
+        fetch: proxyFetchFromEnv({ httpProxy: proxyUrl, noProxy: '127.0.0.1' }),
+      });
+      await expect(direct.authStatus()).resolves.toMatchObject({ consumerId: 'proxied' });
+      expect(carried).toEqual([]);
+    } finally {
+      // Tunnels are no longer the HTTP server's connections: cut them, or close() waits for them.
+      for (const socket of tunnels) socket.destroy();
+      await closeNow(forward);
+      await server.close();
     }
   });
 });
