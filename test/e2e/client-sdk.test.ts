@@ -6,6 +6,7 @@ import {
   type ClientOptions,
   createClient,
   type FinumClient,
+  FinumNetworkError,
   FinumProblemError,
   FinumResponseError,
   FinumTimeoutError,
@@ -151,6 +152,33 @@ describe.each(inject('dialects'))('the SDK against the server through a faulty p
       expect(attempt.answeredAt).toBeUndefined();
       expect(attempt.closedAt! - attempt.receivedAt).toBeGreaterThanOrEqual(290);
     }
+  });
+
+  it('reports what went wrong: a gateway page, a refused token (signed anew once), no server at all', async () => {
+    const client = clientVia({ maxRetries: 2 });
+    proxy.decide = () => ({ kind: 'status', status: 502 });
+    let start = proxy.requests.length;
+    const gateway = await client.authStatus().catch((e: unknown) => e);
+    expect(gateway).toBeInstanceOf(FinumProblemError);
+    expect(gateway).toMatchObject({ status: 502, type: 'about:blank', operation: 'GET /v1/auth-status' });
+    expect(proxy.requests.length - start).toBe(3);
+
+    // A clock two hours ahead: the provider refuses the token (iat in the future); one fresh token, then the 401.
+    proxy.decide = () => ({ kind: 'pass' });
+    const ahead = clientVia({ now: () => Date.now() + 2 * 3600_000 });
+    start = proxy.requests.length;
+    const refused = await ahead.authStatus().catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 401, detail: expect.any(String) });
+    expect(proxy.requests.length - start).toBe(2);
+    expect(ahead.tokens.signed).toBe(2);
+
+    const closed = await new FaultProxy(server.url).start();
+    const nowhere = closed.url;
+    await closed.stop();
+    const unreachable = consumerSdk({ url: nowhere }, consumer, { retry: FAST, maxRetries: 1 });
+    const network = await unreachable.authStatus().catch((e: unknown) => e);
+    expect(network).toBeInstanceOf(FinumNetworkError);
+    expect((network as FinumNetworkError).requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('gives the caller’s AbortSignal the last word', async () => {
