@@ -1,5 +1,3 @@
-import { ADMIN_SESSION_COOKIE, CSRF_HEADER } from './admin-console.js';
-import { ADMIN_OPERATIONS, adminComponentSchemas } from './admin-operations.js';
 import { AuthStatus } from './auth.js';
 import { CALLBACK_EVENT_TYPE, CallbackEvent } from './callbacks.js';
 import { CONTRACT_STATUS_CODES, CONTRACT_STATUSES, ContractStatus, type StatusDef } from './lifecycle.js';
@@ -27,7 +25,11 @@ import {
   schemaName,
 } from './records.js';
 
-/** Version of the FiNUM Sync API contract this document describes. */
+/**
+ * Version of the FiNUM Sync API contract this document describes.
+ * @example
+ * buildOpenApi().info.version === API_VERSION; // true
+ */
 export const API_VERSION = '1.0.0';
 
 const EXAMPLE_DETAILS: Record<ProblemCode, string> = {
@@ -218,7 +220,8 @@ const TAGS = [
   ['operations', 'Health checks for load balancers and orchestrators.'],
 ] as const;
 
-function paths(operations: readonly OperationDef[]) {
+/** The OpenAPI `paths` object of these operations (shared with the back office's document). */
+export function paths(operations: readonly OperationDef[]) {
   const out: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     out[op.path] ??= {};
@@ -227,70 +230,14 @@ function paths(operations: readonly OperationDef[]) {
   return out;
 }
 
-const license = { name: 'MIT', identifier: 'MIT' };
+/** The documents' license. */
+export const license = { name: 'MIT', identifier: 'MIT' };
 
-const ADMIN_DESCRIPTION = `The provider's back office of a finum-sync server: what the provider's own systems do — import records, set contract statuses, attach documents, see what waits for them and how callbacks went. Every endpoint needs \`Authorization: Bearer <ADMIN_TOKEN>\` (programs, the CLI) or the session cookie of \`POST /admin/api/session\` (the \`/admin/\` pages), which also needs the session's CSRF token in \`${CSRF_HEADER}\` on every state-changing request; consumer tokens are refused. Errors are RFC 9457 \`application/problem+json\` as in the consumer API. The records are those of the FiNUM Sync API (\`/v1/openapi.json\`).`;
-
-/** Keeps the component schemas the document references (directly or through others). */
-function referencedSchemas(document: unknown, schemas: Record<string, unknown>): Record<string, unknown> {
-  const kept: Record<string, unknown> = {};
-  const visit = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (node && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) {
-        const name =
-          key === '$ref' && typeof value === 'string' ? value.replace('#/components/schemas/', '') : undefined;
-        if (name && schemas[name] && !kept[name]) {
-          kept[name] = schemas[name];
-          visit(schemas[name]);
-        } else visit(value);
-      }
-    }
-  };
-  visit(document);
-  return kept;
-}
-
-/** The OpenAPI 3.1 document of the provider's back office (`/admin/api`). */
-export function buildAdminOpenApi(): Record<string, unknown> {
-  const operations = paths(ADMIN_OPERATIONS);
-  return {
-    openapi: '3.1.0',
-    info: { title: 'finum-sync provider back office', version: API_VERSION, description: ADMIN_DESCRIPTION, license },
-    servers: [{ url: '/', description: 'This provider' }],
-    tags: [
-      { name: 'back office', description: 'Records and contracts, as the provider’s systems change them.' },
-      { name: 'callbacks', description: 'Callback deliveries and their attempts.' },
-      { name: 'session', description: 'Sign-in of the `/admin/` pages.' },
-      { name: 'applications', description: 'Onboarding applications: approve or reject.' },
-      { name: 'consumers', description: 'Consumers: disable, enable, keys, callback secret.' },
-    ],
-    security: [{ adminAuth: [] }],
-    paths: operations,
-    components: {
-      schemas: referencedSchemas(operations, {
-        ...componentSchemas(),
-        ...onboardingComponentSchemas(),
-        ...adminComponentSchemas(),
-      }),
-      securitySchemes: {
-        adminAuth: {
-          type: 'http',
-          scheme: 'bearer',
-          description: 'The provider’s `ADMIN_TOKEN`.',
-        },
-        adminSession: {
-          type: 'apiKey',
-          in: 'cookie',
-          name: ADMIN_SESSION_COOKIE,
-          description: `The session of \`POST /admin/api/session\`; state-changing requests also need \`${CSRF_HEADER}\`.`,
-        },
-      },
-    },
-  };
-}
-
-/** The OpenAPI 3.1 document of the FiNUM Sync API, emitted from the operations table. */
+/**
+ * The OpenAPI 3.1 document of the FiNUM Sync API, emitted from the operations map; committed as `openapi.json`.
+ * @example
+ * const doc = buildOpenApi(); Object.keys(doc.paths).includes('/v1/contract-list'); // true
+ */
 export function buildOpenApi(): Record<string, unknown> {
   return {
     openapi: '3.1.0',

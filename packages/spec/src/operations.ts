@@ -339,38 +339,38 @@ const readOperations = Object.fromEntries(
 // ---------------------------------------------------------------------------------------
 // Writes.
 
-const idempotencyKey = {
+const idempotencyKey: ParamDef = {
   name: IDEMPOTENCY_KEY_HEADER,
   in: 'header',
   schema: IdempotencyKey,
   description:
     'Optional, 1–255 characters, scoped to the consumer, kept 24 h. The same key with the same body replays the first response (same id and status); with another body it is a 422; while the first request still runs, a 409.',
-} as const satisfies ParamDef;
+};
 
-const writeProblems = [
+const writeProblems: ProblemCode[] = [
   'invalid-body',
   'malformed-json',
   'payload-too-large',
   'unsupported-media-type',
   'idempotency-key-reused',
   'idempotency-in-progress',
-] as const satisfies ProblemCode[];
+];
 
-const patchProblems = [
+const patchProblems: ProblemCode[] = [
   'invalid-body',
   'malformed-json',
   'payload-too-large',
   'unsupported-media-type',
   'not-found',
   'version-conflict',
-] as const satisfies ProblemCode[];
+];
 
-const replayHeader = {
+const replayHeader: Record<string, HeaderDef> = {
   [IDEMPOTENT_REPLAYED_HEADER]: {
     description: '`true` when this response replays the first response to the same `Idempotency-Key`.',
     schema: { type: 'string' },
   },
-} satisfies Record<string, HeaderDef>;
+};
 
 /**
  * Body of `POST /v1/file` (`multipart/form-data`): the bytes and what they belong to.

@@ -403,6 +403,13 @@ type ClientNameRequirement = {
   [T in keyof typeof CLIENT_NAME_FIELD]: { type: T } & { [K in (typeof CLIENT_NAME_FIELD)[T]]: string };
 }[keyof typeof CLIENT_NAME_FIELD];
 
+/**
+ * A record type's own fields as a record shows them (without the meta fields and `_` fields).
+ * @example
+ * const data: RecordFieldsOf<'user'> = { firstName: null, lastName: 'Huber', email: null, role: 'advisor', active: true };
+ */
+export type RecordFieldsOf<T extends RecordType> = Simplify<RecordShape<Fields<T>>>;
+
 type RecordStatic<T extends RecordType> = Simplify<RecordShape<typeof metaFields> & RecordShape<Fields<T>>> &
   ExtensionFields;
 type CreateStatic<T extends RecordType> = Simplify<CreateShape<T>> &
@@ -413,12 +420,20 @@ type PatchStatic<T extends RecordType> = PatchShape<T> & ExtensionFields;
 // ---------------------------------------------------------------------------------------
 // Schemas.
 
+/**
+ * A field's schema as a record shows it: its own schema when it is always set, else that or
+ * `null`; with the field's description.
+ * @example
+ * recordFieldSchema(contractFields.premium); // { anyOf: [{ type: 'string', … }, { type: 'null' }], description: … }
+ */
+export function recordFieldSchema(def: FieldDef): TSchema {
+  return { ...(def.alwaysSet ? inline(def.schema) : nullable(inline(def.schema))), description: def.description };
+}
+
 function buildRecordSchema(type: RecordType): TSchema {
   const properties: Record<string, TSchema> = {};
   for (const [key, def] of Object.entries({ ...metaFields, ...recordFields[type] }) as [string, FieldDef][]) {
-    if (def.access === 'write-only') continue;
-    const described = { ...inline(def.schema), description: def.description };
-    properties[key] = def.alwaysSet ? described : { ...nullable(inline(def.schema)), description: def.description };
+    if (def.access !== 'write-only') properties[key] = recordFieldSchema(def);
   }
   return Type.Object(properties, {
     additionalProperties: false,
@@ -701,46 +716,3 @@ export const REFERENCE_FIELDS = Object.fromEntries(
     ),
   ]),
 ) as ReferenceTable;
-
-/** Record types a provider imports as NDJSON (files come with their bytes, one by one). */
-export const IMPORT_TYPES = ['client', 'product', 'user', 'contract'] as const;
-export type ImportType = (typeof IMPORT_TYPES)[number];
-
-/** Fields (as named in an import line) a new record needs (existing records are merged with what a line gives). */
-export const IMPORT_REQUIRED_ON_CREATE = Object.fromEntries(
-  IMPORT_TYPES.map((type) => [
-    type,
-    Object.entries(fieldTable(type))
-      .filter(([, d]) => d.requiredOnCreate || d.requiredOnImport)
-      .map(([k]) => k),
-  ]),
-) as unknown as Record<ImportType, readonly string[]>;
-
-/**
- * One line of a provider's NDJSON import: the record as the API returns it (any standard
- * or `_` field: the provider may set every field) plus `recordType`, the owning
- * `consumerId` (none for products) and `deleted: true` for a tombstone. Meta fields
- * (`createdAt`, `updatedAt`, `version`) are the server's.
- */
-export function importLineSchema(type: ImportType): TSchema {
-  const properties: Record<string, TSchema> = {
-    recordType: Type.Literal(type),
-    id: Id,
-    ...(type === 'product' ? {} : { consumerId: { ...Id, description: 'The consumer the record belongs to.' } }),
-    deleted: Type.Boolean({ description: '`true` removes the record (a tombstone stays).' }),
-  };
-  for (const [key, def] of Object.entries(fieldTable(type))) {
-    if (def.access === 'write-only') continue;
-    properties[key] = {
-      ...(def.alwaysSet ? inline(def.schema) : nullable(inline(def.schema))),
-      description: def.description,
-    };
-  }
-  return {
-    type: 'object',
-    required: ['recordType', 'id', ...(type === 'product' ? [] : ['consumerId'])],
-    properties,
-    additionalProperties: false,
-    patternProperties: extensionProperties,
-  } as TSchema;
-}

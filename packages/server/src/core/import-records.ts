@@ -1,13 +1,5 @@
-import {
-  compileCheck,
-  type FieldError,
-  formatTimestamp,
-  IMPORT_REQUIRED_ON_CREATE,
-  IMPORT_TYPES,
-  type ImportType,
-  importLineSchema,
-  ProblemError,
-} from '@finum-sync/spec';
+import { compileCheck, type FieldError, formatTimestamp, ProblemError } from '@finum-sync/spec';
+import { IMPORT_REQUIRED_ON_CREATE, IMPORT_TYPES, type ImportType, importLineSchema } from '@finum-sync/spec/admin';
 import type { StoredRecord, StoreTx } from '../store/port.js';
 import { PUBLIC_OWNER } from '../store/port.js';
 import type { CoreContext } from './context.js';

@@ -11,8 +11,8 @@ import {
   ID_REGEX,
   ProblemError,
   type Query,
-  statusChangeSchema,
 } from '@finum-sync/spec';
+import { statusChangeSchema } from '@finum-sync/spec/admin';
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../core/context.js';
 import { type ProviderStatusChange, setContractStatus } from '../core/contracts.js';
