@@ -1,4 +1,5 @@
 import Type, { type TSchema } from 'typebox';
+import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './headers.js';
 import type { OperationDef } from './operations.js';
 import { ref } from './operations.js';
 import { Id } from './primitives.js';
@@ -296,9 +297,9 @@ export const ONBOARDING_OPERATIONS: readonly OperationDef[] = [
     security: 'public',
     parameters: [
       {
-        name: 'Idempotency-Key',
+        name: IDEMPOTENCY_KEY_HEADER,
         in: 'header',
-        schema: { type: 'string', minLength: 1, maxLength: 255 } as TSchema,
+        schema: IdempotencyKey,
         description: 'Optional: makes a repeated submission of the same form safe for 24 h.',
       },
     ],

@@ -1,5 +1,5 @@
 import Type, { type Static, type TArray, type TSchema, type TString, type TUnsafe } from 'typebox';
-import { AuthStatus } from './auth.js';
+import { AuthStatus, TOKEN_RULES } from './auth.js';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, IdempotencyKey, SYNC_UNTIL_HEADER } from './headers.js';
 import type { OptionalUndefined } from './internal.js';
 import { CONSUMER_CREATE_STATUSES, DATA_FROZEN_FROM, describeCreateStatuses } from './lifecycle.js';
@@ -301,8 +301,7 @@ function updatedOperation<T extends RecordType>(type: T) {
         in: 'query',
         // Any RFC 3339 timestamp is read (offsets, any fraction); the API writes UTC with milliseconds.
         schema: Type.String({ format: 'date-time' }),
-        description:
-          'RFC 3339 timestamp (any offset; pass `X-Sync-Until` as it is); inclusive. Unparsable, or more than 60 s ahead of the provider’s clock, is a 400.',
+        description: `RFC 3339 timestamp (any offset; pass \`${SYNC_UNTIL_HEADER}\` as it is); inclusive. Unparsable, or more than ${TOKEN_RULES.clockSkewS} s ahead of the provider’s clock, is a 400.`,
         example: '2026-11-16T00:00:00.000Z',
       },
     ],

@@ -21,6 +21,7 @@ import {
   Text,
   Timestamp,
   typed,
+  wordList,
 } from './primitives.js';
 
 /**
@@ -166,9 +167,6 @@ export const userFields = {
  */
 export const PAYMENT_FREQUENCIES = ['monthly', 'quarterly', 'half-yearly', 'yearly', 'single'] as const;
 
-const listed = (items: readonly unknown[], last: string) =>
-  items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} ${last} ${items.at(-1)}`;
-
 /**
  * The contract's fields (SPEC §5, §8).
  * @example
@@ -189,7 +187,7 @@ export const contractFields = {
   status: f(
     Type.Enum([...CONTRACT_STATUS_CODES]),
     'consumer',
-    `Lifecycle status (see the status table). Consumers create with ${listed(CONSUMER_CREATE_STATUSES, 'or')} and may move to ${listed(CONSUMER_TARGET_STATUSES, 'and')}.`,
+    `Lifecycle status (see the status table). Consumers create with ${wordList(CONSUMER_CREATE_STATUSES, 'or')} and may move to ${wordList(CONSUMER_TARGET_STATUSES, 'and')}.`,
     { alwaysSet: true, requiredOnImport: true },
   ),
   statusNote: f(Text(2000), 'provider', 'Provider’s note on the status, e.g. which data are missing.'),
@@ -360,7 +358,7 @@ const writeOverrides = {
     },
     patch: {
       status: Type.Enum([...CONSUMER_TARGET_STATUSES], {
-        description: `A status the consumer may set: ${listed(CONSUMER_TARGET_STATUSES, 'or')}, each only from the statuses the table allows.`,
+        description: `A status the consumer may set: ${wordList(CONSUMER_TARGET_STATUSES, 'or')}, each only from the statuses the table allows.`,
       }),
     },
   },

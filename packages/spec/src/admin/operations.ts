@@ -221,13 +221,6 @@ export const StatusChange = typed<StatusChangeStatic>()({
 export type StatusChange = Static<typeof StatusChange>;
 
 /**
- * The old name of {@link StatusChange}'s schema.
- * @example
- * statusChangeSchema() === StatusChange; // true
- */
-export const statusChangeSchema = () => StatusChange;
-
-/**
  * Body of `POST /admin/api/contracts/{id}/files` (`multipart/form-data`).
  * @example
  * form.set('category', 'proposal'); form.set('asProposal', 'true');
