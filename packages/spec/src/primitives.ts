@@ -85,6 +85,14 @@ export const Country = Type.String({
 });
 
 /**
+ * Items as words: `a, b and c` (or `a, b or c`).
+ * @example
+ * wordList(['pending', 'delivered', 'gone', 'failed'], 'or'); // 'pending, delivered, gone or failed'
+ */
+export const wordList = (items: readonly unknown[], conjunction: 'and' | 'or') =>
+  items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} ${conjunction} ${items.at(-1)}`;
+
+/**
  * A list of record ids, as `T-id-list-updated` answers.
  * @example
  * const ids: IdList = ['c-1001', 'c-1002'];
