@@ -23,6 +23,7 @@ export async function emitSpecData() {
     IDEMPOTENCY_KEY_HEADER: spec.IDEMPOTENCY_KEY_HEADER,
     WEBHOOK_HEADERS: spec.WEBHOOK_HEADERS,
     CLOCK_SKEW_S: spec.TOKEN_RULES.clockSkewS,
+    IDEMPOTENCY_IN_PROGRESS_STATUS: spec.PROBLEMS['idempotency-in-progress'].status,
   };
   const require = createRequire(import.meta.url);
   const doc = JSON.parse(readFileSync(require.resolve('@finum-sync/spec/openapi.json'), 'utf8'));

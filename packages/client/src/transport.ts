@@ -151,7 +151,12 @@ export async function send(config: TransportConfig, spec: RequestSpec): Promise<
       });
       const text = spec.stream && response.ok ? undefined : await response.text();
       result = { response, text, requestId, attempts: attempt + 1 };
-      outcome = { kind: 'response', status: response.status, retryAfter: response.headers.get('retry-after') };
+      outcome = {
+        kind: 'response',
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        idempotent: idempotencyKey !== undefined,
+      };
     } catch (error) {
       if (spec.signal?.aborted) throw spec.signal.reason;
       failure = error;

@@ -10,3 +10,4 @@ export const SYNC_UNTIL_HEADER = "X-Sync-Until" as const;
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key" as const;
 export const WEBHOOK_HEADERS = {"id":"webhook-id","timestamp":"webhook-timestamp","signature":"webhook-signature"} as const;
 export const CLOCK_SKEW_S = 60 as const;
+export const IDEMPOTENCY_IN_PROGRESS_STATUS = 409 as const;
