@@ -4,7 +4,12 @@ import { SCHEMAS, WEBHOOK_HEADERS } from './generated/spec-data.js';
 import { checkSchema } from './schema-check.js';
 import type { CallbackEvent } from './types.js';
 
-/** A callback that must not be acted on: bad signature, stale timestamp, missing headers, unreadable body. */
+/**
+ * A callback that must not be acted on: bad signature, stale timestamp, missing headers, unreadable body.
+ *
+ * @example
+ * catch (e) { if (e instanceof CallbackVerificationError) res.sendStatus(400); }
+ */
 export class CallbackVerificationError extends FinumError {}
 
 export type CallbackHeaders = Headers | Record<string, string | string[] | undefined>;
@@ -103,6 +108,9 @@ export interface SeenStore {
 /**
  * The default {@link SeenStore}: the last `capacity` ids in memory (oldest forgotten first).
  * Providers retry for days: use a persistent store when a restart must not forget.
+ *
+ * @example
+ * const firstTime = createCallbackDeduplicator(memorySeenStore(50_000));
  */
 export function memorySeenStore(capacity = 10_000): SeenStore {
   const seen = new Set<string>();

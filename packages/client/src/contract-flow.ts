@@ -20,6 +20,13 @@ export interface CallbackHub {
   next(contractId: string, signal: AbortSignal): Promise<void>;
 }
 
+/**
+ * A {@link CallbackHub} in memory (one process: the callback endpoint and the flows share it).
+ *
+ * @example
+ * const hub = createCallbackHub();
+ * await runContractFlow(finum, { ...input, callbacks: hub });
+ */
 export function createCallbackHub(): CallbackHub {
   const pending = new Set<string>();
   const waiters = new Map<string, Set<() => void>>();

@@ -7,7 +7,12 @@ export type ProblemFieldError = FieldError;
 /** The body of an RFC 9457 `application/problem+json` answer, as the spec defines it. */
 export type ProblemBody = Problem;
 
-/** Base class of every error the SDK throws: the request it belongs to and its id. */
+/**
+ * Base class of every error the SDK throws: the request it belongs to and its id.
+ *
+ * @example
+ * catch (e) { if (e instanceof FinumError) log.error({ requestId: e.requestId, operation: e.operation }, e.message); }
+ */
 export class FinumError extends Error {
   /** The `X-Request-Id` the SDK sent with the request (also in the provider's logs). */
   readonly requestId: string | undefined;
@@ -50,10 +55,20 @@ export class FinumProblemError extends FinumError {
   }
 }
 
-/** No answer: the connection failed or broke (after the retries the client was allowed). */
+/**
+ * No answer: the connection failed or broke (after the retries the client was allowed).
+ *
+ * @example
+ * catch (e) { if (e instanceof FinumNetworkError) scheduleLater(); }
+ */
 export class FinumNetworkError extends FinumError {}
 
-/** An attempt took longer than the client's `timeout` (after the retries it was allowed). */
+/**
+ * An attempt took longer than the client's `timeout` (after the retries it was allowed).
+ *
+ * @example
+ * catch (e) { if (e instanceof FinumTimeoutError) console.warn(`no answer in ${e.timeoutMs} ms (${e.requestId})`); }
+ */
 export class FinumTimeoutError extends FinumError {
   constructor(
     readonly timeoutMs: number,
@@ -63,7 +78,12 @@ export class FinumTimeoutError extends FinumError {
   }
 }
 
-/** The provider's answer does not conform to the FiNUM Sync schemas (or a download to its sha256). */
+/**
+ * The provider's answer does not conform to the FiNUM Sync schemas (or a download to its sha256).
+ *
+ * @example
+ * catch (e) { if (e instanceof FinumResponseError) for (const v of e.violations) console.warn(v.path, v.message); }
+ */
 export class FinumResponseError extends FinumError {
   constructor(
     message: string,

@@ -57,6 +57,9 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
  * The wait before attempt `attempt + 1` (attempt counts from 0), or `undefined` when no
  * further attempt should be made. Backoff is "full jitter" (a random share of the capped
  * exponential); a `Retry-After` is a floor, never shortened by jitter.
+ *
+ * @example
+ * nextDelay({ kind: 'response', status: 429, retryAfter: '2' }, 0, DEFAULT_RETRY_POLICY, Date.now()); // 2000
  */
 export function nextDelay(
   outcome: AttemptOutcome,

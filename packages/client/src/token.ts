@@ -120,7 +120,12 @@ export interface SigningKey {
   key: CryptoKey | KeyObject;
 }
 
-/** Imports a private key once (PEM and JWK become a non-extractable `CryptoKey`). */
+/**
+ * Imports a private key once (PEM and JWK become a non-extractable `CryptoKey`).
+ *
+ * @example
+ * const { alg, key } = await importSigningKey(pem); // alg 'ES256' for a P-256 key
+ */
 export async function importSigningKey(privateKey: PrivateKeyInput, alg?: SigningAlgorithm): Promise<SigningKey> {
   const chosen = alg ?? algorithmForKey(privateKey);
   if (typeof privateKey === 'string') return { alg: chosen, key: await importPKCS8(privateKey, chosen) };
