@@ -1,3 +1,4 @@
+/** TypeBox's `Static` (the type of a schema) and `TSchema`, for `Static<typeof Contract>` without a typebox import. */
 export type { Static, TSchema } from 'typebox';
 export * from './auth.js';
 export * from './callbacks.js';

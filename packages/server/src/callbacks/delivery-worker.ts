@@ -160,7 +160,7 @@ export class DeliveryWorker {
       { deliveryId: delivery.id, attempt: delivery.attempts, startedMs, durationMs: now - startedMs, status, error },
       outcome,
     );
-    if (status === 410) await store.stopDeliveriesTo(delivery.consumerId, delivery.url, now);
+    if (status === CALLBACK_DELIVERY.goneStatus) await store.stopDeliveriesTo(delivery.consumerId, delivery.url, now);
     this.options.onAttempt?.(outcome.state);
     log.info(
       {
@@ -177,7 +177,7 @@ export class DeliveryWorker {
 
   private outcome(d: Delivery, status: number | null, now: number, stop: boolean): DeliveryOutcome {
     if (status !== null && status >= 200 && status < 300) return { state: 'delivered', nextAttemptMs: now };
-    if (status === 410) return { state: 'gone', nextAttemptMs: now };
+    if (status === CALLBACK_DELIVERY.goneStatus) return { state: 'gone', nextAttemptMs: now };
     const next =
       now + retryDelay(d.attempts, this.options.retryBaseMs ?? 5_000, this.options.maxRetryDelayMs ?? 3_600_000);
     if (stop || next > d.createdMs + (this.options.giveUpAfterMs ?? CALLBACK_DELIVERY.retryForMs)) {

@@ -6,7 +6,7 @@ import type { Handlers } from '../routes/handlers.js';
 import { addressLimiter } from '../web/address-limiter.js';
 import { applicationStatus, type OnboardingDeps, submitApplication } from './applications.js';
 
-const idempotencyKey = (request: FastifyRequest) => parseIdempotencyKey(request.headers['idempotency-key']);
+const idempotencyKey = (request: FastifyRequest) => parseIdempotencyKey(request.headers);
 
 /** The public endpoints of `ONBOARDING_OPERATIONS`. */
 export function onboardingHandlers(deps: OnboardingDeps, config: Config): Handlers {

@@ -26,7 +26,7 @@ export async function idempotent(
   write: (beforeCommit: BeforeCommit | undefined) => Promise<StoredRecord>,
 ): Promise<FastifyReply> {
   const send = (status: number, body: string) => reply.code(status).type('application/json; charset=utf-8').send(body);
-  const header = parseIdempotencyKey(request.headers['idempotency-key']);
+  const header = parseIdempotencyKey(request.headers);
   if (header === undefined) {
     const record = await write(undefined);
     return send(options.status, JSON.stringify(record.data));
