@@ -1,6 +1,9 @@
-export type { TSchema } from 'typebox';
+export type { Static, TSchema } from 'typebox';
 export * from './admin-console.js';
 export * from './admin-operations.js';
+export * from './auth.js';
+export * from './callbacks.js';
+export * from './headers.js';
 export * from './lifecycle.js';
 export * from './onboarding.js';
 export * from './openapi.js';

@@ -1,18 +1,34 @@
-import Type, { type TSchema } from 'typebox';
 import { ADMIN_SESSION_COOKIE, CSRF_HEADER } from './admin-console.js';
 import { ADMIN_OPERATIONS, adminComponentSchemas } from './admin-operations.js';
-import { CONTRACT_STATUS_CODES, CONTRACT_STATUSES, type StatusDef } from './lifecycle.js';
+import { AuthStatus } from './auth.js';
+import { CALLBACK_EVENT_TYPE, CallbackEvent } from './callbacks.js';
+import { CONTRACT_STATUS_CODES, CONTRACT_STATUSES, ContractStatus, type StatusDef } from './lifecycle.js';
 import { ONBOARDING_OPERATIONS, onboardingComponentSchemas } from './onboarding.js';
-import { OPERATIONS, type OperationDef, ref, SECURED_PROBLEMS } from './operations.js';
-import { Id, Timestamp } from './primitives.js';
-import { PROBLEM_TYPE_PREFIX, PROBLEMS, type ProblemCode, problem } from './problems.js';
+import {
+  DemoCredentials,
+  FileUpload,
+  Health,
+  OPERATIONS,
+  type OperationDef,
+  ref,
+  SECURED_PROBLEMS,
+} from './operations.js';
+import { Id, IdList, Timestamp } from './primitives.js';
+import { PROBLEM_TYPE_PREFIX, PROBLEMS, Problem, type ProblemCode, problem } from './problems.js';
 import { MAX_IDS_PER_CALL } from './read-params.js';
-import { createSchema, FILE_CATEGORIES, patchSchema, RECORD_TYPES, recordSchema, schemaName } from './records.js';
+import {
+  ClientCreate,
+  ClientPatch,
+  Contract,
+  ContractCreate,
+  ContractPatch,
+  RECORD_SCHEMAS,
+  RECORD_TYPES,
+  schemaName,
+} from './records.js';
 
 /** Version of the FiNUM Sync API contract this document describes. */
 export const API_VERSION = '1.0.0';
-
-export const CALLBACK_EVENT_TYPE = 'contract.status-changed';
 
 const EXAMPLE_DETAILS: Record<ProblemCode, string> = {
   'missing-filter': "contract-list needs a filter: 'id-list' or 'holder-id'.",
@@ -85,7 +101,7 @@ function operationObject(op: OperationDef) {
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(op.responses)) responses[status] = r;
   Object.assign(responses, problemResponses(problems));
-  return {
+  return withRefs({
     operationId: op.operationId,
     tags: [op.tag],
     summary: op.summary,
@@ -105,7 +121,7 @@ function operationObject(op: OperationDef) {
       : {}),
     ...(op.requestBody ? { requestBody: { required: true, ...op.requestBody } } : {}),
     responses,
-  };
+  });
 }
 
 const statusTable = () =>
@@ -135,91 +151,58 @@ ${statusTable()}
 
 **Callbacks** are described under *Webhooks*: signed per the Standard Webhooks specification, delivered at least once with retries for 3 days.`;
 
-const problemSchema = Type.Object(
-  {
-    type: Type.String({ description: `\`${PROBLEM_TYPE_PREFIX}<code>\`; stable, for programs to branch on.` }),
-    title: Type.String({ description: 'Short summary of the problem type.' }),
-    status: Type.Integer({ description: 'The HTTP status code.' }),
-    detail: Type.String({ description: 'What exactly is wrong with this request.' }),
-    errors: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            field: Type.String({ description: 'The field or parameter, e.g. `lastName`, `id-list`.' }),
-            message: Type.String(),
-            line: Type.Optional(
-              Type.Integer({ minimum: 1, description: 'The line of an NDJSON import the error is on (back office).' }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
-      ),
-    ),
-  },
-  { additionalProperties: true, description: 'RFC 9457 problem details.' },
-);
+/**
+ * The schemas that are components of the OpenAPI document, by component name; the
+ * document refers to them with `$ref`, wherever an operation or another component uses them.
+ */
+const NAMED_SCHEMAS: ReadonlyArray<readonly [string, object]> = [
+  ['Id', Id],
+  ['Timestamp', Timestamp],
+  ['IdList', IdList],
+  ['ContractStatus', ContractStatus],
+  ...RECORD_TYPES.map((type) => [schemaName(type), RECORD_SCHEMAS[type]] as const),
+  ['ClientCreate', ClientCreate],
+  ['ClientPatch', ClientPatch],
+  ['ContractCreate', ContractCreate],
+  ['ContractPatch', ContractPatch],
+  ['FileUpload', FileUpload],
+  ['Problem', Problem],
+  ['AuthStatus', AuthStatus],
+  ['DemoCredentials', DemoCredentials],
+  ['Health', Health],
+  ['CallbackEvent', CallbackEvent],
+];
+const componentNames = new Map<unknown, string>(NAMED_SCHEMAS.map(([name, schema]) => [schema, name]));
 
-export function componentSchemas(): Record<string, unknown> {
-  const schemas: Record<string, unknown> = {
-    Id,
-    Timestamp,
-    IdList: Type.Array(ref('Id') as unknown as TSchema, { description: 'Record ids.' }),
-    ContractStatus: {
-      type: 'integer',
-      enum: CONTRACT_STATUS_CODES,
-      description: `Contract lifecycle status:\n\n${statusTable()}`,
-    },
-  };
-  for (const type of RECORD_TYPES) {
-    schemas[schemaName(type)] = recordSchema(type);
+/** A copy of `node` in which every component schema (below the root) is a `$ref` to it. */
+function withRefs(node: unknown, root = true): unknown {
+  const name = root ? undefined : componentNames.get(node);
+  if (name) return ref(name);
+  if (Array.isArray(node)) return node.map((item) => withRefs(item, false));
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, withRefs(value, false)]));
   }
-  const contract = schemas.Contract as { properties: Record<string, unknown> };
-  contract.properties.status = { $ref: '#/components/schemas/ContractStatus' };
-  schemas.ClientCreate = createSchema('client');
-  schemas.ClientPatch = patchSchema('client');
-  schemas.ContractCreate = createSchema('contract');
-  schemas.ContractPatch = patchSchema('contract');
-  schemas.FileUpload = Type.Object(
-    {
-      file: Type.String({ format: 'binary', description: 'The bytes, with a file name and content type.' }),
-      contractId: Type.Optional({ ...Id, description: 'Contract the file belongs to (this or `clientId`).' }),
-      clientId: Type.Optional({ ...Id, description: 'Client the file belongs to (this or `contractId`).' }),
-      category: Type.Enum([...FILE_CATEGORIES], { description: 'What kind of document it is.' }),
-    },
-    { additionalProperties: false },
-  );
-  schemas.Problem = problemSchema;
-  schemas.AuthStatus = Type.Object(
-    {
-      authenticated: Type.Literal(true),
-      consumerId: Type.String({ description: 'The consumer the token belongs to (`sub`).' }),
-      tokenExpiresAt: { ...Timestamp, description: 'The token’s `exp`.' },
-    },
-    { additionalProperties: false },
-  );
-  schemas.DemoCredentials = Type.Object(
-    {
-      consumerId: Type.String(),
-      payload: Type.Object(
-        { sub: Type.String(), aud: Type.String() },
-        { description: 'The JWT payload to sign (add `iat` and `exp`).' },
-      ),
-      privateKey: Type.String({ description: 'PKCS#8 PEM private key (public by design: demo only).' }),
-      callbackSecret: Type.String({ description: 'Standard Webhooks secret (`whsec_…`) of the demo consumer.' }),
-    },
-    { additionalProperties: false },
-  );
-  schemas.Health = Type.Object({ status: Type.String() }, { additionalProperties: true });
-  schemas.CallbackEvent = Type.Object(
-    {
-      type: Type.Literal(CALLBACK_EVENT_TYPE),
-      contractId: ref('Id') as unknown as TSchema,
-      status: ref('ContractStatus') as unknown as TSchema,
-      previousStatus: Type.Union([ref('ContractStatus') as unknown as TSchema, Type.Null()]),
-      occurredAt: ref('Timestamp') as unknown as TSchema,
-    },
-    { additionalProperties: false },
-  );
+  return node;
+}
+
+/**
+ * The component schemas of the OpenAPI document (`#/components/schemas`).
+ * @example
+ * Object.keys(componentSchemas()).includes('ContractPatch'); // true
+ */
+export function componentSchemas(): Record<string, unknown> {
+  const schemas: Record<string, unknown> = {};
+  for (const [name, schema] of NAMED_SCHEMAS) schemas[name] = withRefs(schema);
+  // The document shows the status table once, on the ContractStatus component.
+  schemas.ContractStatus = {
+    type: 'integer',
+    ...ContractStatus,
+    description: `Contract lifecycle status:\n\n${statusTable()}`,
+  };
+  schemas.Contract = {
+    ...(schemas.Contract as object),
+    properties: { ...Contract.properties, status: ref('ContractStatus') },
+  };
   return schemas;
 }
 
@@ -328,7 +311,7 @@ export function buildOpenApi(): Record<string, unknown> {
           tags: ['contracts'],
           summary: 'A contract’s status changed',
           description:
-            'Sent to the one-shot `callbackUrl` of a contract and to the consumer’s standing callback URL. Signed per Standard Webhooks: verify `webhook-signature` (`v1,` + base64 HMAC-SHA256 over `webhook-id.webhook-timestamp.body` with the callback secret) and de-duplicate by `webhook-id`, which stays the same across retries. Any non-2xx answer or a 10 s timeout is retried with exponential backoff for 3 days; `410 Gone` stops retries for that URL. Then fetch the contract with `contract-list?id-list=`.',
+            'Sent to the one-shot `callbackUrl` of a contract — once, at the contract’s next status change **made by the provider** (a change the consumer makes itself, with that write or a later one, does not use it; give a new URL with the next write) — and to the consumer’s standing callback URL (set at onboarding), at **every** status change, with `changedBy` saying whose it was. Signed per Standard Webhooks: verify `webhook-signature` (`v1,` + base64 HMAC-SHA256 over `webhook-id.webhook-timestamp.body` with the callback secret) and de-duplicate by `webhook-id`, which stays the same across retries. Any non-2xx answer or a 10 s timeout is retried with exponential backoff for 3 days; `410 Gone` stops retries for that URL. Then fetch the contract with `contract-list?id-list=`.',
           parameters: [
             {
               name: 'webhook-id',

@@ -23,7 +23,7 @@ export interface ListFilter {
   readonly isId: boolean;
 }
 
-export const LIST_FILTERS: Readonly<Record<RecordType, readonly ListFilter[]>> = {
+export const LIST_FILTERS = {
   client: [
     {
       param: 'external-id',
@@ -43,7 +43,7 @@ export const LIST_FILTERS: Readonly<Record<RecordType, readonly ListFilter[]>> =
   product: [],
   user: [],
   file: [],
-};
+} as const satisfies Readonly<Record<RecordType, readonly ListFilter[]>>;
 
 export type ListRequest = { kind: 'ids'; ids: string[] } | { kind: 'field'; filter: ListFilter; value: string };
 
