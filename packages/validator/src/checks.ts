@@ -146,3 +146,18 @@ export function nestedFields(record: Record<string, unknown>): string[] {
 
 /** Which of the five meta fields exist: every record type has them. */
 export const META_FIELDS = Object.keys(metaFields);
+
+const compiled = new Map<TSchema, ReturnType<typeof Compile>>();
+
+/** A value against any schema of the spec package (AuthStatus, CallbackEvent…): the errors, as sentences. */
+export function valueViolations(schema: TSchema, value: unknown): string[] {
+  let check = compiled.get(schema);
+  if (!check) {
+    check = Compile(schema);
+    compiled.set(schema, check);
+  }
+  if (check.Check(value)) return [];
+  return [...check.Errors(value)]
+    .slice(0, 5)
+    .map((e) => `${(e as { instancePath: string }).instancePath || '(body)'} ${(e as { message: string }).message}`);
+}

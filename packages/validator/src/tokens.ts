@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { algorithmForKey, type SigningAlgorithm } from '@finum-sync/client';
+import { TOKEN_RULES } from '@finum-sync/spec';
 import { base64url, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 
 /**
@@ -39,7 +40,7 @@ export class TokenFactory {
   constructor(
     private readonly payload: Readonly<Record<string, unknown>>,
     privateKeyPem: string,
-    private readonly maxLifetimeS = 3600,
+    private readonly maxLifetimeS: number = TOKEN_RULES.maxLifetimeS,
     private readonly now: () => number = Date.now,
   ) {
     this.key = createPrivateKey(privateKeyPem);

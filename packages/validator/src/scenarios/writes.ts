@@ -1,4 +1,4 @@
-import { contractFields } from '@finum-sync/spec';
+import { contractFields, parseTimestamp } from '@finum-sync/spec';
 import type { Probe } from '../http.js';
 import type { Exchange } from '../model.js';
 import { recordsOf, type Scenario, type ScenarioContext } from './context.js';
@@ -181,7 +181,8 @@ async function clientFlow(ctx: ScenarioContext, w: Writer): Promise<Body | undef
     },
     'client',
   );
-  if (watermark) {
+  // An unreadable watermark is FSV-SYNC-002's finding; it cannot be passed back.
+  if (watermark && parseTimestamp(watermark) !== undefined) {
     await ctx.send({
       probe: 'writes.changes-after-watermark',
       path: `/v1/client-id-list-updated?since=${encodeURIComponent(watermark)}`,

@@ -1,4 +1,5 @@
-import { parseTimestamp } from '@finum-sync/spec';
+import { AuthStatus } from '@finum-sync/spec';
+import { valueViolations } from '../../checks.js';
 import { byProbe, defineRule, verdictOf } from '../../rule.js';
 
 export default defineRule({
@@ -14,13 +15,10 @@ export default defineRule({
     const failures = exchanges.flatMap((e) => {
       const r = e.response!;
       if (r.status !== 200) return [{ message: `auth-status answered ${r.status} to a valid token`, exchange: e }];
-      const body = r.json as Record<string, unknown> | undefined;
-      const wrong: string[] = [];
-      if (body?.authenticated !== true) wrong.push("'authenticated' is not true");
-      if (body?.consumerId !== o.consumerId)
-        wrong.push(`'consumerId' is ${JSON.stringify(body?.consumerId)}, not '${o.consumerId}'`);
-      if (typeof body?.tokenExpiresAt !== 'string' || parseTimestamp(body.tokenExpiresAt) === undefined)
-        wrong.push("'tokenExpiresAt' is not a timestamp");
+      const wrong = valueViolations(AuthStatus, r.json);
+      const consumerId = (r.json as { consumerId?: unknown } | undefined)?.consumerId;
+      if (consumerId !== o.consumerId)
+        wrong.push(`'consumerId' is ${JSON.stringify(consumerId)}, not '${o.consumerId}'`);
       return wrong.map((message) => ({ message, exchange: e }));
     });
     return verdictOf(failures, exchanges.length);

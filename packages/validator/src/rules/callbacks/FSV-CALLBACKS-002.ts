@@ -1,3 +1,4 @@
+import { WEBHOOK_HEADERS } from '@finum-sync/spec';
 import { Webhook } from 'standardwebhooks';
 import { defineRule, fact, onePer, skip, verdictOf } from '../../rule.js';
 import { callbackObservations } from './received.js';
@@ -16,9 +17,9 @@ export default defineRule({
     if (!received?.length) return skip('no callback arrived');
     const secret = fact<string>(o, 'callbacks.secret');
     const failures = received.flatMap((c) => {
-      const missing = ['webhook-id', 'webhook-timestamp', 'webhook-signature'].filter((h) => !c.headers[h]);
+      const missing = Object.values(WEBHOOK_HEADERS).filter((h) => !c.headers[h]);
       if (missing.length) return [{ message: `a callback without ${missing.join(', ')}` }];
-      if (!/(^|\s)v1,/.test(c.headers['webhook-signature']!))
+      if (!/(^|\s)v1,/.test(c.headers[WEBHOOK_HEADERS.signature]!))
         return [{ message: 'webhook-signature has no v1 signature' }];
       if (!secret) return [];
       try {

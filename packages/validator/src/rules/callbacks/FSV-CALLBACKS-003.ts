@@ -1,4 +1,5 @@
-import { CONTRACT_STATUS_CODES, parseTimestamp } from '@finum-sync/spec';
+import { CallbackEvent } from '@finum-sync/spec';
+import { valueViolations } from '../../checks.js';
 import { defineRule, onePer, skip, verdictOf } from '../../rule.js';
 import { callbackObservations } from './received.js';
 
@@ -21,16 +22,10 @@ export default defineRule({
       } catch {
         return [{ message: 'the callback body is not JSON' }];
       }
-      const wrong: string[] = [];
-      if (event.type !== 'contract.status-changed') wrong.push(`type ${JSON.stringify(event.type)}`);
-      if (event.contractId !== contract?.id) wrong.push(`contractId ${JSON.stringify(event.contractId)}`);
-      for (const k of ['status', 'previousStatus'])
-        if (!CONTRACT_STATUS_CODES.includes(event[k] as never)) wrong.push(`${k} ${JSON.stringify(event[k])}`);
-      if (!['provider', 'consumer'].includes(event.changedBy as string))
-        wrong.push(`changedBy ${JSON.stringify(event.changedBy)}`);
-      if (typeof event.occurredAt !== 'string' || parseTimestamp(event.occurredAt) === undefined)
-        wrong.push(`occurredAt ${JSON.stringify(event.occurredAt)}`);
-      return wrong.length ? [{ message: `the event has a wrong ${wrong.join(', ')}` }] : [];
+      const wrong = valueViolations(CallbackEvent, event);
+      if (event.contractId !== contract?.id)
+        wrong.push(`contractId ${JSON.stringify(event.contractId)} is not the contract's`);
+      return wrong.map((w) => ({ message: `event: ${w}` }));
     });
     return verdictOf(
       onePer(failures, (f) => f.message),

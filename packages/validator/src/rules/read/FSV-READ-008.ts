@@ -1,5 +1,5 @@
 import { byProbe, defineRule, verdictOf } from '../../rule.js';
-import { idsIn, listAnswers, requestedOf } from './list-answers.js';
+import { idsIn, listAnswers, requestedOf, visibleOf } from './list-answers.js';
 
 export default defineRule({
   id: 'FSV-READ-008',
@@ -12,11 +12,30 @@ export default defineRule({
   check: (o) => {
     const answers = listAnswers(o).filter(({ e }) => requestedOf(e).length > 0);
     const failures = answers.flatMap(({ e, type, records }) => {
+      // The requested ids that exist are `visible` (from the id list); the others exist nowhere.
+      const existing = new Set(visibleOf(e));
       const requested = new Set(requestedOf(e));
-      const extra = idsIn(records).filter((id) => !requested.has(id));
-      return extra.length
-        ? [{ message: `${type}-list returned ${extra.slice(0, 5).join(', ')}, which were not requested`, exchange: e }]
-        : [];
+      const ids = idsIn(records);
+      const unrequested = ids.filter((id) => !requested.has(id));
+      const unknown = ids.filter((id) => requested.has(id) && !existing.has(id));
+      return [
+        ...(unrequested.length
+          ? [
+              {
+                message: `${type}-list returned ${unrequested.slice(0, 5).join(', ')}, which were not requested`,
+                exchange: e,
+              },
+            ]
+          : []),
+        ...(unknown.length
+          ? [
+              {
+                message: `${type}-list answered ids that do not exist (${unknown.slice(0, 3).join(', ')}) with records`,
+                exchange: e,
+              },
+            ]
+          : []),
+      ];
     });
     // A list with an unknown id among known ones must not fail as a whole.
     const refused = byProbe(o, 'read.list.')

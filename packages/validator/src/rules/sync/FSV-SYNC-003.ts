@@ -2,8 +2,12 @@ import { parseTimestamp } from '@finum-sync/spec';
 import { defineRule, verdictOf } from '../../rule.js';
 import { idListAnswers, WATERMARK } from './watermarks.js';
 
-/** The `Date` header has whole seconds: the answer was made before its next second began. */
-const DATE_RESOLUTION_MS = 1000;
+/**
+ * The `Date` header has whole seconds, and servers cache it (Node refreshes it on a
+ * timer that runs late on a busy event loop): a watermark up to this far past `Date`
+ * is not a finding.
+ */
+const DATE_TOLERANCE_MS = 5000;
 
 export default defineRule({
   id: 'FSV-SYNC-003',
@@ -21,7 +25,7 @@ export default defineRule({
       const date = Date.parse(r.headers.date ?? '');
       // Without a Date header (RFC 9110 wants one) the provider's clock is unknown.
       if (Number.isNaN(date)) return [];
-      return until > date + DATE_RESOLUTION_MS
+      return until > date + DATE_TOLERANCE_MS
         ? [
             {
               message: `X-Sync-Until ${r.headers[WATERMARK]} lies after the answer's Date (${r.headers.date ?? 'none'})`,

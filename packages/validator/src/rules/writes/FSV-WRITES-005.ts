@@ -23,9 +23,9 @@ export default defineRule({
       const now = Array.isArray(after?.response?.json)
         ? (after.response.json as Array<Record<string, unknown>>)[0]
         : undefined;
-      if (after && expected && (now?.version !== expected.version || now?.city !== expected.city))
+      if (after && expected && now?.city !== expected.city)
         out.push({
-          message: `the refused PATCH changed the record (version ${String(now?.version)}, city ${String(now?.city)})`,
+          message: `the refused PATCH changed the record (city is ${JSON.stringify(now?.city)})`,
           exchange: after,
         });
       return out;

@@ -23,8 +23,11 @@ export default defineRule({
         return r.status === 200
           ? []
           : [{ message: `${from} → ${to} is allowed, but answered ${r.status}`, exchange: e }];
-      if (r.status !== 409)
+      // A provider-only status is a read-only value (400, §7) or a refused transition (409, §8).
+      const refusals = verdict.reason === 'provider-only' ? [400, 409] : [409];
+      if (!refusals.includes(r.status))
         return [{ message: `${from} → ${to} is not allowed, but answered ${r.status}`, exchange: e }];
+      if (r.status !== 409) return [];
       const unnamed = verdict.allowed.filter((s) => !r.text.includes(String(s)));
       return unnamed.length
         ? [{ message: `the 409 for ${from} → ${to} does not name the allowed ${unnamed.join(', ')}`, exchange: e }]
