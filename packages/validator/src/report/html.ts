@@ -18,7 +18,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}
 .card b{display:block;font-size:22px}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #dde3ea}
 td,th{padding:6px 10px;border-bottom:1px solid #eef1f5;text-align:left;vertical-align:top}
-.o{font-weight:700;white-space:nowrap}.o.pass{color:#1f7a3e}.o.fail.error{color:#b42318}.o.fail.warn{color:#b54708}
+.o,.id{font-weight:700;white-space:nowrap}.o.pass{color:#1f7a3e}.o.fail.error{color:#b42318}.o.fail.warn{color:#b54708}
 .o.fail.info{color:#175cd3}.o.skip,.o.suppressed{color:#5b6878}
 details{margin:6px 0 0}summary{cursor:pointer;color:#344054}
 .finding{border-left:3px solid #b42318;padding:4px 10px;margin:8px 0;background:#fff8f7}
@@ -51,7 +51,7 @@ ${
         ? `<div class="meta">${esc(r.note)}</div>`
         : '';
   const label = r.outcome === 'fail' ? `FAIL (${r.severity})` : r.outcome.toUpperCase();
-  return `<tr id="${r.id}"><td class="o ${r.outcome} ${r.severity}">${label}</td><td><b>${r.id}</b><br><span class="meta">${esc(r.section)}</span></td><td>${code(r.title)}${details}</td></tr>`;
+  return `<tr id="${r.id}"><td class="o ${r.outcome} ${r.severity}">${label}</td><td class="id">${r.id}<br><span class="meta">${esc(r.section)}</span></td><td>${code(r.title)}${details}</td></tr>`;
 }
 
 /**

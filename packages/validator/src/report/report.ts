@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CreatedRecord, Failure, Rule, Severity, Verdict } from '../model.js';
+import { onePer } from '../rule.js';
 import { curlFor, type Excerpt, excerptOf } from './redact.js';
 
 /** The machine-readable result of a run (`--json`); its JSON Schema is `report.schema.json`. */
@@ -92,7 +93,8 @@ export function resultOf(
   if (verdict.outcome === 'pass')
     return { ...base, outcome: 'pass', ...(verdict.note ? { note: verdict.note } : {}), findings: [] };
   if (verdict.outcome === 'skip') return { ...base, outcome: 'skip', note: verdict.reason, findings: [] };
-  const findings = verdict.failures.map((f): Finding => {
+  // The same sentence from many exchanges is one finding (the first exchange shows it).
+  const findings = onePer(verdict.failures, (f) => f.message).map((f): Finding => {
     const print = fingerprint(rule.id, f, runId);
     const suppressed = suppressions.get(print);
     const response = f.exchange ? excerptOf(f.exchange) : undefined;

@@ -108,6 +108,12 @@ const htmlPage = (res: ProxyResponse): ProxyResponse => {
   };
 };
 
+/** The message without one header. */
+function withoutHeader<M extends { headers: Record<string, string> }>(message: M, name: string): M {
+  const { [name]: _dropped, ...headers } = message.headers;
+  return { ...message, headers };
+}
+
 /** Answers every `n`th request with `answer()` (counted per run). */
 function everyNth(n: number, answer: () => ProxyResponse): NonNullable<Mutant['request']> {
   return (req, tools) => {
@@ -198,11 +204,7 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'no-www-authenticate',
     defect: 'sends 401 without WWW-Authenticate',
     catches: ['FSV-AUTH-014'],
-    response: (_req, res) => {
-      if (res.status !== 401) return res;
-      const { 'www-authenticate': _drop, ...headers } = res.headers;
-      return { ...res, headers };
-    },
+    response: (_req, res) => (res.status === 401 ? withoutHeader(res, 'www-authenticate') : res),
   },
   {
     name: 'unauthorized-not-problem',
@@ -326,11 +328,7 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'no-watermark',
     defect: 'sends no X-Sync-Until',
     catches: ['FSV-SYNC-001'],
-    response: (req, res) => {
-      if (!isIdList(req)) return res;
-      const { 'x-sync-until': _drop, ...headers } = res.headers;
-      return { ...res, headers };
-    },
+    response: (req, res) => (isIdList(req) ? withoutHeader(res, 'x-sync-until') : res),
   },
   {
     name: 'watermark-unparsable',
@@ -448,10 +446,7 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'idempotency-ignored',
     defect: 'ignores Idempotency-Key',
     catches: ['FSV-WRITES-006', 'FSV-WRITES-007'],
-    request: (req) => {
-      const { 'idempotency-key': _drop, ...headers } = req.headers;
-      return { ...req, headers };
-    },
+    request: (req) => withoutHeader(req, 'idempotency-key'),
   },
   {
     name: 'stale-version-accepted',
@@ -526,10 +521,7 @@ export const MUTANTS: readonly Mutant[] = [
     defect: 'sends callbacks without webhook-signature',
     catches: ['FSV-CALLBACKS-002'],
     callbacks: true,
-    callback: (req) => {
-      const { 'webhook-signature': _drop, ...headers } = req.headers;
-      return { ...req, headers };
-    },
+    callback: (req) => withoutHeader(req, 'webhook-signature'),
   },
   {
     name: 'new-webhook-id-on-retry',
