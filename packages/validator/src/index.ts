@@ -28,6 +28,7 @@ export { renderJunit } from './report/junit.js';
 export { curlFor, excerptOf, redact } from './report/redact.js';
 export * from './report/report.js';
 export { renderTerminal } from './report/terminal.js';
+export { ruleTable, withRuleTable } from './rule-table.js';
 export { RULES } from './rules/index.js';
 export { REFUSED_TOKENS, TokenFactory } from './tokens.js';
 export { type Credentials, type ValidateOptions, validate } from './validate.js';
