@@ -7,7 +7,7 @@ export default defineRule({
   section: '§2',
   severity: 'error',
   title: 'No stack traces or source paths in answers',
-  spec: 'Never a stack trace.',
+  spec: 'Errors are problem+json: never an HTML page, never a stack trace.',
   fix: 'Log internal errors on the server; send the consumer a problem with a sentence, without exception text or paths.',
   check: (o) => {
     const answers = o.exchanges.filter((e) => e.response && e.response.status >= 400);
