@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/test/run-cli.js';
 import { MUTANTS } from './mutants/catalog.js';
@@ -163,6 +164,18 @@ describe('finum-sync validate', () => {
       await runCli(['validate', '--base-url', 'ftp://x', '--payload', file('payload.json'), '--key', file('key.pem')]),
       /--base-url 'ftp:\/\/x' is not an http\(s\) URL/,
     );
+  });
+
+  it('loads the validator, never the server (a consumer command)', async () => {
+    const traced = await runCli(
+      ['validate', '--base-url', 'http://127.0.0.1:9', '--payload', file('payload.json'), '--key', file('key.pem')],
+      { NODE_OPTIONS: `--import ${fileURLToPath(new URL('./fixtures/trace-imports.mjs', import.meta.url))}` },
+    );
+    const loaded = traced.stderr.split('\n').filter((l) => l.startsWith('resolved '));
+    expect(loaded.some((l) => l.includes('/packages/validator/dist/'))).toBe(true);
+    expect(
+      loaded.filter((l) => /\/packages\/server\/|\/node_modules\/(fastify|kysely|better-sqlite3|pg)\//.test(l)),
+    ).toEqual([]);
   });
 
   it('--help names the exit codes and the options of SPEC §12', async () => {
