@@ -21,10 +21,11 @@ import type { RecordedResponse } from './model.js';
 
 const TIMESTAMP_REGEX = new RegExp(TIMESTAMP_PATTERN);
 
-export const mediaType = (r: RecordedResponse) => (r.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+export const mediaType = (r: Pick<RecordedResponse, 'headers'>) =>
+  (r.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 
 /** RFC 9457: `application/problem+json` with `type`, `title`, `detail` and `status` = the HTTP status. */
-export function problemViolations(r: RecordedResponse): string[] {
+export function problemViolations(r: Pick<RecordedResponse, 'status' | 'headers' | 'json'>): string[] {
   const type = mediaType(r);
   if (type !== 'application/problem+json')
     return [`Content-Type is '${type || '(none)'}', not application/problem+json`];
@@ -51,12 +52,13 @@ export const isHtml = (r: RecordedResponse) =>
 
 /** Traces of the implementation: stack frames, source paths, exception class names. */
 const STACK_PATTERNS = [
-  /\n\s+at [\w.<>[\]]+ \(/,
+  /\n\s+at \S/,
   /\bat [\w.]+ \([^)]*:\d+:\d+\)/,
   /node_modules[\\/]/,
   /\bTraceback \(most recent call last\)/,
   /\b(TypeError|ReferenceError|SyntaxError|NullPointerException|SQLSTATE|SqliteError):/,
-  /\.(js|ts|py|java|php|rb):\d+/,
+  /[\\/][\w.-]+\.(js|mjs|cjs|ts|py|java|php|rb):\d+/,
+  /\bError: /,
 ];
 
 export function stackTraceIn(text: string): string | undefined {
