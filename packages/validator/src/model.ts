@@ -65,7 +65,7 @@ export interface Observations {
   /** The consumer's audience and id (from the payload). */
   readonly audience: string;
   readonly consumerId: string;
-  /** Every exchange, in order. */
+  /** Every exchange, ordered by probe name, then by when it was sent. */
   readonly exchanges: readonly Exchange[];
   /** Named facts the scenarios established (samples of ids, maxima…). */
   readonly facts: Readonly<Record<string, unknown>>;

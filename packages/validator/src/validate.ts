@@ -161,7 +161,9 @@ export async function validate(options: ValidateOptions): Promise<Report> {
     capabilities,
     audience: String(options.payload.aud),
     consumerId: primary.consumerId,
-    exchanges: recorder.exchanges,
+    // By probe, then sequence: which exchange a rule shows first (and so a finding's
+    // fingerprint) does not depend on which concurrent request finished first.
+    exchanges: [...recorder.exchanges].sort((a, b) => (a.probe < b.probe ? -1 : a.probe > b.probe ? 1 : a.seq - b.seq)),
     facts: ctx.facts,
     created: ctx.created,
   };
