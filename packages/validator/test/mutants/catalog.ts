@@ -395,6 +395,30 @@ export const MUTANTS: readonly Mutant[] = [
       );
     },
   },
+  {
+    // Only an info rule can see it: a consumer cannot delete, so the validator cannot make a tombstone.
+    name: 'tombstones-not-listed',
+    defect: 'leaves tombstones out of T-id-list-updated',
+    catches: ['FSV-SYNC-009'],
+    response: async (req, res, tools) => {
+      if (!isIdList(req) || res.status !== 200) return res;
+      const ids = json(res) as string[];
+      const type = /^\/v1\/([a-z]+)-id-list-updated$/.exec(pathOf(req))![1];
+      const deleted = new Set<string>();
+      for (let i = 0; i < ids.length; i += 500) {
+        const list = await tools.forward({
+          ...req,
+          path: `/v1/${type}-list?id-list=${ids.slice(i, i + 500).join(',')}`,
+        });
+        for (const r of json(list) as Array<Record<string, unknown>>)
+          if (r.deleted === true) deleted.add(r.id as string);
+      }
+      return withJson(
+        res,
+        ids.filter((id) => !deleted.has(id)),
+      );
+    },
+  },
   // Dropping tombstones from T-list loses them from every list, also the 1,000-id call.
   mapListBody(
     'tombstones-dropped',
