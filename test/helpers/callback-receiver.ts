@@ -1,17 +1,11 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { CallbackEvent } from '@finum-sync/spec';
 
 export interface ReceivedCallback {
   headers: IncomingHttpHeaders;
   body: string;
-  json: {
-    type: string;
-    contractId: string;
-    status: number;
-    previousStatus: number | null;
-    changedBy: 'provider' | 'consumer';
-    occurredAt: string;
-  };
+  json: CallbackEvent;
 }
 
 /**

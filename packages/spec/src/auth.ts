@@ -7,6 +7,22 @@ import { Timestamp } from './primitives.js';
  */
 
 /**
+ * What {@link KEY_TYPES} says of a key type.
+ * @example
+ * const rule: KeyTypeRule = KEY_TYPES.ec;
+ */
+export interface KeyTypeRule {
+  /** The algorithms a key of this type signs with; the first is the one it gets when none is chosen. */
+  readonly algorithms: readonly string[];
+  /** How the key looks as a JWK. */
+  readonly jwk: { readonly kty: string; readonly crv?: string };
+  /** RSA: the least modulus length in bits. */
+  readonly minModulusLength?: number;
+  /** EC: the one curve accepted, as Node's `asymmetricKeyDetails.namedCurve` names it. */
+  readonly namedCurve?: string;
+}
+
+/**
  * The key types a consumer may register, as Node's `KeyObject#asymmetricKeyType` names
  * them, each with the algorithms it signs (the first is the one a key of this type gets
  * when none is chosen), its JWK form and its size rule. The one table of SPEC §3's keys.
@@ -18,15 +34,7 @@ export const KEY_TYPES = {
   'rsa-pss': { algorithms: ['PS256'], jwk: { kty: 'RSA' }, minModulusLength: 2048 },
   ec: { algorithms: ['ES256'], jwk: { kty: 'EC', crv: 'P-256' }, namedCurve: 'prime256v1' },
   ed25519: { algorithms: ['EdDSA'], jwk: { kty: 'OKP', crv: 'Ed25519' } },
-} as const satisfies Record<
-  string,
-  {
-    algorithms: readonly string[];
-    jwk: { kty: string; crv?: string };
-    minModulusLength?: number;
-    namedCurve?: string;
-  }
->;
+} as const satisfies Record<string, KeyTypeRule>;
 
 /**
  * A key type of {@link KEY_TYPES}: `'rsa' | 'rsa-pss' | 'ec' | 'ed25519'`.

@@ -46,12 +46,16 @@ export const IdempotencyKey = Type.String({
 });
 
 /**
- * Reads the `Idempotency-Key` header as Node gives it: `undefined` when absent, the key
- * when valid; a repeated or out-of-range header is a 400 `invalid-parameter`.
+ * Reads the `Idempotency-Key` header from request headers as Node gives them (lower-case
+ * names): `undefined` when absent, the key when valid; a repeated or out-of-range header is
+ * a 400 `invalid-parameter`.
  * @example
- * const key = parseIdempotencyKey(request.headers['idempotency-key']);
+ * const key = parseIdempotencyKey(request.headers);
  */
-export function parseIdempotencyKey(header: string | string[] | undefined): string | undefined {
+export function parseIdempotencyKey(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): string | undefined {
+  const header = headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()];
   if (header === undefined) return undefined;
   const { minLength, maxLength } = IDEMPOTENCY_KEY;
   if (typeof header !== 'string' || header.length < minLength || header.length > maxLength) {

@@ -1,12 +1,11 @@
+/** TypeBox's `Static` (the type of a schema) and `TSchema`, for `Static<typeof Contract>` without a typebox import. */
 export type { Static, TSchema } from 'typebox';
-export * from './admin-console.js';
-export * from './admin-operations.js';
 export * from './auth.js';
 export * from './callbacks.js';
 export * from './headers.js';
 export * from './lifecycle.js';
 export * from './onboarding.js';
-export * from './openapi.js';
+export { API_VERSION, buildOpenApi, componentSchemas } from './openapi.js';
 export * from './operations.js';
 export * from './primitives.js';
 export * from './problems.js';

@@ -10,7 +10,14 @@ import Type, { type TEnum } from 'typebox';
  * @example
  * statusDef(410).family; // 'ended'
  */
-export type StatusFamily = 'proposal' | 'application' | 'active' | 'ended';
+export type StatusFamily = (typeof STATUS_FAMILIES)[number];
+
+/**
+ * The families in the order a contract's life passes them.
+ * @example
+ * STATUS_FAMILIES.indexOf('active') > STATUS_FAMILIES.indexOf('proposal'); // true
+ */
+export const STATUS_FAMILIES = ['proposal', 'application', 'active', 'ended'] as const;
 
 /**
  * What the provider does for a contract waiting at a status (SPEC §8): the status it moves
@@ -176,11 +183,39 @@ export const PROVIDER_STEPS = Object.fromEntries(
 ) as { readonly [S in WithStep]: (typeof CONTRACT_STATUSES)[S]['providerStep'] };
 
 /**
+ * The provider's step for a contract at this status; `undefined` when the provider is not awaited.
+ * @example
+ * providerStepFor(230)?.document; // 'policy'
+ */
+export function providerStepFor(status: number): ProviderStep | undefined {
+  return isContractStatus(status) ? (CONTRACT_STATUSES[status] as StatusDef).providerStep : undefined;
+}
+
+/**
+ * Whether a contract at `status` has gone through the provider's step that starts at `from`:
+ * it is at the step's target, or in a family after the one the step starts in. A contract
+ * at 320 has had its proposal (120 → 130) and its policy (230 → 320); one at 130 only its proposal.
+ * @example
+ * hasPassedProviderStep(330, 230); // true: suspended after the policy was issued
+ */
+export function hasPassedProviderStep(status: ContractStatus, from: keyof typeof PROVIDER_STEPS): boolean {
+  const family = (s: ContractStatus) => STATUS_FAMILIES.indexOf(statusDef(s).family);
+  return status === PROVIDER_STEPS[from].to || family(status) > family(from);
+}
+
+/**
  * The status a consumer asks for a proposal with (the provider's proposal step starts here).
  * @example
  * if (contract.status === PROPOSAL_REQUESTED) scheduleProposal(contract);
  */
 export const PROPOSAL_REQUESTED = 120 satisfies WithStep;
+/**
+ * The status a consumer places the order with (the provider's policy step starts here).
+ * @example
+ * PROVIDER_STEPS[ORDER_PLACED].assignsContractNumber; // true
+ */
+export const ORDER_PLACED = 230 satisfies WithStep;
+
 /**
  * The status the provider answers a proposal request with when data are missing.
  * @example

@@ -1,8 +1,10 @@
 import Type, { type TSchema } from 'typebox';
+import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './headers.js';
 import type { OperationDef } from './operations.js';
 import { ref } from './operations.js';
-import { Id } from './primitives.js';
+import { Email, Id, PHONE_PATTERN } from './primitives.js';
 import type { FieldError } from './problems.js';
+import { compileCheck } from './validation.js';
 
 /**
  * Onboarding (SPEC §1 "easy to onboard", §9 `/onboarding/`): the one form an applicant
@@ -10,23 +12,59 @@ import type { FieldError } from './problems.js';
  * about the provider. Public endpoints, used by the `/`, `/onboarding/` and status pages.
  */
 
-/** Where the applicant's public key comes from. */
+/**
+ * Where the applicant's public key comes from.
+ * @example
+ * KEY_SOURCES.includes('browser'); // true
+ */
 export const KEY_SOURCES = ['pasted', 'browser', 'provider'] as const;
+/**
+ * `'pasted' | 'browser' | 'provider'`.
+ * @example
+ * const source: KeySource = 'pasted';
+ */
 export type KeySource = (typeof KEY_SOURCES)[number];
 
+/**
+ * The states of an onboarding application.
+ * @example
+ * APPLICATION_STATUSES; // ['pending', 'approved', 'rejected']
+ */
 export const APPLICATION_STATUSES = ['pending', 'approved', 'rejected'] as const;
+/**
+ * `'pending' | 'approved' | 'rejected'`.
+ * @example
+ * const status: ApplicationStatus = 'pending';
+ */
 export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
 
-/** A field people never see and bots fill in: a submission with it is refused. */
+/**
+ * A field people never see and bots fill in: a submission with it is refused.
+ * @example
+ * if (body[HONEYPOT_FIELD]) refuse();
+ */
 export const HONEYPOT_FIELD = 'homepage';
 
-/** Ids the back office and the applicant's status link use. */
+/**
+ * Ids the back office and the applicant's status link use.
+ * @example
+ * new RegExp(APPLICATION_ID_PATTERN).test('app_0123456789abcdef01234567'); // true
+ */
 export const APPLICATION_ID_PATTERN = '^app_[a-f0-9]{24}$';
-/** The status token: 32 random bytes, base64url (256 bits). */
+/**
+ * The status token: 32 random bytes, base64url (256 bits).
+ * @example
+ * new RegExp(STATUS_TOKEN_PATTERN).test(location.hash.slice(1));
+ */
 export const STATUS_TOKEN_PATTERN = '^[A-Za-z0-9_-]{43}$';
 
-const EMAIL_REGEX = /^[^\s@"<>]+@[^\s@"<>]+\.[^\s@"<>]{2,}$/;
-const PHONE_REGEX = /^\+?[0-9][0-9 ()./-]{4,38}[0-9]$/;
+/** The same e-mail and phone rules as the records' `email` and `phone` fields. */
+let emailCheck: ReturnType<typeof compileCheck> | undefined;
+function isEmail(text: string): boolean {
+  emailCheck ??= compileCheck(Email);
+  return emailCheck(text).length === 0;
+}
+const PHONE_REGEX = new RegExp(PHONE_PATTERN);
 
 function isWebUrl(text: string): boolean {
   try {
@@ -51,6 +89,8 @@ interface FieldRule {
 /**
  * The form's fields, the one place their rules live: the request schema, the server's
  * validation and the messages an applicant reads are made from this table.
+ * @example
+ * APPLICATION_FIELDS.email.label; // 'Email'
  */
 export const APPLICATION_FIELDS = {
   company: {
@@ -73,7 +113,7 @@ export const APPLICATION_FIELDS = {
     maxLength: 254,
     description: 'The contact person’s email address.',
     example: 'anna.huber@acme-broker.example',
-    check: (v) => (EMAIL_REGEX.test(v) ? undefined : 'must be an email address such as name@example.com'),
+    check: (v) => (isEmail(v) ? undefined : 'must be an email address such as name@example.com'),
   },
   phone: {
     label: 'Phone',
@@ -118,15 +158,26 @@ export const APPLICATION_FIELDS = {
   },
 } as const satisfies Record<string, FieldRule>;
 
+/**
+ * A field of the onboarding form.
+ * @example
+ * const field: ApplicationField = 'intendedUse';
+ */
 export type ApplicationField = keyof typeof APPLICATION_FIELDS;
 
-/** A submitted application, trimmed and checked (empty optional fields are `null`). */
+/**
+ * A submitted application, trimmed and checked (empty optional fields are `null`).
+ * @example
+ * const { value, errors } = checkApplication(body); if (!errors.length) save(value as ApplicationInput);
+ */
 export type ApplicationInput = { [K in ApplicationField]: string | null } & { keySource: KeySource };
 
 /**
  * Checks a submitted form: every field, with messages an applicant can act on. What
  * needs I/O (the callback URL's addresses, the key's parsing) the server checks after,
  * on the fields that passed (`value` holds them trimmed; empty ones are `null`).
+ * @example
+ * checkApplication({ company: 'Acme', keySource: 'provider' }).errors[0]; // { field: 'contactName', message: 'is required' }
  */
 export function checkApplication(body: unknown): { value: ApplicationInput; errors: FieldError[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -188,6 +239,11 @@ const json = (schema: TSchema | { $ref: string }, example?: unknown) => ({
 const nullable = (schema: TSchema, description: string) => ({ anyOf: [schema, Type.Null()], description });
 const timestamp = Type.String({ format: 'date-time' });
 
+/**
+ * The onboarding's component schemas (the form, the receipt, the status, the provider's settings).
+ * @example
+ * Object.keys(onboardingComponentSchemas()).includes('ApplicationForm'); // true
+ */
 export function onboardingComponentSchemas(): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const [name, rule] of Object.entries(APPLICATION_FIELDS) as [ApplicationField, FieldRule][]) {
@@ -271,6 +327,11 @@ export function onboardingComponentSchemas(): Record<string, unknown> {
   };
 }
 
+/**
+ * The public onboarding endpoints (`/onboarding/api`), part of `openapi.json`.
+ * @example
+ * ONBOARDING_OPERATIONS.map((op) => op.operationId); // ['providerInfo', 'submitApplication', 'applicationStatus']
+ */
 export const ONBOARDING_OPERATIONS: readonly OperationDef[] = [
   {
     operationId: 'providerInfo',
@@ -296,9 +357,9 @@ export const ONBOARDING_OPERATIONS: readonly OperationDef[] = [
     security: 'public',
     parameters: [
       {
-        name: 'Idempotency-Key',
+        name: IDEMPOTENCY_KEY_HEADER,
         in: 'header',
-        schema: { type: 'string', minLength: 1, maxLength: 255 } as TSchema,
+        schema: IdempotencyKey,
         description: 'Optional: makes a repeated submission of the same form safe for 24 h.',
       },
     ],

@@ -1,7 +1,6 @@
-import { ADMIN_SESSION_COOKIE, CSRF_HEADER } from './admin-console.js';
-import { ADMIN_OPERATIONS, adminComponentSchemas } from './admin-operations.js';
-import { AuthStatus } from './auth.js';
-import { CALLBACK_EVENT_TYPE, CallbackEvent } from './callbacks.js';
+import { AuthStatus, SIGNING_ALGORITHMS, TOKEN_RULES } from './auth.js';
+import { CALLBACK_EVENT_TYPE, CallbackEvent, WEBHOOK_HEADERS } from './callbacks.js';
+import { SYNC_UNTIL_HEADER } from './headers.js';
 import { CONTRACT_STATUS_CODES, CONTRACT_STATUSES, ContractStatus, type StatusDef } from './lifecycle.js';
 import { ONBOARDING_OPERATIONS, onboardingComponentSchemas } from './onboarding.js';
 import {
@@ -13,7 +12,7 @@ import {
   ref,
   SECURED_PROBLEMS,
 } from './operations.js';
-import { Id, IdList, Timestamp } from './primitives.js';
+import { Id, IdList, Timestamp, wordList } from './primitives.js';
 import { PROBLEM_TYPE_PREFIX, PROBLEMS, Problem, type ProblemCode, problem } from './problems.js';
 import { MAX_IDS_PER_CALL } from './read-params.js';
 import {
@@ -27,7 +26,11 @@ import {
   schemaName,
 } from './records.js';
 
-/** Version of the FiNUM Sync API contract this document describes. */
+/**
+ * Version of the FiNUM Sync API contract this document describes.
+ * @example
+ * buildOpenApi().info.version === API_VERSION; // true
+ */
 export const API_VERSION = '1.0.0';
 
 const EXAMPLE_DETAILS: Record<ProblemCode, string> = {
@@ -137,11 +140,14 @@ const statusTable = () =>
 
 const DESCRIPTION = `The FiNUM Sync API: a simple REST standard with which insurers and other financial providers share contracts, clients, products, users and documents with brokers' software.
 
-**Authentication.** Every \`/v1\` endpoint except these docs needs \`Authorization: Bearer <JWT>\`. The consumer signs the JWT with its private key (\`RS256\`, \`PS256\`, \`ES256\` or \`EdDSA\`); the provider verifies it with the consumer's registered public key. Claims: \`sub\` (the consumer id), \`aud\` (the provider's audience), \`exp\` (at most 1 h ahead by default), optional \`iat\`, \`nbf\`; header \`kid\` picks one of several keys. Clock skew tolerance: 60 s. Click **Authorize**, paste the token, then try \`auth-status\`.
+**Authentication.** Every \`/v1\` endpoint except these docs needs \`Authorization: Bearer <JWT>\`. The consumer signs the JWT with its private key (${wordList(
+  SIGNING_ALGORITHMS.map((alg) => `\`${alg}\``),
+  'or',
+)}); the provider verifies it with the consumer's registered public key. Claims: \`sub\` (the consumer id), \`aud\` (the provider's audience), \`exp\` (at most ${TOKEN_RULES.maxLifetimeS / 3600} h ahead by default), optional \`iat\`, \`nbf\`; header \`kid\` picks one of several keys. Clock skew tolerance: ${TOKEN_RULES.clockSkewS} s. Click **Authorize**, paste the token, then try \`auth-status\`.
 
 **Records** are flat: every field is a scalar or \`null\` (only \`requiredFields\` and \`fileIdList\` are arrays). Every record has \`id\`, \`createdAt\`, \`updatedAt\`, \`version\` and \`deleted\`; removed records stay as tombstones with \`deleted: true\`. Fields starting with \`_\` are provider extensions; ignore those you do not know.
 
-**Sync.** Call \`T-id-list-updated?since=\` then \`T-list?id-list=\` for every record type; pass the \`X-Sync-Until\` header as the next \`since\`. No pagination: up to ${MAX_IDS_PER_CALL} ids per list call; 50,000 ids per delta call.
+**Sync.** Call \`T-id-list-updated?since=\` then \`T-list?id-list=\` for every record type; pass the \`${SYNC_UNTIL_HEADER}\` header as the next \`since\`. No pagination: up to ${MAX_IDS_PER_CALL} ids per list call; 50,000 ids per delta call.
 
 **Errors** are RFC 9457 \`application/problem+json\` with a stable \`type\` (\`${PROBLEM_TYPE_PREFIX}<code>\`), the HTTP \`status\`, a \`detail\` that says what is wrong and, for invalid fields, \`errors: [{ field, message }]\`.
 
@@ -218,7 +224,8 @@ const TAGS = [
   ['operations', 'Health checks for load balancers and orchestrators.'],
 ] as const;
 
-function paths(operations: readonly OperationDef[]) {
+/** The OpenAPI `paths` object of these operations (shared with the back office's document). */
+export function paths(operations: readonly OperationDef[]) {
   const out: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     out[op.path] ??= {};
@@ -227,70 +234,14 @@ function paths(operations: readonly OperationDef[]) {
   return out;
 }
 
-const license = { name: 'MIT', identifier: 'MIT' };
+/** The documents' license. */
+export const license = { name: 'MIT', identifier: 'MIT' };
 
-const ADMIN_DESCRIPTION = `The provider's back office of a finum-sync server: what the provider's own systems do — import records, set contract statuses, attach documents, see what waits for them and how callbacks went. Every endpoint needs \`Authorization: Bearer <ADMIN_TOKEN>\` (programs, the CLI) or the session cookie of \`POST /admin/api/session\` (the \`/admin/\` pages), which also needs the session's CSRF token in \`${CSRF_HEADER}\` on every state-changing request; consumer tokens are refused. Errors are RFC 9457 \`application/problem+json\` as in the consumer API. The records are those of the FiNUM Sync API (\`/v1/openapi.json\`).`;
-
-/** Keeps the component schemas the document references (directly or through others). */
-function referencedSchemas(document: unknown, schemas: Record<string, unknown>): Record<string, unknown> {
-  const kept: Record<string, unknown> = {};
-  const visit = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (node && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) {
-        const name =
-          key === '$ref' && typeof value === 'string' ? value.replace('#/components/schemas/', '') : undefined;
-        if (name && schemas[name] && !kept[name]) {
-          kept[name] = schemas[name];
-          visit(schemas[name]);
-        } else visit(value);
-      }
-    }
-  };
-  visit(document);
-  return kept;
-}
-
-/** The OpenAPI 3.1 document of the provider's back office (`/admin/api`). */
-export function buildAdminOpenApi(): Record<string, unknown> {
-  const operations = paths(ADMIN_OPERATIONS);
-  return {
-    openapi: '3.1.0',
-    info: { title: 'finum-sync provider back office', version: API_VERSION, description: ADMIN_DESCRIPTION, license },
-    servers: [{ url: '/', description: 'This provider' }],
-    tags: [
-      { name: 'back office', description: 'Records and contracts, as the provider’s systems change them.' },
-      { name: 'callbacks', description: 'Callback deliveries and their attempts.' },
-      { name: 'session', description: 'Sign-in of the `/admin/` pages.' },
-      { name: 'applications', description: 'Onboarding applications: approve or reject.' },
-      { name: 'consumers', description: 'Consumers: disable, enable, keys, callback secret.' },
-    ],
-    security: [{ adminAuth: [] }],
-    paths: operations,
-    components: {
-      schemas: referencedSchemas(operations, {
-        ...componentSchemas(),
-        ...onboardingComponentSchemas(),
-        ...adminComponentSchemas(),
-      }),
-      securitySchemes: {
-        adminAuth: {
-          type: 'http',
-          scheme: 'bearer',
-          description: 'The provider’s `ADMIN_TOKEN`.',
-        },
-        adminSession: {
-          type: 'apiKey',
-          in: 'cookie',
-          name: ADMIN_SESSION_COOKIE,
-          description: `The session of \`POST /admin/api/session\`; state-changing requests also need \`${CSRF_HEADER}\`.`,
-        },
-      },
-    },
-  };
-}
-
-/** The OpenAPI 3.1 document of the FiNUM Sync API, emitted from the operations table. */
+/**
+ * The OpenAPI 3.1 document of the FiNUM Sync API, emitted from the operations map; committed as `openapi.json`.
+ * @example
+ * const doc = buildOpenApi(); Object.keys(doc.paths).includes('/v1/contract-list'); // true
+ */
 export function buildOpenApi(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
@@ -314,21 +265,21 @@ export function buildOpenApi(): Record<string, unknown> {
             'Sent to the one-shot `callbackUrl` of a contract — once, at the contract’s next status change **made by the provider** (a change the consumer makes itself, with that write or a later one, does not use it; give a new URL with the next write) — and to the consumer’s standing callback URL (set at onboarding), at **every** status change, with `changedBy` saying whose it was. Signed per Standard Webhooks: verify `webhook-signature` (`v1,` + base64 HMAC-SHA256 over `webhook-id.webhook-timestamp.body` with the callback secret) and de-duplicate by `webhook-id`, which stays the same across retries. Any non-2xx answer or a 10 s timeout is retried with exponential backoff for 3 days; `410 Gone` stops retries for that URL. Then fetch the contract with `contract-list?id-list=`.',
           parameters: [
             {
-              name: 'webhook-id',
+              name: WEBHOOK_HEADERS.id,
               in: 'header',
               required: true,
               schema: { type: 'string' },
               description: 'Unique per event.',
             },
             {
-              name: 'webhook-timestamp',
+              name: WEBHOOK_HEADERS.timestamp,
               in: 'header',
               required: true,
               schema: { type: 'string' },
               description: 'Seconds since the epoch.',
             },
             {
-              name: 'webhook-signature',
+              name: WEBHOOK_HEADERS.signature,
               in: 'header',
               required: true,
               schema: { type: 'string' },
@@ -350,8 +301,7 @@ export function buildOpenApi(): Record<string, unknown> {
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description:
-            'A JWT signed with the consumer’s private key (RS256, PS256, ES256 or EdDSA). Claims: `sub` = consumer id, `aud` = the provider’s audience, `exp` ≤ 1 h ahead, optional `iat`/`nbf`; header `kid` picks a key.',
+          description: `A JWT signed with the consumer’s private key (${wordList(SIGNING_ALGORITHMS, 'or')}). Claims: \`sub\` = consumer id, \`aud\` = the provider’s audience, \`exp\` ≤ ${TOKEN_RULES.maxLifetimeS / 3600} h ahead, optional \`iat\`/\`nbf\`; header \`kid\` picks a key.`,
         },
       },
     },

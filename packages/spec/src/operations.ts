@@ -1,5 +1,5 @@
 import Type, { type Static, type TArray, type TSchema, type TString, type TUnsafe } from 'typebox';
-import { AuthStatus } from './auth.js';
+import { AuthStatus, TOKEN_RULES } from './auth.js';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, IdempotencyKey, SYNC_UNTIL_HEADER } from './headers.js';
 import type { OptionalUndefined } from './internal.js';
 import { CONSUMER_CREATE_STATUSES, DATA_FROZEN_FROM, describeCreateStatuses } from './lifecycle.js';
@@ -301,8 +301,7 @@ function updatedOperation<T extends RecordType>(type: T) {
         in: 'query',
         // Any RFC 3339 timestamp is read (offsets, any fraction); the API writes UTC with milliseconds.
         schema: Type.String({ format: 'date-time' }),
-        description:
-          'RFC 3339 timestamp (any offset; pass `X-Sync-Until` as it is); inclusive. Unparsable, or more than 60 s ahead of the provider’s clock, is a 400.',
+        description: `RFC 3339 timestamp (any offset; pass \`${SYNC_UNTIL_HEADER}\` as it is); inclusive. Unparsable, or more than ${TOKEN_RULES.clockSkewS} s ahead of the provider’s clock, is a 400.`,
         example: '2026-11-16T00:00:00.000Z',
       },
     ],
@@ -339,38 +338,38 @@ const readOperations = Object.fromEntries(
 // ---------------------------------------------------------------------------------------
 // Writes.
 
-const idempotencyKey = {
+const idempotencyKey: ParamDef = {
   name: IDEMPOTENCY_KEY_HEADER,
   in: 'header',
   schema: IdempotencyKey,
   description:
     'Optional, 1–255 characters, scoped to the consumer, kept 24 h. The same key with the same body replays the first response (same id and status); with another body it is a 422; while the first request still runs, a 409.',
-} as const satisfies ParamDef;
+};
 
-const writeProblems = [
+const writeProblems: ProblemCode[] = [
   'invalid-body',
   'malformed-json',
   'payload-too-large',
   'unsupported-media-type',
   'idempotency-key-reused',
   'idempotency-in-progress',
-] as const satisfies ProblemCode[];
+];
 
-const patchProblems = [
+const patchProblems: ProblemCode[] = [
   'invalid-body',
   'malformed-json',
   'payload-too-large',
   'unsupported-media-type',
   'not-found',
   'version-conflict',
-] as const satisfies ProblemCode[];
+];
 
-const replayHeader = {
+const replayHeader: Record<string, HeaderDef> = {
   [IDEMPOTENT_REPLAYED_HEADER]: {
     description: '`true` when this response replays the first response to the same `Idempotency-Key`.',
     schema: { type: 'string' },
   },
-} satisfies Record<string, HeaderDef>;
+};
 
 /**
  * Body of `POST /v1/file` (`multipart/form-data`): the bytes and what they belong to.

@@ -38,13 +38,31 @@ export const typed =
   (schema: object): TTyped<T> =>
     schema as TTyped<T>;
 
-/** SPEC §2: ids are 1–64 characters of `[A-Za-z0-9_-]`, opaque to the consumer. */
+/**
+ * SPEC §2: ids are 1–64 characters of `[A-Za-z0-9_-]`, opaque to the consumer.
+ * @example
+ * new RegExp(ID_PATTERN).test('c-1042'); // true
+ */
 export const ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
+/**
+ * {@link ID_PATTERN} as a RegExp.
+ * @example
+ * ID_REGEX.test('not valid!'); // false
+ */
 export const ID_REGEX = new RegExp(ID_PATTERN);
 
-/** RFC 3339 in UTC with milliseconds, as every timestamp this API writes. */
+/**
+ * RFC 3339 in UTC with milliseconds, as every timestamp this API writes.
+ * @example
+ * new RegExp(TIMESTAMP_PATTERN).test(new Date().toISOString()); // true
+ */
 export const TIMESTAMP_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$';
 
+/**
+ * A record id (SPEC §2): 1–64 characters of `[A-Za-z0-9_-]`, opaque to the consumer.
+ * @example
+ * compileCheck(Id)('c-1042'); // []
+ */
 export const Id = Type.String({
   pattern: ID_PATTERN,
   minLength: 1,
@@ -53,6 +71,11 @@ export const Id = Type.String({
   examples: ['c-1042'],
 });
 
+/**
+ * A timestamp as the API writes it: RFC 3339, UTC, milliseconds.
+ * @example
+ * compileCheck(Timestamp)('2026-11-23T10:15:30.123Z'); // []
+ */
 export const Timestamp = Type.String({
   format: 'date-time',
   pattern: TIMESTAMP_PATTERN,
@@ -60,29 +83,57 @@ export const Timestamp = Type.String({
   examples: ['2026-11-23T10:15:30.123Z'],
 });
 
+/**
+ * A calendar date `YYYY-MM-DD`.
+ * @example
+ * compileCheck(IsoDate)('1984-05-17'); // []
+ */
 export const IsoDate = Type.String({
   format: 'date',
   description: 'Calendar date `YYYY-MM-DD`.',
   examples: ['1984-05-17'],
 });
 
+/**
+ * A decimal amount as a string (SPEC §2), beside a `currency`.
+ * @example
+ * compileCheck(Money)('1234.50'); // []
+ */
 export const Money = Type.String({
   pattern: '^\\d{1,15}(\\.\\d{1,4})?$',
   description: 'Decimal amount as a string, beside the record’s `currency`.',
   examples: ['1234.50'],
 });
 
+/**
+ * An ISO 4217 currency code.
+ * @example
+ * compileCheck(Currency)('EUR'); // []
+ */
 export const Currency = Type.String({
   pattern: '^[A-Z]{3}$',
   description: 'ISO 4217 currency code.',
   examples: ['EUR'],
 });
 
+/**
+ * An ISO 3166-1 alpha-2 country code.
+ * @example
+ * compileCheck(Country)('AT'); // []
+ */
 export const Country = Type.String({
   pattern: '^[A-Z]{2}$',
   description: 'ISO 3166-1 alpha-2 country code.',
   examples: ['AT'],
 });
+
+/**
+ * Items as words: `a, b and c` (or `a, b or c`).
+ * @example
+ * wordList(['pending', 'delivered', 'gone', 'failed'], 'or'); // 'pending, delivered, gone or failed'
+ */
+export const wordList = (items: readonly unknown[], conjunction: 'and' | 'or') =>
+  items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} ${conjunction} ${items.at(-1)}`;
 
 /**
  * A list of record ids, as `T-id-list-updated` answers.
@@ -113,12 +164,26 @@ export const PHONE_PATTERN = '^\\+?[0-9 ()/.-]{3,40}$';
  */
 export const Phone = Type.String({ pattern: PHONE_PATTERN });
 
+/**
+ * A lower-case hex SHA-256 (a file's `sha256`, its download's ETag).
+ * @example
+ * compileCheck(Sha256)('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'); // []
+ */
 export const Sha256 = Type.String({ pattern: '^[a-f0-9]{64}$', description: 'Lower-case hex SHA-256 of the bytes.' });
 
-/** Free text of bounded length: names, notes, descriptions. */
+/**
+ * Free text of bounded length: names, notes, descriptions.
+ * @example
+ * const Note = Text(2000, 'A note.');
+ */
 export const Text = (maxLength: number, description?: string) =>
   Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) });
 
+/**
+ * The consumer's own id for a record.
+ * @example
+ * compileCheck(ExternalId)('CRM-4711'); // []
+ */
 export const ExternalId = Type.String({
   minLength: 1,
   maxLength: 255,
@@ -137,6 +202,8 @@ const dayPrefixes = new Map<number, string>();
 /**
  * Milliseconds since the epoch → the API's timestamp form, exactly `Date#toISOString()`
  * (which it calls once per day): the seed and bulk writes format millions of them.
+ * @example
+ * formatTimestamp(0); // '1970-01-01T00:00:00.000Z'
  */
 export function formatTimestamp(ms: number): string {
   // Fractions and times past Date's range (±8.64e15 ms): toISOString's own result or RangeError.
@@ -162,6 +229,8 @@ export function formatTimestamp(ms: number): string {
 /**
  * Parses an RFC 3339 timestamp (any offset, optional fraction) into epoch milliseconds;
  * `undefined` when it is not one. Stricter than `Date.parse`, which accepts many forms.
+ * @example
+ * parseTimestamp('2026-11-23T11:15:30+01:00'); // 1795428930000
  */
 export function parseTimestamp(text: string): number | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/.exec(text);

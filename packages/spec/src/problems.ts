@@ -6,8 +6,18 @@ import { typed } from './primitives.js';
  * status and title. Rendered as RFC 9457 `application/problem+json` in one place.
  */
 
+/**
+ * The prefix of every problem `type` (SPEC §2).
+ * @example
+ * problem.type.startsWith(PROBLEM_TYPE_PREFIX); // true
+ */
 export const PROBLEM_TYPE_PREFIX = 'urn:finum-sync:problem:';
 
+/**
+ * Every problem the API answers with: its HTTP status and title.
+ * @example
+ * PROBLEMS['version-conflict'].status; // 409
+ */
 export const PROBLEMS = {
   'missing-filter': { status: 400, title: 'A list call needs a filter' },
   'too-many-ids': { status: 400, title: 'Too many ids in one call' },
@@ -36,6 +46,11 @@ export const PROBLEMS = {
   unavailable: { status: 503, title: 'Service unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
+/**
+ * The code of a problem of the catalog.
+ * @example
+ * const code: ProblemCode = 'not-found';
+ */
 export type ProblemCode = keyof typeof PROBLEMS;
 
 const FieldErrorSchema = Type.Object(
@@ -77,8 +92,18 @@ const ProblemObject = Type.Object(
 export const Problem = typed<Static<typeof ProblemObject> & { [extension: string]: unknown }>()(ProblemObject);
 export type Problem = Static<typeof Problem>;
 
+/**
+ * The `type` URI of a problem code.
+ * @example
+ * problemType('not-found'); // 'urn:finum-sync:problem:not-found'
+ */
 export const problemType = (code: ProblemCode) => `${PROBLEM_TYPE_PREFIX}${code}`;
 
+/**
+ * A problem details object of the catalog, with its status and title.
+ * @example
+ * problem('not-found', 'No contract with id c-1.'); // { type: …, title: 'Not found', status: 404, detail: … }
+ */
 export function problem(code: ProblemCode, detail: string, extra: Record<string, unknown> = {}): Problem {
   const { status, title } = PROBLEMS[code];
   return { type: problemType(code), title, status, detail, ...extra };
@@ -87,6 +112,8 @@ export function problem(code: ProblemCode, detail: string, extra: Record<string,
 /**
  * An error that is an answer: thrown anywhere (store, core, routes), rendered by the
  * server's one error handler. `headers` carries e.g. `Retry-After` or `WWW-Authenticate`.
+ * @example
+ * throw new ProblemError('not-found', `No contract with id ${id}.`);
  */
 export class ProblemError extends Error {
   readonly code: ProblemCode;
@@ -131,6 +158,11 @@ const GENERIC_BY_STATUS: Record<number, ProblemCode> = {
   503: 'unavailable',
 };
 
+/**
+ * The catalog's problem for an HTTP status raised outside this code (framework, parser).
+ * @example
+ * codeForStatus(413); // 'payload-too-large'
+ */
 export function codeForStatus(status: number): ProblemCode {
   return GENERIC_BY_STATUS[status] ?? (status >= 500 ? 'internal-error' : 'bad-request');
 }

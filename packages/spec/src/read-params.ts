@@ -1,20 +1,36 @@
+import { TOKEN_RULES } from './auth.js';
 import { ID_REGEX, parseTimestamp } from './primitives.js';
 import { ProblemError } from './problems.js';
 import type { RecordType } from './records.js';
 
-/** The documented maximum of ids in one `T-list?id-list=` call (SPEC §6: at least 1,000). */
+/**
+ * The documented maximum of ids in one `T-list?id-list=` call (SPEC §6: at least 1,000).
+ * @example
+ * for (let i = 0; i < ids.length; i += MAX_IDS_PER_CALL) fetchList(ids.slice(i, i + MAX_IDS_PER_CALL));
+ */
 export const MAX_IDS_PER_CALL = 1000;
 
 /**
  * How far `since` may lie ahead of the provider's clock before it is refused as "in the
  * future": the same 60 s as the token clock skew, so that a watermark handed out by one
  * server process is accepted by another whose clock is slightly behind.
+ * @example
+ * since > Date.now() + SINCE_FUTURE_TOLERANCE_MS; // a 400
  */
-export const SINCE_FUTURE_TOLERANCE_MS = 60_000;
+export const SINCE_FUTURE_TOLERANCE_MS = TOKEN_RULES.clockSkewS * 1000;
 
+/**
+ * A parsed query string: each parameter once, repeated, or absent.
+ * @example
+ * const query: Query = { 'id-list': 'c-1,c-2' };
+ */
 export type Query = Record<string, string | string[] | undefined>;
 
-/** A list filter other than `id-list`: its query parameter and the record field it matches. */
+/**
+ * A list filter other than `id-list`: its query parameter and the record field it matches.
+ * @example
+ * const filter: ListFilter = LIST_FILTERS.contract[0]!;
+ */
 export interface ListFilter {
   readonly param: string;
   readonly field: string;
@@ -23,6 +39,11 @@ export interface ListFilter {
   readonly isId: boolean;
 }
 
+/**
+ * The filters of each `T-list` besides `id-list`.
+ * @example
+ * LIST_FILTERS.contract[0].param; // 'holder-id'
+ */
 export const LIST_FILTERS = {
   client: [
     {
@@ -45,6 +66,11 @@ export const LIST_FILTERS = {
   file: [],
 } as const satisfies Readonly<Record<RecordType, readonly ListFilter[]>>;
 
+/**
+ * What a `T-list` call asks for: ids, or one filter's value.
+ * @example
+ * parseListQuery('contract', { 'holder-id': 'cl-1' }); // { kind: 'field', filter: …, value: 'cl-1' }
+ */
 export type ListRequest = { kind: 'ids'; ids: string[] } | { kind: 'field'; filter: ListFilter; value: string };
 
 const invalid = (field: string, message: string, detail = `${field} ${message}`) =>
@@ -75,6 +101,8 @@ function refuseUnknown(query: Query, known: readonly string[]) {
  * Parses `id-list`: comma-separated; empty entries, duplicates and spaces around ids are
  * tolerated; an invalid id or more than {@link MAX_IDS_PER_CALL} ids is a 400. A repeated
  * `id-list` parameter is read as one list.
+ * @example
+ * parseIdList(' c-1, ,c-2,c-1'); // ['c-1', 'c-2']
  */
 export function parseIdList(raw: string | string[]): string[] {
   const text = Array.isArray(raw) ? raw.join(',') : raw;
@@ -106,7 +134,11 @@ export function parseIdList(raw: string | string[]): string[] {
   return [...ids];
 }
 
-/** Parses the query of `GET /v1/T-list`: exactly one filter. */
+/**
+ * Parses the query of `GET /v1/T-list`: exactly one filter.
+ * @example
+ * parseListQuery('client', { 'id-list': 'cl-1' }); // { kind: 'ids', ids: ['cl-1'] }
+ */
 export function parseListQuery(type: RecordType, query: Query): ListRequest {
   const filters = LIST_FILTERS[type];
   const known = ['id-list', ...filters.map((f) => f.param)];
@@ -138,6 +170,8 @@ export function parseListQuery(type: RecordType, query: Query): ListRequest {
 /**
  * Parses the query of `GET /v1/T-id-list-updated`: `since` is optional; unparsable or
  * in the future (beyond the tolerance) is a 400.
+ * @example
+ * parseUpdatedQuery({ since: '2026-11-23T10:15:30.123Z' }, Date.now()); // epoch ms
  */
 export function parseUpdatedQuery(query: Query, nowMs: number): number | undefined {
   refuseUnknown(query, ['since']);
@@ -161,7 +195,11 @@ export function parseUpdatedQuery(query: Query, nowMs: number): number | undefin
   return since;
 }
 
-/** Parses `GET /v1/file-download?id=`. */
+/**
+ * Parses `GET /v1/file-download?id=`.
+ * @example
+ * parseDownloadQuery({ id: 'f-1' }); // 'f-1'
+ */
 export function parseDownloadQuery(query: Query): string {
   refuseUnknown(query, ['id']);
   const id = single(query, 'id');

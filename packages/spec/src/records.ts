@@ -21,6 +21,7 @@ import {
   Text,
   Timestamp,
   typed,
+  wordList,
 } from './primitives.js';
 
 /**
@@ -166,9 +167,6 @@ export const userFields = {
  */
 export const PAYMENT_FREQUENCIES = ['monthly', 'quarterly', 'half-yearly', 'yearly', 'single'] as const;
 
-const listed = (items: readonly unknown[], last: string) =>
-  items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} ${last} ${items.at(-1)}`;
-
 /**
  * The contract's fields (SPEC §5, §8).
  * @example
@@ -189,7 +187,7 @@ export const contractFields = {
   status: f(
     Type.Enum([...CONTRACT_STATUS_CODES]),
     'consumer',
-    `Lifecycle status (see the status table). Consumers create with ${listed(CONSUMER_CREATE_STATUSES, 'or')} and may move to ${listed(CONSUMER_TARGET_STATUSES, 'and')}.`,
+    `Lifecycle status (see the status table). Consumers create with ${wordList(CONSUMER_CREATE_STATUSES, 'or')} and may move to ${wordList(CONSUMER_TARGET_STATUSES, 'and')}.`,
     { alwaysSet: true, requiredOnImport: true },
   ),
   statusNote: f(Text(2000), 'provider', 'Provider’s note on the status, e.g. which data are missing.'),
@@ -360,7 +358,7 @@ const writeOverrides = {
     },
     patch: {
       status: Type.Enum([...CONSUMER_TARGET_STATUSES], {
-        description: `A status the consumer may set: ${listed(CONSUMER_TARGET_STATUSES, 'or')}, each only from the statuses the table allows.`,
+        description: `A status the consumer may set: ${wordList(CONSUMER_TARGET_STATUSES, 'or')}, each only from the statuses the table allows.`,
       }),
     },
   },
@@ -403,6 +401,13 @@ type ClientNameRequirement = {
   [T in keyof typeof CLIENT_NAME_FIELD]: { type: T } & { [K in (typeof CLIENT_NAME_FIELD)[T]]: string };
 }[keyof typeof CLIENT_NAME_FIELD];
 
+/**
+ * A record type's own fields as a record shows them (without the meta fields and `_` fields).
+ * @example
+ * const data: RecordFieldsOf<'user'> = { firstName: null, lastName: 'Huber', email: null, role: 'advisor', active: true };
+ */
+export type RecordFieldsOf<T extends RecordType> = Simplify<RecordShape<Fields<T>>>;
+
 type RecordStatic<T extends RecordType> = Simplify<RecordShape<typeof metaFields> & RecordShape<Fields<T>>> &
   ExtensionFields;
 type CreateStatic<T extends RecordType> = Simplify<CreateShape<T>> &
@@ -413,12 +418,20 @@ type PatchStatic<T extends RecordType> = PatchShape<T> & ExtensionFields;
 // ---------------------------------------------------------------------------------------
 // Schemas.
 
+/**
+ * A field's schema as a record shows it: its own schema when it is always set, else that or
+ * `null`; with the field's description.
+ * @example
+ * recordFieldSchema(contractFields.premium); // { anyOf: [{ type: 'string', … }, { type: 'null' }], description: … }
+ */
+export function recordFieldSchema(def: FieldDef): TSchema {
+  return { ...(def.alwaysSet ? inline(def.schema) : nullable(inline(def.schema))), description: def.description };
+}
+
 function buildRecordSchema(type: RecordType): TSchema {
   const properties: Record<string, TSchema> = {};
   for (const [key, def] of Object.entries({ ...metaFields, ...recordFields[type] }) as [string, FieldDef][]) {
-    if (def.access === 'write-only') continue;
-    const described = { ...inline(def.schema), description: def.description };
-    properties[key] = def.alwaysSet ? described : { ...nullable(inline(def.schema)), description: def.description };
+    if (def.access !== 'write-only') properties[key] = recordFieldSchema(def);
   }
   return Type.Object(properties, {
     additionalProperties: false,
@@ -701,46 +714,3 @@ export const REFERENCE_FIELDS = Object.fromEntries(
     ),
   ]),
 ) as ReferenceTable;
-
-/** Record types a provider imports as NDJSON (files come with their bytes, one by one). */
-export const IMPORT_TYPES = ['client', 'product', 'user', 'contract'] as const;
-export type ImportType = (typeof IMPORT_TYPES)[number];
-
-/** Fields (as named in an import line) a new record needs (existing records are merged with what a line gives). */
-export const IMPORT_REQUIRED_ON_CREATE = Object.fromEntries(
-  IMPORT_TYPES.map((type) => [
-    type,
-    Object.entries(fieldTable(type))
-      .filter(([, d]) => d.requiredOnCreate || d.requiredOnImport)
-      .map(([k]) => k),
-  ]),
-) as unknown as Record<ImportType, readonly string[]>;
-
-/**
- * One line of a provider's NDJSON import: the record as the API returns it (any standard
- * or `_` field: the provider may set every field) plus `recordType`, the owning
- * `consumerId` (none for products) and `deleted: true` for a tombstone. Meta fields
- * (`createdAt`, `updatedAt`, `version`) are the server's.
- */
-export function importLineSchema(type: ImportType): TSchema {
-  const properties: Record<string, TSchema> = {
-    recordType: Type.Literal(type),
-    id: Id,
-    ...(type === 'product' ? {} : { consumerId: { ...Id, description: 'The consumer the record belongs to.' } }),
-    deleted: Type.Boolean({ description: '`true` removes the record (a tombstone stays).' }),
-  };
-  for (const [key, def] of Object.entries(fieldTable(type))) {
-    if (def.access === 'write-only') continue;
-    properties[key] = {
-      ...(def.alwaysSet ? inline(def.schema) : nullable(inline(def.schema))),
-      description: def.description,
-    };
-  }
-  return {
-    type: 'object',
-    required: ['recordType', 'id', ...(type === 'product' ? [] : ['consumerId'])],
-    properties,
-    additionalProperties: false,
-    patternProperties: extensionProperties,
-  } as TSchema;
-}

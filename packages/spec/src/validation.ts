@@ -54,6 +54,8 @@ const resolvePointer = (root: unknown, schemaPath: string): unknown =>
 /**
  * Compiles a JSON Schema into a function returning the errors of a value as
  * `{ field, message }`, one per field, naming the field the way a consumer wrote it.
+ * @example
+ * compileCheck(ContractPatch)({ id: 'c-1', status: 320 }); // [{ field: 'status', message: 'must be one of: 120, 190, 230' }]
  */
 export function compileCheck(schema: TSchema): Check {
   const compiled = Compile(schema);
@@ -98,6 +100,8 @@ export function compileCheck(schema: TSchema): Check {
  * Names the fields of a write the consumer may not send: unknown ones, and read-only
  * ones (meta fields, provider fields, create-only fields in a PATCH). `_` extension
  * fields are always accepted.
+ * @example
+ * checkWriteFields('contract', 'patch', { id: 'c-1', holderId: 'cl-2' }); // [{ field: 'holderId', message: 'cannot be changed after creation' }]
  */
 export function checkWriteFields(
   type: RecordType,
