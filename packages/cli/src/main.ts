@@ -5,6 +5,7 @@ import { consumerCommands } from './commands/consumer.js';
 import { keysGenerate } from './commands/keys.js';
 import { seed } from './commands/seed.js';
 import { serve } from './commands/serve.js';
+import { syncCommands } from './commands/sync.js';
 import { token } from './commands/token.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   ...consumerCommands,
   seed,
   ...backOfficeCommands,
+  ...syncCommands,
 ] as Command[];
 
 /** Exit codes: 0 done, 1 failed (database, network…), 2 bad input or configuration. */

@@ -1,0 +1,157 @@
+import type { SyncCommandOptions } from '@finum-sync/sync';
+import { type Context, defineCommand, UsageError } from '../command.js';
+import { readPayload, readPrivateKey } from './token.js';
+
+// The engine is imported when a sync command runs, never when the CLI starts: consumer
+// commands load neither it nor the server.
+const engine = () => import('@finum-sync/sync');
+
+const io = (context: Context) => ({ out: context.out, err: context.err, isTTY: process.stderr.isTTY === true });
+
+const providerOptions = {
+  'base-url': { type: 'string', value: '<url>', description: "The provider's base URL (without /v1)." },
+  payload: { type: 'string', value: '<json|file>', description: 'JWT payload from onboarding, as JSON or a file.' },
+  key: { type: 'string', value: '<pem-file>', description: 'PEM private key file of the consumer.' },
+  provider: {
+    type: 'string',
+    value: '<name>',
+    description: "The provider's name in the mirror (default: the URL's host).",
+  },
+  database: {
+    type: 'string',
+    value: '<path|postgres-url>',
+    description: 'Mirror database (default: ./finum-mirror.db).',
+  },
+  types: { type: 'string', value: '<types>', description: 'Record types, comma-separated (default: all five).' },
+  files: { type: 'boolean', description: 'Also download file bytes (content-addressed, sha256 checked).' },
+  config: { type: 'string', value: '<providers.json>', description: 'Several providers, synced concurrently.' },
+  overlap: {
+    type: 'string',
+    value: '<interval>',
+    description: 'Without X-Sync-Until: start the next sync this long before this one (default 5m).',
+  },
+  json: { type: 'boolean', description: 'Print one JSON summary per run on stdout.' },
+} as const;
+
+type ProviderValues = {
+  [K in keyof typeof providerOptions]: (typeof providerOptions)[K]['type'] extends 'boolean'
+    ? boolean
+    : string | undefined;
+};
+
+/** The providers of a command line: `--config`, or one from `--base-url --payload --key`. */
+async function providersOf(
+  values: ProviderValues,
+): Promise<Pick<SyncCommandOptions, 'providers' | 'database' | 'plan'>> {
+  const { readProvidersConfig, parseTypes, defaultProviderName, checkProviderName, parseInterval } = await engine();
+  const plan = values.overlap ? { overlapMs: parseInterval(values.overlap, '--overlap') } : {};
+  if (values.config) {
+    if (values['base-url'] || values.payload || values.key) {
+      throw new UsageError('--config names the providers; leave out --base-url, --payload and --key', {
+        pointToHelp: true,
+      });
+    }
+    const config = readProvidersConfig(values.config);
+    return { providers: config.providers, database: values.database ?? config.database, plan };
+  }
+  for (const option of ['base-url', 'payload', 'key'] as const) {
+    if (!values[option])
+      throw new UsageError(`--${option} is required (or --config <providers.json>)`, { pointToHelp: true });
+  }
+  const baseUrl = values['base-url']!;
+  const { key } = readPrivateKey(values.key!);
+  return {
+    providers: [
+      {
+        name: checkProviderName(values.provider ?? defaultProviderName(baseUrl)),
+        baseUrl,
+        payload: readPayload(values.payload!),
+        privateKey: key,
+        types: parseTypes(values.types),
+        files: values.files,
+        intervalMs: undefined,
+      },
+    ],
+    database: values.database,
+    plan,
+  };
+}
+
+/** Stops a watching sync on SIGINT/SIGTERM after the run under way. */
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  return controller.signal;
+}
+
+export const sync = defineCommand({
+  path: ['sync'],
+  summary: "Mirror a provider's records (or several providers') into SQLite or PostgreSQL.",
+  details: [
+    'Lists the ids changed since the stored watermark, fetches them chunk by chunk and advances the watermark',
+    'only once every record is in the mirror (SPEC §11). A run that is interrupted resumes where it stopped.',
+    'Tables: client, contract, file, product, user (provider, id, version, deleted, updated_at, record).',
+    'Exit 0 when every stream finished, 1 when one failed (see `finum-sync sync status`), 2 on bad input.',
+  ].join('\n'),
+  options: {
+    ...providerOptions,
+    watch: { type: 'string', value: '<interval>', description: 'Repeat every interval (30s, 5m, 1h) until stopped.' },
+  },
+  examples: [
+    `finum-sync sync --base-url https://syncapi.example.com --payload payload.json --key acme.private.pem`,
+    'finum-sync sync --config providers.json --database postgres://localhost/mirror --watch 5m',
+  ],
+  async run(values, context) {
+    const { runSyncCommand, parseInterval } = await engine();
+    const watchMs = values.watch ? parseInterval(values.watch) : undefined;
+    const options = await providersOf(values);
+    return runSyncCommand(
+      { ...options, json: values.json, watchMs, ...(watchMs ? { signal: stopSignal() } : {}) },
+      io(context),
+    );
+  },
+});
+
+export const syncVerify = defineCommand({
+  path: ['sync', 'verify'],
+  summary: 'Compare every visible id and version with the mirror, repair the drift and report its count.',
+  options: providerOptions,
+  async run(values, context) {
+    const { runSyncCommand } = await engine();
+    return runSyncCommand({ ...(await providersOf(values)), json: values.json, full: true }, io(context));
+  },
+});
+
+export const syncStatus = defineCommand({
+  path: ['sync', 'status'],
+  summary: 'Show per provider and type the watermark, last attempt, last success, counts and last error.',
+  options: {
+    database: providerOptions.database,
+    provider: { type: 'string', value: '<name>', description: 'Only this provider.' },
+    json: providerOptions.json,
+  },
+  async run(values, context) {
+    const { runStatusCommand } = await engine();
+    return runStatusCommand(values, io(context));
+  },
+});
+
+export const syncReset = defineCommand({
+  path: ['sync', 'reset'],
+  summary: 'Re-sync streams in full on the next run; the old rows stay readable until that window commits.',
+  options: {
+    provider: { type: 'string', value: '<name>', required: true, description: "The provider's name in the mirror." },
+    type: { type: 'string', value: '<types>', required: true, description: 'Record types, comma-separated.' },
+    database: providerOptions.database,
+  },
+  async run(values, context) {
+    const { runResetCommand, parseTypes } = await engine();
+    return runResetCommand(
+      { database: values.database, provider: values.provider, types: parseTypes(values.type, '--type') },
+      io(context),
+    );
+  },
+});
+
+export const syncCommands = [syncStatus, syncReset, syncVerify, sync];

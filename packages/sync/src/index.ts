@@ -1,0 +1,29 @@
+export {
+  type CommandIo,
+  runResetCommand,
+  runStatusCommand,
+  runSummary,
+  runSyncCommand,
+  type SyncCommandOptions,
+} from './cli.js';
+export {
+  ConfigError,
+  checkProviderName,
+  defaultProviderName,
+  type ProviderConfig,
+  parseInterval,
+  parseTypes,
+  readProvidersConfig,
+} from './config.js';
+export {
+  DEFAULT_MIRROR_PATH,
+  isPostgresUrl,
+  MirrorError,
+  type MirrorStore,
+  openMirror,
+  type StreamStatus,
+} from './mirror/mirror-store.js';
+export type { MirrorDatabase, MirrorRow } from './mirror/schema.js';
+export * from './planner.js';
+export { type HttpSourceOptions, httpSource, ProviderError, type ProviderSource } from './provider-source.js';
+export * from './runner.js';
