@@ -86,9 +86,24 @@ const describeState = (event: ProgressEvent): string => {
 
 function progressReporter(io: CommandIo): RunStreamOptions['onProgress'] {
   if (!io.isTTY) {
-    // Plain lines, only for what a log reader wants to see: retries.
+    // Plain lines for logs: a window opened (or resumed), then at most one line a second per stream.
+    const last = new Map<string, number>();
     return (event) => {
-      if (event.state.kind === 'backing-off') io.err(`${event.provider} ${event.type}: ${describeState(event)}`);
+      const key = `${event.provider} ${event.type}`;
+      const { state } = event;
+      const at = Date.now();
+      if (state.kind === 'fetching' && !last.has(key)) {
+        const pending = state.pending.length;
+        io.err(
+          pending === state.window.chunkCount
+            ? `${key}: window opened: ${state.window.listed} ids since ${state.window.since ?? 'the beginning'}, ${pending} chunks`
+            : `${key}: window resumed: ${pending} of ${state.window.chunkCount} chunks pending`,
+        );
+        last.set(key, at);
+      } else if (state.kind === 'backing-off' || at - (last.get(key) ?? at) >= 1000) {
+        io.err(`${key}: ${describeState(event)}`);
+        last.set(key, at);
+      }
     };
   }
   let last = 0;

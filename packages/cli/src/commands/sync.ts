@@ -1,5 +1,5 @@
 import type { SyncCommandOptions } from '@finum-sync/sync';
-import { type Context, defineCommand, UsageError } from '../command.js';
+import { type Context, defineCommand, intOption, UsageError } from '../command.js';
 import { readPayload, readPrivateKey } from './token.js';
 
 // The engine is imported when a sync command runs, never when the CLI starts: consumer
@@ -30,6 +30,7 @@ const providerOptions = {
     value: '<interval>',
     description: 'Without X-Sync-Until: start the next sync this long before this one (default 5m).',
   },
+  'chunk-size': { type: 'string', value: '<ids>', description: 'Ids per chunk: one fetch, one transaction (default 1000).' },
   json: { type: 'boolean', description: 'Print one JSON summary per run on stdout.' },
 } as const;
 
@@ -44,7 +45,10 @@ async function providersOf(
   values: ProviderValues,
 ): Promise<Pick<SyncCommandOptions, 'providers' | 'database' | 'plan'>> {
   const { readProvidersConfig, parseTypes, defaultProviderName, checkProviderName, parseInterval } = await engine();
-  const plan = values.overlap ? { overlapMs: parseInterval(values.overlap, '--overlap') } : {};
+  const plan = {
+    ...(values.overlap ? { overlapMs: parseInterval(values.overlap, '--overlap') } : {}),
+    ...(values['chunk-size'] ? { chunkSize: intOption(values['chunk-size'], 'chunk-size', 1, 50_000) } : {}),
+  };
   if (values.config) {
     if (values['base-url'] || values.payload || values.key) {
       throw new UsageError('--config names the providers; leave out --base-url, --payload and --key', {
