@@ -30,7 +30,11 @@ const providerOptions = {
     value: '<interval>',
     description: 'Without X-Sync-Until: start the next sync this long before this one (default 5m).',
   },
-  'chunk-size': { type: 'string', value: '<ids>', description: 'Ids per chunk: one fetch, one transaction (default 1000).' },
+  'chunk-size': {
+    type: 'string',
+    value: '<ids>',
+    description: 'Ids per chunk: one fetch, one transaction (default 1000).',
+  },
   json: { type: 'boolean', description: 'Print one JSON summary per run on stdout.' },
 } as const;
 
