@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { generateKeyPair, signToken } from '@finum-sync/client';
+import { generateKeyPair, signToken } from '@finum-sync/client/node';
 import { openStore, parsePublicKey, setConsumerStatus } from '@finum-sync/server';
 import { OPERATIONS } from '@finum-sync/spec';
 import { decodeJwt, type JWK, SignJWT, UnsecuredJWT } from 'jose';

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair, type SigningAlgorithm, signToken } from '@finum-sync/client';
+import { generateKeyPair, type SigningAlgorithm, signToken } from '@finum-sync/client/node';
 import {
   addConsumer,
   buildApp,
@@ -97,7 +97,14 @@ export async function fetchParsed(url: string, init?: RequestInit): Promise<Test
  * port). `env` overrides configuration (as environment variables would).
  */
 export async function startTestServer(
-  options: { dialect?: DialectName; env?: Record<string, string>; demo?: boolean; db?: TestDatabase } = {},
+  options: {
+    dialect?: DialectName;
+    env?: Record<string, string>;
+    demo?: boolean;
+    db?: TestDatabase;
+    /** The server's clock (epoch ms): a fake one for long runs in little time. */
+    clock?: () => number;
+  } = {},
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase(options.dialect ?? 'sqlite'));
   const config = loadConfig({
@@ -110,7 +117,7 @@ export async function startTestServer(
   });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   if (config.demo) await seedDemo(store);
-  const app = await buildApp({ config, store });
+  const app = await buildApp({ config, store, ...(options.clock ? { clock: options.clock } : {}) });
   const direct = await app.listen({ port: 0, host: '127.0.0.1' });
   // VIA_PRISM=1: every request of the suite goes through Prism's validation proxy, and
   // closing the server fails on what violates the documents (test/helpers/prism.ts).

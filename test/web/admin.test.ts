@@ -1,4 +1,4 @@
-import { generateKeyPair, signToken } from '@finum-sync/client';
+import { generateKeyPair, signToken } from '@finum-sync/client/node';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AdminSessions } from '../../packages/server/src/admin/sessions.js';

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { generateKeyPair, signToken } from '@finum-sync/client';
+import { generateKeyPair, signToken } from '@finum-sync/client/node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type BrowserSession, hasChromium, launchBrowser, withPage } from '../helpers/browser.js';

@@ -185,7 +185,7 @@ async function registerHttpConventions(app: FastifyInstance, config: Config) {
     const v1 = {
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
       methods: ['GET', 'POST', 'PATCH'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match', 'Range'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match', 'Range', 'X-Request-Id'],
       exposedHeaders: [
         'X-Sync-Until',
         'X-Request-Id',

@@ -1,4 +1,4 @@
-import { generateKeyPair, signToken } from '@finum-sync/client';
+import { generateKeyPair, signToken } from '@finum-sync/client/node';
 import { Authenticator, addConsumer, openStore, type Store } from '@finum-sync/server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/server.js';

@@ -1,6 +1,6 @@
 import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { generateKeyPair, type SigningAlgorithm } from '@finum-sync/client';
+import { generateKeyPair, type SigningAlgorithm } from '@finum-sync/client/node';
 import { choiceOption, defineCommand, SIGNING_ALGORITHMS, UsageError } from '../command.js';
 
 export interface WrittenKeyPair {

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { generateKeyPair, type SigningAlgorithm } from '@finum-sync/client';
+import { generateKeyPair, type SigningAlgorithm } from '@finum-sync/client/node';
 import { addConsumer, ConsumerError, isPostgresUrl, openStore, type Store, type StoreConfig } from '@finum-sync/server';
 import type { RecordType } from '@finum-sync/spec';
 import type { SeedWorkerData, SeedWorkerProgress } from './seed-worker.js';

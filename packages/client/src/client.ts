@@ -1,0 +1,384 @@
+import { Hash } from 'fast-sha256';
+import { chunkIds, DEFAULT_MAX_URL_BYTES, MAX_IDS_PER_REQUEST, mapBounded } from './chunk.js';
+import { FinumResponseError } from './errors.js';
+import { SCHEMAS } from './generated/schemas.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { checkSchema, type JsonSchema } from './schema-check.js';
+import { createTokenSource, type PrivateKeyInput, type SigningAlgorithm, type TokenSource } from './token.js';
+import {
+  buildUrl,
+  type CallOptions,
+  type FetchLike,
+  type Logger,
+  type RequestSpec,
+  send,
+  type TransportConfig,
+  type TransportResponse,
+  type WriteOptions,
+} from './transport.js';
+import type {
+  AuthStatus,
+  ClientCreate,
+  ClientPatch,
+  ContractCreate,
+  ContractPatch,
+  RecordTypeName,
+  RecordTypes,
+} from './types.js';
+
+export interface ClientOptions {
+  /** The provider's API root, e.g. `https://syncapi.example-insurer.com` (without `/v1`). */
+  baseUrl: string;
+  /** The JWT payload from onboarding (`sub`, `aud`). */
+  payload: Record<string, unknown>;
+  /** The consumer's private key: PKCS#8 PEM, JWK, `CryptoKey` or (Node) `KeyObject`. */
+  privateKey: PrivateKeyInput;
+  /** Signing algorithm (default: from the key). */
+  alg?: SigningAlgorithm;
+  /** Key id header, when the consumer has several keys registered. */
+  kid?: string;
+  /** The `fetch` to use (default: the platform's); e.g. one with a proxy from `@finum-sync/client/node`. */
+  fetch?: FetchLike;
+  /** Per-attempt timeout, ms (default 30000). */
+  timeout?: number;
+  /** Retries after a first attempt that failed with a network error, 429, 502, 503 or 504 (default 4). */
+  maxRetries?: number;
+  /** Longest request URL for id lists, bytes (default 8192). */
+  maxUrlBytes?: number;
+  /** How many `T-list` requests of one call run at once (default 4). */
+  concurrency?: number;
+  /** Reports retries (`console` will do). */
+  logger?: Logger;
+  /** Sent as `User-Agent` where the platform allows it. */
+  userAgent?: string;
+  /** Lifetime of the tokens the client signs, seconds (default 900). */
+  tokenTtlSeconds?: number;
+  /** Backoff tuning: base and cap of the exponential backoff, longest `Retry-After` honoured (ms). */
+  retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
+  /** The clock, epoch ms (default `Date.now`): tokens and `Retry-After` dates are read against it. */
+  now?: () => number;
+}
+
+/** What a `T-list` call found: the records in the order asked, and the ids not returned. */
+export interface ListResult<T> {
+  records: T[];
+  /** Ids asked for that the provider did not return (unknown, or not visible to this consumer). */
+  missing: string[];
+}
+
+/** A `T-id-list-updated` answer. */
+export interface ChangedIds {
+  ids: string[];
+  /** `X-Sync-Until`: pass it as the next `since` to miss no change. */
+  syncUntil: string;
+}
+
+/** A time for `since`: an RFC 3339 string (e.g. a stored `syncUntil`) or a `Date`. */
+export type Since = string | Date;
+
+/** One step of {@link FinumClient.changes}: records (tombstones included); the last step also carries the watermark. */
+export interface ChangeBatch<T> {
+  records: T[];
+  /** Ids reported as changed whose records the provider no longer showed. */
+  missing: string[];
+  /** Present on the last batch only: store it and pass it as the next `since`. */
+  watermark?: string;
+}
+
+/** A file download: a stream whose end is checked against the file's sha256. */
+export interface Download {
+  /** The bytes; the stream errors with a `FinumResponseError` if they do not match the sha256. */
+  body: ReadableStream<Uint8Array>;
+  mimeType: string;
+  size: number | undefined;
+  /** The sha256 the bytes are checked against (the `ETag`, or the one you passed). */
+  sha256: string | undefined;
+  /** Reads the whole body (checked). */
+  bytes(): Promise<Uint8Array>;
+}
+
+export interface UploadInput {
+  /** The document's bytes, with its media type as `type`. */
+  file: Blob;
+  /** File name (default: the `File`'s name, else `document`). */
+  name?: string;
+  contractId?: string;
+  clientId?: string;
+  category: string;
+}
+
+/** Read operations of one record type. */
+export interface ReadOperations<T> {
+  /** Records by id, any number: split into calls of ≤ 1,000 ids and ≤ `maxUrlBytes`, merged in the order given. */
+  list(filter: { ids: readonly string[] }, options?: CallOptions): Promise<ListResult<T>>;
+  /** Ids of records created, changed or deleted at or after `since` (all ids without it), and the watermark. */
+  changedIds(query?: { since?: Since }, options?: CallOptions): Promise<ChangedIds>;
+}
+
+export interface ClientOperations extends ReadOperations<RecordTypes['client']> {
+  list(
+    filter: { ids: readonly string[] } | { externalId: string },
+    options?: CallOptions,
+  ): Promise<ListResult<RecordTypes['client']>>;
+  create(client: ClientCreate, options?: WriteOptions): Promise<RecordTypes['client']>;
+  update(patch: ClientPatch, options?: CallOptions): Promise<RecordTypes['client']>;
+}
+
+export interface ContractOperations extends ReadOperations<RecordTypes['contract']> {
+  list(
+    filter: { ids: readonly string[] } | { holderId: string },
+    options?: CallOptions,
+  ): Promise<ListResult<RecordTypes['contract']>>;
+  create(contract: ContractCreate, options?: WriteOptions): Promise<RecordTypes['contract']>;
+  update(patch: ContractPatch, options?: CallOptions): Promise<RecordTypes['contract']>;
+}
+
+export interface FileOperations extends ReadOperations<RecordTypes['file']> {
+  upload(input: UploadInput, options?: WriteOptions): Promise<RecordTypes['file']>;
+  download(id: string, options?: CallOptions & { sha256?: string }): Promise<Download>;
+}
+
+export interface FinumClient {
+  clients: ClientOperations;
+  contracts: ContractOperations;
+  products: ReadOperations<RecordTypes['product']>;
+  users: ReadOperations<RecordTypes['user']>;
+  files: FileOperations;
+  /** `GET /v1/auth-status`: whose token this is and when it expires. */
+  authStatus(options?: CallOptions): Promise<AuthStatus>;
+  /**
+   * Everything of one type changed since `since`: batches of records (tombstones with
+   * `deleted: true` included), the last batch carrying the watermark to store.
+   *
+   * @example
+   * for await (const batch of client.changes('contract', { since: await loadWatermark() })) {
+   *   for (const record of batch.records) await mirror.put(record);
+   *   if (batch.watermark) await saveWatermark(batch.watermark);
+   * }
+   */
+  changes<K extends RecordTypeName>(
+    type: K,
+    query?: { since?: Since; batchSize?: number },
+    options?: CallOptions,
+  ): AsyncIterable<ChangeBatch<RecordTypes[K]>>;
+  /** The token source (cached tokens); `tokens.signed` counts signatures. */
+  readonly tokens: TokenSource;
+}
+
+const RECORD_SCHEMA: Record<RecordTypeName, JsonSchema> = {
+  client: SCHEMAS.Client,
+  product: SCHEMAS.Product,
+  user: SCHEMAS.User,
+  contract: SCHEMAS.Contract,
+  file: SCHEMAS.File,
+};
+
+const listSchemas = Object.fromEntries(
+  Object.entries(RECORD_SCHEMA).map(([type, items]) => [type, { type: 'array', items } satisfies JsonSchema]),
+) as Record<RecordTypeName, JsonSchema>;
+
+const FIVE_MINUTES = 5 * 60_000;
+
+/** A JSON answer, checked against its schema. */
+function parseChecked<T>(result: TransportResponse, schema: JsonSchema, operation: string): T {
+  const context = { requestId: result.requestId, operation };
+  let value: unknown;
+  try {
+    value = JSON.parse(result.text ?? '');
+  } catch {
+    throw new FinumResponseError(`${operation}: the answer is not JSON`, [], context);
+  }
+  const violations = checkSchema(schema, value);
+  if (violations.length > 0) {
+    const shown = violations
+      .slice(0, 5)
+      .map((v) => `${v.path} ${v.message}`)
+      .join('; ');
+    throw new FinumResponseError(
+      `${operation}: the answer does not conform to the FiNUM Sync schema: ${shown}`,
+      violations,
+      context,
+    );
+  }
+  return value as T;
+}
+
+const sinceText = (since: Since | undefined) => (since instanceof Date ? since.toISOString() : since);
+
+const hexOf = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** A stream that passes bytes through and fails at its end when their sha256 differs from `expected`. */
+function sha256Checked(expected: string, fail: (actual: string) => Error): TransformStream<Uint8Array, Uint8Array> {
+  const hash = new Hash();
+  return new TransformStream({
+    transform(chunk, controller) {
+      hash.update(chunk);
+      controller.enqueue(chunk);
+    },
+    flush(controller) {
+      const actual = hexOf(hash.digest());
+      if (actual !== expected) controller.error(fail(actual));
+    },
+  });
+}
+
+/**
+ * A client for one FiNUM Sync provider: signs and caches its own tokens, retries what is
+ * safe to retry, splits id lists, checks answers against the spec's schemas.
+ *
+ * @example
+ * const finum = createClient({ baseUrl: 'https://syncapi.example-insurer.com', payload, privateKey: pem });
+ * const { records } = await finum.contracts.list({ ids: ['123', '43948'] });
+ */
+export function createClient(options: ClientOptions): FinumClient {
+  const now = options.now ?? Date.now;
+  const tokens = createTokenSource({
+    payload: options.payload,
+    privateKey: options.privateKey,
+    now,
+    ...(options.alg ? { alg: options.alg } : {}),
+    ...(options.kid ? { kid: options.kid } : {}),
+    ...(options.tokenTtlSeconds ? { ttlSeconds: options.tokenTtlSeconds } : {}),
+  });
+  const config: TransportConfig = {
+    baseUrl: options.baseUrl,
+    tokens,
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    timeoutMs: options.timeout ?? 30_000,
+    retry: {
+      ...DEFAULT_RETRY_POLICY,
+      ...options.retry,
+      maxRetries: options.maxRetries ?? DEFAULT_RETRY_POLICY.maxRetries,
+    },
+    userAgent: options.userAgent,
+    logger: options.logger,
+    now,
+    random: Math.random,
+    randomId: () => crypto.randomUUID(),
+  };
+  const maxUrlBytes = options.maxUrlBytes ?? DEFAULT_MAX_URL_BYTES;
+  const concurrency = options.concurrency ?? 4;
+
+  const call = async <T>(spec: RequestSpec, schema: JsonSchema): Promise<T> =>
+    parseChecked<T>(await send(config, spec), schema, `${spec.method} ${spec.path}`);
+
+  async function listByIds<T extends { id: string }>(
+    type: RecordTypeName,
+    ids: readonly string[],
+    opts: CallOptions = {},
+  ): Promise<ListResult<T>> {
+    const path = `/v1/${type}-list`;
+    const room = maxUrlBytes - buildUrl(config.baseUrl, path, { 'id-list': '' }).length;
+    const chunks = chunkIds(ids, { maxIds: MAX_IDS_PER_REQUEST, maxBytes: room });
+    const parts = await mapBounded(chunks, concurrency, (chunk) =>
+      call<T[]>({ ...opts, method: 'GET', path, query: { 'id-list': chunk.join(',') } }, listSchemas[type]),
+    );
+    const byId = new Map<string, T>();
+    for (const part of parts) for (const record of part) byId.set(record.id, record);
+    const records: T[] = [];
+    const missing: string[] = [];
+    for (const chunk of chunks) {
+      for (const id of chunk) {
+        const record = byId.get(id);
+        if (record) records.push(record);
+        else missing.push(id);
+      }
+    }
+    return { records, missing };
+  }
+
+  function readOperations<K extends RecordTypeName>(type: K, filters: Record<string, string> = {}) {
+    return {
+      async list(filter: Record<string, unknown>, opts?: CallOptions): Promise<ListResult<RecordTypes[K]>> {
+        if (Array.isArray(filter.ids)) return listByIds(type, filter.ids as string[], opts);
+        const entry = Object.entries(filters).find(([key]) => typeof filter[key] === 'string');
+        if (!entry) throw new TypeError(`${type}s.list needs ${['ids', ...Object.keys(filters)].join(' or ')}`);
+        const [key, param] = entry;
+        const records = await call<RecordTypes[K][]>(
+          { ...opts, method: 'GET', path: `/v1/${type}-list`, query: { [param]: filter[key] as string } },
+          listSchemas[type],
+        );
+        return { records, missing: [] };
+      },
+      async changedIds(query: { since?: Since } = {}, opts?: CallOptions): Promise<ChangedIds> {
+        const path = `/v1/${type}-id-list-updated`;
+        const askedAt = now();
+        const result = await send(config, { ...opts, method: 'GET', path, query: { since: sinceText(query.since) } });
+        const ids = parseChecked<string[]>(result, SCHEMAS.IdList, `GET ${path}`);
+        // SPEC §6: without the header, the request time minus 5 minutes misses nothing.
+        const syncUntil = result.response.headers.get('x-sync-until') ?? new Date(askedAt - FIVE_MINUTES).toISOString();
+        return { ids, syncUntil };
+      },
+    };
+  }
+
+  const write = <T>(method: 'POST' | 'PATCH', type: RecordTypeName, body: unknown, opts: WriteOptions = {}) =>
+    call<T>({ ...opts, method, path: `/v1/${type}`, body }, RECORD_SCHEMA[type]);
+
+  const client: FinumClient = {
+    tokens,
+    clients: {
+      ...readOperations('client', { externalId: 'external-id' }),
+      create: (body, opts) => write('POST', 'client', body, opts),
+      update: (patch, opts) => write('PATCH', 'client', patch, opts),
+    } as ClientOperations,
+    contracts: {
+      ...readOperations('contract', { holderId: 'holder-id' }),
+      create: (body, opts) => write('POST', 'contract', body, opts),
+      update: (patch, opts) => write('PATCH', 'contract', patch, opts),
+    } as ContractOperations,
+    products: readOperations('product') as ReadOperations<RecordTypes['product']>,
+    users: readOperations('user') as ReadOperations<RecordTypes['user']>,
+    files: {
+      ...readOperations('file'),
+      upload(input, opts) {
+        const form = new FormData();
+        if (input.contractId) form.append('contractId', input.contractId);
+        if (input.clientId) form.append('clientId', input.clientId);
+        form.append('category', input.category);
+        form.append('file', input.file, input.name ?? (input.file as File).name ?? 'document');
+        return write('POST', 'file', form, opts);
+      },
+      async download(id, opts = {}) {
+        const path = '/v1/file-download';
+        const result = await send(config, { ...opts, method: 'GET', path, query: { id }, stream: true });
+        const { response } = result;
+        const etag = /^(?:W\/)?"?([a-f0-9]{64})"?$/.exec(response.headers.get('etag') ?? '')?.[1];
+        const sha256 = opts.sha256 ?? etag;
+        const length = response.headers.get('content-length');
+        let body = response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+        if (sha256) {
+          const fail = (actual: string) =>
+            new FinumResponseError(
+              `GET ${path}: the bytes of file ${id} have sha256 ${actual}, not ${sha256}`,
+              [{ path: 'body', message: 'sha256 mismatch' }],
+              { requestId: result.requestId, operation: `GET ${path}` },
+            );
+          body = body.pipeThrough(sha256Checked(sha256, fail));
+        }
+        return {
+          body,
+          mimeType: response.headers.get('content-type') ?? 'application/octet-stream',
+          size: length === null ? undefined : Number(length),
+          sha256,
+          bytes: async () => new Uint8Array(await new Response(body).arrayBuffer()),
+        };
+      },
+    } as FileOperations,
+    authStatus: (opts) => call<AuthStatus>({ ...opts, method: 'GET', path: '/v1/auth-status' }, SCHEMAS.AuthStatus),
+    async *changes(type, query = {}, opts = {}) {
+      const { ids, syncUntil } = await readOperations(type).changedIds({ since: query.since }, opts);
+      const batchSize = query.batchSize ?? MAX_IDS_PER_REQUEST;
+      for (let start = 0; start < ids.length; start += batchSize) {
+        const { records, missing } = await listByIds<RecordTypes[typeof type]>(
+          type,
+          ids.slice(start, start + batchSize),
+          opts,
+        );
+        yield { records, missing };
+      }
+      yield { records: [], missing: [], watermark: syncUntil };
+    },
+  };
+  return client;
+}

@@ -1,0 +1,65 @@
+/**
+ * `@finum-sync/client/node`: what only Node has — key files, key generation with
+ * `node:crypto`, and a `fetch` that goes through the proxy `HTTPS_PROXY`/`NO_PROXY` name.
+ */
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
+import type { SigningAlgorithm } from './token.js';
+import type { FetchLike } from './transport.js';
+
+export * from './index.js';
+
+/**
+ * Reads a PEM private key file (PKCS#8, PKCS#1 `RSA PRIVATE KEY` or SEC1 `EC PRIVATE KEY`)
+ * into a `KeyObject` that `createClient` and `signToken` take.
+ *
+ * @example
+ * const finum = createClient({ baseUrl, payload, privateKey: readPrivateKeyFile('acme.private.pem') });
+ */
+export function readPrivateKeyFile(path: string): KeyObject {
+  return createPrivateKey({ key: readFileSync(path, 'utf8'), format: 'pem' });
+}
+
+export interface KeyPairPem {
+  alg: SigningAlgorithm;
+  /** PKCS#8 PEM: stays with the consumer. */
+  privateKey: string;
+  /** SPKI PEM: registered with the provider. */
+  publicKey: string;
+}
+
+/**
+ * Generates a key pair for a consumer (default ES256).
+ *
+ * @example
+ * const { privateKey, publicKey } = generateKeyPair('ES256');
+ */
+export function generateKeyPair(alg: SigningAlgorithm = 'ES256'): KeyPairPem {
+  const pair =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : alg === 'EdDSA'
+        ? generateKeyPairSync('ed25519')
+        : // RS256 and PS256 both sign with a plain RSA key.
+          generateKeyPairSync('rsa', { modulusLength: 3072 });
+  return {
+    alg,
+    privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+/**
+ * A `fetch` that sends requests through the proxy named by `HTTPS_PROXY` / `HTTP_PROXY`
+ * (minus the hosts of `NO_PROXY`), using undici's `EnvHttpProxyAgent`. Without those
+ * variables it connects directly.
+ *
+ * @example
+ * const finum = createClient({ baseUrl, payload, privateKey, fetch: proxyFetchFromEnv() });
+ */
+export function proxyFetchFromEnv(options: ConstructorParameters<typeof EnvHttpProxyAgent>[0] = {}): FetchLike {
+  const dispatcher = new EnvHttpProxyAgent(options);
+  return (input, init) =>
+    undiciFetch(input, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<Response>;
+}
