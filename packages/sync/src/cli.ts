@@ -3,7 +3,7 @@ import type { RecordType } from '@finum-sync/spec';
 import type { ProviderConfig } from './config.js';
 import { DEFAULT_MIRROR_PATH, type MirrorStore, openMirror, type StreamStatus } from './mirror/mirror-store.js';
 import type { PlanOptions, Tally } from './planner.js';
-import { httpSource, type ProviderSource } from './provider-source.js';
+import { type ProviderSource, sdkSource } from './provider-source.js';
 import { type ProgressEvent, type ProviderResult, type RunStreamOptions, syncAll } from './runner.js';
 
 /** Where the commands write: injected, so the CLI and tests see the same text. */
@@ -142,7 +142,7 @@ function reportLines(results: readonly ProviderResult[], verify: boolean): strin
 }
 
 const defaultSource = (p: ProviderConfig) =>
-  httpSource({ baseUrl: p.baseUrl, payload: p.payload, privateKey: p.privateKey });
+  sdkSource({ baseUrl: p.baseUrl, payload: p.payload, privateKey: p.privateKey });
 
 /**
  * `finum-sync sync`: syncs every provider into the mirror once, or every `watchMs` until

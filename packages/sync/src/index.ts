@@ -25,5 +25,5 @@ export {
 } from './mirror/mirror-store.js';
 export type { MirrorDatabase, MirrorRow } from './mirror/schema.js';
 export * from './planner.js';
-export { type HttpSourceOptions, httpSource, ProviderError, type ProviderSource } from './provider-source.js';
+export { ProviderError, type ProviderSource, type SdkSourceOptions, sdkSource } from './provider-source.js';
 export * from './runner.js';

@@ -1,6 +1,14 @@
-import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
-import { signToken } from '@finum-sync/client';
-import { MAX_IDS_PER_CALL, type RecordType, SYNC_UNTIL_HEADER } from '@finum-sync/spec';
+import { createHash } from 'node:crypto';
+import {
+  createClient,
+  type FinumClient,
+  FinumError,
+  FinumProblemError,
+  FinumResponseError,
+  type PrivateKeyInput,
+  parseRetryAfter,
+} from '@finum-sync/client';
+import { type RecordType, SYNC_UNTIL_HEADER } from '@finum-sync/spec';
 import type { ProviderRecord } from './planner.js';
 
 /**
@@ -38,129 +46,105 @@ export class ProviderError extends Error {
   }
 }
 
-export interface HttpSourceOptions {
-  /** The provider's base URL, e.g. `https://syncapi.example-insurer.com` (`/v1` is added). */
+export interface SdkSourceOptions {
+  /** The provider's base URL, e.g. `https://syncapi.example-insurer.com` (without `/v1`). */
   baseUrl: string;
   /** The JWT payload from onboarding (`sub`, `aud`). */
   payload: Record<string, unknown>;
-  /** The consumer's private key (PEM or KeyObject). */
-  privateKey: string | KeyObject;
+  /** The consumer's private key: PEM, JWK, CryptoKey or KeyObject. */
+  privateKey: PrivateKeyInput;
   /** Injected for tests and proxies; defaults to the global fetch. */
-  fetch?: typeof fetch;
-  /** Longest request URL (default 8 KiB, what proxies commonly accept). */
-  maxUrlBytes?: number;
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** Per-request timeout (default 60 s). */
   timeoutMs?: number;
   /** Injected clock (epoch ms). */
   now?: () => number;
 }
 
-const TOKEN_TTL_S = 300;
-/** A token is renewed this long before it expires. */
-const TOKEN_RENEW_MS = 60_000;
-
-/** Parses `Retry-After`: seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/** Splits ids into groups whose `id-list` query stays within `maxBytes` and the documented maximum. */
-export function splitIdList(ids: readonly string[], maxBytes: number): string[][] {
-  const groups: string[][] = [];
-  let group: string[] = [];
-  let bytes = 0;
-  for (const id of ids) {
-    const size = encodeURIComponent(id).length + 3; // the comma, encoded
-    if (group.length > 0 && (group.length >= MAX_IDS_PER_CALL || bytes + size > maxBytes)) {
-      groups.push(group);
-      group = [];
-      bytes = 0;
-    }
-    group.push(id);
-    bytes += size;
-  }
-  if (group.length > 0) groups.push(group);
-  return groups;
-}
+type Operations = Pick<FinumClient, 'clients' | 'contracts' | 'products' | 'users' | 'files'>;
+const OPERATIONS = {
+  client: 'clients',
+  contract: 'contracts',
+  product: 'products',
+  user: 'users',
+  file: 'files',
+} as const satisfies Record<RecordType, keyof Operations>;
 
 /**
- * A ProviderSource over HTTP: signs short-lived tokens with the consumer's key (renewed
- * before expiry) and turns every non-2xx answer into a ProviderError. Retrying is the
- * planner's business (it backs off and records failures), so this adapter never retries.
+ * A ProviderSource over the SDK (`createClient`: tokens signed and renewed, id lists split
+ * by count and URL bytes, answers checked against the spec's schemas).
+ *
+ * Two decisions: the SDK does not retry here (`maxRetries: 0`), because retrying is the
+ * planner's — every attempt is then counted against the stream's budget, recorded, and a
+ * long `Retry-After` ends the stream instead of holding up the run. And the responses are
+ * observed through the injected `fetch`, for what the SDK does not hand on: whether
+ * `X-Sync-Until` was present (the SDK fills in request time − 5 min; the engine wants its
+ * configurable overlap and a warning) and the `Retry-After` of a refused call.
  *
  * @example
- * const source = httpSource({ baseUrl: 'https://syncapi.example.com', payload, privateKey: pem });
+ * const source = sdkSource({ baseUrl: 'https://syncapi.example.com', payload, privateKey: pem });
  * const { ids, syncUntil } = await source.changedIds('contract', null);
  */
-export function httpSource(options: HttpSourceOptions): ProviderSource {
-  const doFetch = options.fetch ?? fetch;
+export function sdkSource(options: SdkSourceOptions): ProviderSource {
   const now = options.now ?? Date.now;
-  const base = options.baseUrl.replace(/\/+$/, '');
-  const key = typeof options.privateKey === 'string' ? createPrivateKey(options.privateKey) : options.privateKey;
-  // Room for the base and the path in the URL budget.
-  const idBudget = (options.maxUrlBytes ?? 8192) - base.length - 40;
-  let token: { jwt: string; expiresMs: number } | undefined;
-
-  async function bearer(): Promise<string> {
-    const at = now();
-    if (!token || token.expiresMs - TOKEN_RENEW_MS <= at) {
-      token = {
-        jwt: await signToken({ payload: options.payload, privateKey: key, ttlSeconds: TOKEN_TTL_S, now: at }),
-        expiresMs: at + TOKEN_TTL_S * 1000,
-      };
-    }
-    return token.jwt;
-  }
-
-  async function get(path: string): Promise<Response> {
-    let response: Response;
-    try {
-      response = await doFetch(`${base}/v1/${path}`, {
-        headers: { authorization: `Bearer ${await bearer()}`, accept: 'application/json' },
-        signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+  const baseFetch = options.fetch ?? ((input: string, init: RequestInit) => globalThis.fetch(input, init));
+  /** What the last answer of each path said that the SDK does not return. */
+  const observed = new Map<string, { syncUntil: string | null; retryAfterMs: number | undefined }>();
+  const pathOf = (url: string) => new URL(url).pathname;
+  const client = createClient({
+    baseUrl: options.baseUrl,
+    payload: options.payload,
+    privateKey: options.privateKey,
+    maxRetries: 0,
+    timeout: options.timeoutMs ?? 60_000,
+    now,
+    userAgent: 'finum-sync-sync',
+    async fetch(input, init) {
+      const response = await baseFetch(input, init);
+      observed.set(pathOf(input), {
+        syncUntil: response.headers.get(SYNC_UNTIL_HEADER),
+        retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), now()),
       });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      throw new ProviderError(
-        `${base}: ${(error as Error).name === 'TimeoutError' ? 'no answer in time' : `unreachable${cause ? ` (${cause})` : ''}`}`,
-        undefined,
-      );
-    }
-    if (response.ok) return response;
-    const text = await response.text().catch(() => '');
-    let detail = text.slice(0, 200);
+      return response;
+    },
+  });
+  const base = options.baseUrl.replace(/\/+$/, '');
+
+  /** SDK errors as ProviderErrors: a status and Retry-After the planner can act on. */
+  const call = async <T>(path: string, work: () => Promise<T>): Promise<T> => {
     try {
-      const problem = JSON.parse(text) as { detail?: string; title?: string };
-      detail = problem.detail ?? problem.title ?? detail;
-    } catch {}
-    throw new ProviderError(
-      `${base}: ${path.split('?')[0]} answered ${response.status}${detail ? `: ${detail}` : ''}`,
-      response.status,
-      parseRetryAfter(response.headers.get('retry-after'), now()),
-    );
-  }
+      return await work();
+    } catch (error) {
+      if (error instanceof FinumProblemError) {
+        throw new ProviderError(
+          `${base}: ${path} answered ${error.status}: ${error.detail || error.title}`,
+          error.status,
+          observed.get(`/v1/${path}`)?.retryAfterMs,
+        );
+      }
+      if (error instanceof FinumResponseError) {
+        // A 2xx whose body breaks the spec: not worth retrying.
+        throw new ProviderError(`${base}: ${path}: ${error.message}`, 200);
+      }
+      if (error instanceof FinumError) throw new ProviderError(`${base}: ${error.message}`, undefined);
+      throw error;
+    }
+  };
 
   return {
     async changedIds(type, since) {
       const requestedAt = now();
-      const response = await get(`${type}-id-list-updated${since ? `?since=${encodeURIComponent(since)}` : ''}`);
-      const ids = (await response.json()) as string[];
-      return { ids, syncUntil: response.headers.get(SYNC_UNTIL_HEADER), requestedAt };
+      const path = `${type}-id-list-updated`;
+      const { ids } = await call(path, () => client[OPERATIONS[type]].changedIds(since === null ? {} : { since }));
+      return { ids, syncUntil: observed.get(`/v1/${path}`)?.syncUntil ?? null, requestedAt };
     },
     async fetch(type, ids) {
-      const records: ProviderRecord[] = [];
-      for (const group of splitIdList(ids, idBudget)) {
-        const response = await get(`${type}-list?id-list=${group.map(encodeURIComponent).join(',')}`);
-        records.push(...((await response.json()) as ProviderRecord[]));
-      }
-      return records;
+      const { records } = await call(`${type}-list`, () => client[OPERATIONS[type]].list({ ids }));
+      return records as unknown as ProviderRecord[];
     },
     async download(fileId) {
-      const response = await get(`file-download?id=${encodeURIComponent(fileId)}`);
-      const bytes = new Uint8Array(await response.arrayBuffer());
+      const download = await call('file-download', () => client.files.download(fileId));
+      const bytes = await call('file-download', () => download.bytes());
       return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
     },
   };

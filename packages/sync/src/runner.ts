@@ -67,7 +67,7 @@ export function toFailure(error: unknown): Failure {
  * to do, does it, feeds the answer back. All I/O of the engine happens here.
  *
  * @example
- * const result = await runStream(httpSource({ baseUrl, payload, privateKey }), mirror, 'acme', 'contract');
+ * const result = await runStream(sdkSource({ baseUrl, payload, privateKey }), mirror, 'acme', 'contract');
  * if (!result.ok) console.error(result.error);
  */
 export async function runStream(
