@@ -1,4 +1,12 @@
 export {
+  type AirbyteConfig,
+  type AirbyteOptions,
+  type AirbyteStreamState,
+  catalogMessage,
+  runAirbyte,
+  specMessage,
+} from './airbyte/airbyte-source.js';
+export {
   type CommandIo,
   runResetCommand,
   runStatusCommand,

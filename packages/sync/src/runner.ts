@@ -16,6 +16,16 @@ import {
 } from './planner.js';
 import { ProviderError, type ProviderSource } from './provider-source.js';
 
+/**
+ * The sliver of the mirror a stream's run needs (ARCHITECTURE.md example 4): the mirror
+ * database implements it, and so does the Airbyte adapter, which keeps the stream's state
+ * in STATE messages instead of tables.
+ */
+export type StreamStore = Pick<
+  MirrorStore,
+  'readStream' | 'markAttempt' | 'openWindow' | 'writeChunk' | 'advance' | 'markFailure'
+>;
+
 /** What happened to one stream in a run. */
 export interface StreamResult {
   provider: string;
@@ -72,7 +82,7 @@ export function toFailure(error: unknown): Failure {
  */
 export async function runStream(
   source: ProviderSource,
-  mirror: MirrorStore,
+  mirror: StreamStore,
   provider: string,
   type: RecordType,
   options: RunStreamOptions = {},
@@ -93,7 +103,7 @@ export async function runStream(
     resumed,
   });
 
-  let stored: Awaited<ReturnType<MirrorStore['readStream']>>;
+  let stored: Awaited<ReturnType<StreamStore['readStream']>>;
   let resumed = false;
   try {
     await mirror.markAttempt(provider, type, iso());

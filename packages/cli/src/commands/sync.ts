@@ -1,5 +1,5 @@
 import type { SyncCommandOptions } from '@finum-sync/sync';
-import { type Context, defineCommand, intOption, UsageError } from '../command.js';
+import { type Context, defineCommand, intOption, type OptionDef, UsageError } from '../command.js';
 import { readPayload, readPrivateKey } from './token.js';
 
 // The engine is imported when a sync command runs, never when the CLI starts: consumer
@@ -162,4 +162,42 @@ export const syncReset = defineCommand({
   },
 });
 
-export const syncCommands = [syncStatus, syncReset, syncVerify, sync];
+const airbyte = (
+  command: 'spec' | 'check' | 'discover' | 'read',
+  summary: string,
+  options: Record<string, OptionDef>,
+) =>
+  defineCommand({
+    path: ['airbyte', command],
+    summary,
+    details:
+      'An Airbyte source connector over the sync engine: Airbyte protocol messages, one JSON object a line, on stdout (see packages/sync/README.md).',
+    options,
+    async run(values, context) {
+      const { runAirbyte } = await engine();
+      const v = values as Record<string, string | undefined>;
+      return runAirbyte({ command, config: v.config, catalog: v.catalog, state: v.state, emit: context.out });
+    },
+  });
+
+const airbyteConfig: OptionDef = {
+  type: 'string',
+  value: '<config.json>',
+  required: true,
+  description: 'Connector configuration: {"base_url", "payload", "private_key"}.',
+};
+
+export const airbyteCommands = [
+  airbyte('spec', 'Print the connector specification (Airbyte SPEC message).', {}),
+  airbyte('check', 'Check the configuration against the provider (CONNECTION_STATUS).', { config: airbyteConfig }),
+  airbyte('discover', 'Print the streams: one per record type (CATALOG).', {
+    config: { ...airbyteConfig, required: false },
+  }),
+  airbyte('read', 'Read the configured streams: RECORD, STATE per stream and chunk, TRACE.', {
+    config: airbyteConfig,
+    catalog: { type: 'string', value: '<catalog.json>', required: true, description: 'The configured catalog.' },
+    state: { type: 'string', value: '<state.json>', description: 'The STATE messages of the previous read.' },
+  }),
+];
+
+export const syncCommands = [syncStatus, syncReset, syncVerify, sync, ...airbyteCommands];
