@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordType } from '@finum-sync/spec';
-import type { ProviderConfig } from './config.js';
+import { ConfigError, type ProviderConfig } from './config.js';
 import { DEFAULT_MIRROR_PATH, type MirrorStore, openMirror, type StreamStatus } from './mirror/mirror-store.js';
+import { startCallbackListener, startMetrics } from './operations-server.js';
 import type { PlanOptions, Tally } from './planner.js';
 import { type ProviderSource, sdkSource } from './provider-source.js';
 import { type ProgressEvent, type ProviderResult, type RunStreamOptions, syncAll } from './runner.js';
@@ -26,6 +27,10 @@ export interface SyncCommandOptions {
   sourceFor?: (provider: ProviderConfig) => ProviderSource;
   /** `sync verify`: list everything, compare every id and version, repair drift, remove what the provider no longer lists. */
   full?: boolean;
+  /** `--metrics`: serve Prometheus metrics here while the command runs. */
+  metrics?: { host: string; port: number } | undefined;
+  /** `--listen`: receive the providers' callbacks here (each provider needs its `callbackSecret`) and keep running. */
+  listen?: { host: string; port: number } | undefined;
   /** Called after each run with its results (the metrics endpoint reads them). */
   onRun?: (results: ProviderResult[], mirror: MirrorStore) => void | Promise<void>;
 }
@@ -160,7 +165,34 @@ export async function runSyncCommand(options: SyncCommandOptions, io: CommandIo)
   const nextDue = new Map(options.providers.map((p) => [p.name, 0]));
   const sources = new Map(options.providers.map((p) => [p.name, sourceFor(p)]));
   let code = 0;
+  const closers: (() => Promise<void>)[] = [];
   try {
+    let observe: ((results: ProviderResult[]) => void) | undefined;
+    if (options.metrics) {
+      const metrics = await startMetrics(mirror, options.metrics);
+      closers.push(metrics.close);
+      observe = metrics.observe;
+      io.err(`metrics on ${metrics.url}`);
+    }
+    if (options.listen) {
+      const targets = new Map(
+        options.providers.map((p) => {
+          if (!p.callbackSecret) throw new ConfigError(`--listen: provider '${p.name}' has no callback secret`);
+          const source = sources.get(p.name)!;
+          const syncContract = async (id: string) => {
+            const records = await source.fetch('contract', [id]);
+            const tally = await mirror.applyRecords(p.name, 'contract', records);
+            io.err(
+              `${p.name} contract ${id}: callback — ${tally.updated + tally.created + tally.deleted ? 'updated' : 'unchanged'}`,
+            );
+          };
+          return [p.name, { secret: p.callbackSecret, syncContract }];
+        }),
+      );
+      const listener = await startCallbackListener(options.listen, targets, (m) => io.err(`finum-sync sync: ${m}`));
+      closers.push(listener.close);
+      io.err(`callbacks on ${listener.url}/${options.providers.length === 1 ? '' : '<provider>'}`);
+    }
     for (;;) {
       const startedAt = Date.now();
       const due = options.providers.filter((p) => (nextDue.get(p.name) ?? 0) <= startedAt);
@@ -183,8 +215,15 @@ export async function runSyncCommand(options: SyncCommandOptions, io: CommandIo)
           if (s.error && !options.json) io.err(`finum-sync sync: ${r.provider} ${s.type}: ${s.error}`);
       }
       code = results.every((r) => r.ok) ? 0 : 1;
+      observe?.(results);
       await options.onRun?.(results, mirror);
-      if (options.watchMs === undefined || options.signal?.aborted) break;
+      if (options.signal?.aborted) break;
+      if (options.watchMs === undefined) {
+        // Listening without --watch: one run, then callbacks until stopped.
+        if (options.listen && options.signal)
+          await new Promise((resolve) => options.signal!.addEventListener('abort', resolve, { once: true }));
+        break;
+      }
       const wake = Math.min(...nextDue.values());
       await sleep(Math.max(0, wake - Date.now()), undefined, options.signal ? { signal: options.signal } : {}).catch(
         () => {},
@@ -192,6 +231,7 @@ export async function runSyncCommand(options: SyncCommandOptions, io: CommandIo)
       if (options.signal?.aborted) break;
     }
   } finally {
+    for (const close of closers) await close();
     await mirror.close();
   }
   return code;

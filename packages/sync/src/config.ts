@@ -20,6 +20,8 @@ export interface ProviderConfig {
   files: boolean;
   /** `--watch`: this provider's own interval (ms); default the command's. */
   intervalMs: number | undefined;
+  /** `--listen`: the consumer's callback secret (`whsec_…`) with this provider. */
+  callbackSecret?: string | undefined;
 }
 
 /**
@@ -108,7 +110,7 @@ export function readProvidersConfig(path: string): { database: string | undefine
     const where = `--config ${path}: providers[${i}]`;
     if (typeof entry !== 'object' || entry === null) throw new ConfigError(`${where} must be an object`);
     const e = entry as Record<string, unknown>;
-    const known = ['name', 'baseUrl', 'payload', 'keyFile', 'types', 'files', 'interval'];
+    const known = ['name', 'baseUrl', 'payload', 'keyFile', 'types', 'files', 'interval', 'callbackSecret'];
     const unknown = Object.keys(e).find((k) => !known.includes(k));
     if (unknown) throw new ConfigError(`${where}: unknown field '${unknown}' (known: ${known.join(', ')})`);
     if (typeof e.baseUrl !== 'string') throw new ConfigError(`${where}.baseUrl is required (the provider's URL)`);
@@ -139,6 +141,7 @@ export function readProvidersConfig(path: string): { database: string | undefine
       types: parseTypes(e.types as string[] | undefined, `${where}.types`),
       files: e.files === true,
       intervalMs: typeof e.interval === 'string' ? parseInterval(e.interval, `${where}.interval`) : undefined,
+      callbackSecret: typeof e.callbackSecret === 'string' ? e.callbackSecret : undefined,
     };
   });
   return { database: root.database as string | undefined, providers };

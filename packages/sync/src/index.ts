@@ -32,6 +32,7 @@ export {
   type StreamStatus,
 } from './mirror/mirror-store.js';
 export type { MirrorDatabase, MirrorRow } from './mirror/schema.js';
+export { parseListenAddress, startCallbackListener, startMetrics } from './operations-server.js';
 export * from './planner.js';
 export { ProviderError, type ProviderSource, type SdkSourceOptions, sdkSource } from './provider-source.js';
 export * from './runner.js';

@@ -105,17 +105,40 @@ export const sync = defineCommand({
   options: {
     ...providerOptions,
     watch: { type: 'string', value: '<interval>', description: 'Repeat every interval (30s, 5m, 1h) until stopped.' },
+    metrics: {
+      type: 'string',
+      value: '<[host:]port>',
+      description: 'Serve Prometheus metrics at /metrics (lag, records, errors).',
+    },
+    listen: {
+      type: 'string',
+      value: '<[host:]port>',
+      description: 'Receive callbacks and sync their contract at once.',
+    },
+    'callback-secret': {
+      type: 'string',
+      value: '<whsec_…>',
+      description: 'Callback secret for --listen (in providers.json: callbackSecret).',
+    },
   },
   examples: [
     `finum-sync sync --base-url https://syncapi.example.com --payload payload.json --key acme.private.pem`,
     'finum-sync sync --config providers.json --database postgres://localhost/mirror --watch 5m',
   ],
   async run(values, context) {
-    const { runSyncCommand, parseInterval } = await engine();
+    const { runSyncCommand, parseInterval, parseListenAddress } = await engine();
     const watchMs = values.watch ? parseInterval(values.watch) : undefined;
     const options = await providersOf(values);
+    if (values['callback-secret']) {
+      if (options.providers.length > 1)
+        throw new UsageError('--callback-secret is for one provider; put callbackSecret in providers.json');
+      options.providers = options.providers.map((p) => ({ ...p, callbackSecret: values['callback-secret'] }));
+    }
+    const metrics = values.metrics ? parseListenAddress(values.metrics, 'metrics') : undefined;
+    const listen = values.listen ? parseListenAddress(values.listen, 'listen') : undefined;
+    const longRunning = watchMs !== undefined || listen !== undefined;
     return runSyncCommand(
-      { ...options, json: values.json, watchMs, ...(watchMs ? { signal: stopSignal() } : {}) },
+      { ...options, json: values.json, watchMs, metrics, listen, ...(longRunning ? { signal: stopSignal() } : {}) },
       io(context),
     );
   },

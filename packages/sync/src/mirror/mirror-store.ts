@@ -68,6 +68,8 @@ export interface MirrorStore {
     chunk: Chunk,
     records: readonly ProviderRecord[],
   ): Promise<WriteTally>;
+  /** Upserts records outside any window (a callback's contract), version-guarded; the watermark does not move. */
+  applyRecords(provider: string, type: RecordType, records: readonly ProviderRecord[]): Promise<WriteTally>;
   /**
    * Closes a window whose chunks are all written: stores its watermark (and, for a full
    * window, removes the rows the listing did not name). Resolves to the rows removed.
@@ -318,68 +320,87 @@ class KyselyMirror implements MirrorStore {
     chunk: Chunk,
     records: readonly ProviderRecord[],
   ): Promise<WriteTally> {
-    const tally: WriteTally = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
-    const syncedAt = new Date().toISOString();
-    await this.db.transaction().execute(async (trx) => {
-      const existing = new Map<string, { version: number; deleted: boolean }>();
-      const ids = records.map((r) => r.id);
-      for (let at = 0; at < ids.length; at += SQLITE_BATCH_ROWS) {
-        const rows = await trx
-          .selectFrom(type)
-          .select(['id', 'version', 'deleted'])
-          .where('provider', '=', provider)
-          .where('id', 'in', ids.slice(at, at + SQLITE_BATCH_ROWS))
-          .execute();
-        for (const row of rows) existing.set(row.id, { version: Number(row.version), deleted: Boolean(row.deleted) });
-      }
-      const writes: MirrorDatabase[RecordType][] = [];
-      for (const record of records) {
-        const before = existing.get(record.id);
-        const newer =
-          before === undefined || (window.full ? record.version !== before.version : record.version > before.version);
-        if (!newer) {
-          tally.unchanged++;
-          continue;
-        }
-        if (record.deleted && !before?.deleted) tally.deleted++;
-        else if (before === undefined) tally.created++;
-        else tally.updated++;
-        writes.push({
-          provider,
-          id: record.id,
-          version: record.version,
-          deleted: this.bool(record.deleted === true),
-          updated_at: record.updatedAt,
-          record: JSON.stringify(record),
-          synced_at: syncedAt,
-        });
-      }
-      for (let at = 0; at < writes.length; at += SQLITE_BATCH_ROWS) {
-        await trx
-          .insertInto(type)
-          .values(writes.slice(at, at + SQLITE_BATCH_ROWS))
-          .onConflict((oc) =>
-            oc
-              .columns(['provider', 'id'])
-              .doUpdateSet((eb) => ({
-                version: eb.ref('excluded.version'),
-                deleted: eb.ref('excluded.deleted'),
-                updated_at: eb.ref('excluded.updated_at'),
-                record: eb.ref('excluded.record'),
-                synced_at: eb.ref('excluded.synced_at'),
-              }))
-              // The guard in SQL too: another process writing the same stream never goes back in versions.
-              .where(`${type}.version` as 'version', window.full ? '<>' : '<', (eb) => eb.ref('excluded.version')),
-          )
-          .execute();
-      }
+    return this.db.transaction().execute(async (trx) => {
+      const tally = await this.upsert(trx, provider, type, window.full, records);
       await trx
         .deleteFrom('sync_pending_chunk')
         .where('provider', '=', provider)
         .where('type', '=', type)
         .where('chunk', '=', chunk.index)
         .execute();
+      return tally;
     });
+  }
+
+  async applyRecords(provider: string, type: RecordType, records: readonly ProviderRecord[]): Promise<WriteTally> {
+    return this.db.transaction().execute((trx) => this.upsert(trx, provider, type, false, records));
+  }
+
+  /**
+   * Writes the records newer than the mirror's rows (any other version, in a full window)
+   * and counts what happened to each.
+   */
+  private async upsert(
+    trx: Transaction<MirrorDatabase>,
+    provider: string,
+    type: RecordType,
+    full: boolean,
+    records: readonly ProviderRecord[],
+  ): Promise<WriteTally> {
+    const tally: WriteTally = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
+    const syncedAt = new Date().toISOString();
+    const existing = new Map<string, { version: number; deleted: boolean }>();
+    const ids = records.map((r) => r.id);
+    for (let at = 0; at < ids.length; at += SQLITE_BATCH_ROWS) {
+      const rows = await trx
+        .selectFrom(type)
+        .select(['id', 'version', 'deleted'])
+        .where('provider', '=', provider)
+        .where('id', 'in', ids.slice(at, at + SQLITE_BATCH_ROWS))
+        .execute();
+      for (const row of rows) existing.set(row.id, { version: Number(row.version), deleted: Boolean(row.deleted) });
+    }
+    const writes: MirrorDatabase[RecordType][] = [];
+    for (const record of records) {
+      const before = existing.get(record.id);
+      const newer =
+        before === undefined || (full ? record.version !== before.version : record.version > before.version);
+      if (!newer) {
+        tally.unchanged++;
+        continue;
+      }
+      if (record.deleted && !before?.deleted) tally.deleted++;
+      else if (before === undefined) tally.created++;
+      else tally.updated++;
+      writes.push({
+        provider,
+        id: record.id,
+        version: record.version,
+        deleted: this.bool(record.deleted === true),
+        updated_at: record.updatedAt,
+        record: JSON.stringify(record),
+        synced_at: syncedAt,
+      });
+    }
+    for (let at = 0; at < writes.length; at += SQLITE_BATCH_ROWS) {
+      await trx
+        .insertInto(type)
+        .values(writes.slice(at, at + SQLITE_BATCH_ROWS))
+        .onConflict((oc) =>
+          oc
+            .columns(['provider', 'id'])
+            .doUpdateSet((eb) => ({
+              version: eb.ref('excluded.version'),
+              deleted: eb.ref('excluded.deleted'),
+              updated_at: eb.ref('excluded.updated_at'),
+              record: eb.ref('excluded.record'),
+              synced_at: eb.ref('excluded.synced_at'),
+            }))
+            // The guard in SQL too: another process writing the same stream never goes back in versions.
+            .where(`${type}.version` as 'version', full ? '<>' : '<', (eb) => eb.ref('excluded.version')),
+        )
+        .execute();
+    }
     return tally;
   }
 
