@@ -80,12 +80,12 @@ interface Base {
 export type StreamState =
   | (Base & { readonly kind: 'listing'; readonly since: string | null; readonly full: boolean })
   | (Base & { readonly kind: 'opening'; readonly window: SyncWindow; readonly chunks: readonly Chunk[] })
-  | (Base & { readonly kind: 'fetching'; readonly window: SyncWindow; readonly pending: readonly Chunk[] })
+  | (Base & { readonly kind: 'fetching'; readonly window: SyncWindow; readonly pending: readonly number[] })
   | (Base & {
       readonly kind: 'writing';
       readonly window: SyncWindow;
-      readonly pending: readonly Chunk[];
-      readonly batch: readonly Chunk[];
+      readonly pending: readonly number[];
+      readonly batch: readonly number[];
       readonly records: readonly (readonly ProviderRecord[])[];
     })
   | (Base & { readonly kind: 'advancing'; readonly window: SyncWindow })
@@ -115,11 +115,12 @@ export type StreamEvent =
 export type StreamAction =
   | { readonly kind: 'list'; readonly since: string | null }
   | { readonly kind: 'open-window'; readonly window: SyncWindow; readonly chunks: readonly Chunk[] }
-  | { readonly kind: 'fetch'; readonly chunks: readonly Chunk[] }
+  /** Chunks by index: their ids are read back from the store, so a window's ids are not held in memory. */
+  | { readonly kind: 'fetch'; readonly chunks: readonly number[] }
   | {
       readonly kind: 'write';
       readonly window: SyncWindow;
-      readonly chunks: readonly Chunk[];
+      readonly chunks: readonly number[];
       readonly records: readonly (readonly ProviderRecord[])[];
     }
   | { readonly kind: 'advance'; readonly window: SyncWindow }
@@ -153,8 +154,8 @@ export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
 /** What the mirror remembers of a stream when a run starts. */
 export interface StoredStream {
   readonly watermark: string | null;
-  /** An open window (the last run stopped inside it) and its unfinished chunks. */
-  readonly window: { readonly window: SyncWindow; readonly pending: readonly Chunk[] } | null;
+  /** An open window (the last run stopped inside it) and the indexes of its unfinished chunks. */
+  readonly window: { readonly window: SyncWindow; readonly pending: readonly number[] } | null;
   /** `sync reset` asked for a full re-sync of this stream. */
   readonly resetRequested: boolean;
 }
@@ -250,7 +251,13 @@ export function step(state: StreamState, event: StreamEvent, now: number, option
     case 'opening':
       if (event.kind !== 'opened') break;
       return state.chunks.length > 0
-        ? { kind: 'fetching', tally: state.tally, attempt: 0, window: state.window, pending: state.chunks }
+        ? {
+            kind: 'fetching',
+            tally: state.tally,
+            attempt: 0,
+            window: state.window,
+            pending: state.chunks.map((c) => c.index),
+          }
         : { kind: 'advancing', tally: state.tally, attempt: 0, window: state.window };
     case 'fetching': {
       if (event.kind !== 'fetched') break;

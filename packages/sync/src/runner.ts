@@ -23,7 +23,7 @@ import { ProviderError, type ProviderSource } from './provider-source.js';
  */
 export type StreamStore = Pick<
   MirrorStore,
-  'readStream' | 'markAttempt' | 'openWindow' | 'writeChunk' | 'advance' | 'markFailure'
+  'readStream' | 'readChunks' | 'markAttempt' | 'openWindow' | 'writeChunk' | 'advance' | 'markFailure'
 >;
 
 /** What happened to one stream in a run. */
@@ -139,7 +139,8 @@ export async function runStream(
         );
         return { kind: 'opened' };
       case 'fetch': {
-        const records = await Promise.all(action.chunks.map((chunk) => source.fetch(type, chunk.ids)));
+        const chunks = await mirror.readChunks(provider, type, action.chunks);
+        const records = await Promise.all(chunks.map((chunk) => source.fetch(type, chunk.ids)));
         return { kind: 'fetched', records };
       }
       case 'write': {

@@ -28,11 +28,11 @@ describe('sync planner (pure)', () => {
     expect(open).toMatchObject({ kind: 'open-window', window: { since: 'W0', until: 'W1-verbatim', chunkCount: 2 } });
     expect(open.kind === 'open-window' && open.chunks.map((c) => c.ids)).toEqual([['a', 'b'], ['c']]);
     state = step(state, { kind: 'opened' }, 0, plan);
-    expect(actionFor(state, plan)).toMatchObject({ kind: 'fetch', chunks: [{ index: 0 }] });
+    expect(actionFor(state, plan)).toEqual({ kind: 'fetch', chunks: [0] });
     state = step(state, { kind: 'fetched', records: [[record('a'), record('b')]] }, 0, plan);
-    expect(actionFor(state, plan)).toMatchObject({ kind: 'write', chunks: [{ index: 0 }] });
+    expect(actionFor(state, plan)).toMatchObject({ kind: 'write', chunks: [0] });
     state = step(state, { kind: 'written', tally: { created: 2, updated: 0, deleted: 0, unchanged: 0 } }, 0, plan);
-    expect(actionFor(state, plan)).toMatchObject({ kind: 'fetch', chunks: [{ index: 1 }] });
+    expect(actionFor(state, plan)).toEqual({ kind: 'fetch', chunks: [1] });
     state = step(state, { kind: 'fetched', records: [[record('c')]] }, 0, plan);
     // Not advanced while a chunk is still to be written.
     expect(state.kind).toBe('writing');
@@ -49,8 +49,8 @@ describe('sync planner (pure)', () => {
 
   it('resumes an open window at its unfinished chunks without listing again', () => {
     const window = { since: 'W0', until: 'W1', warning: null, full: false, chunkCount: 5, listed: 9 };
-    const state = initialState({ ...fresh, window: { window, pending: [{ index: 3, ids: ['x'] }] } });
-    expect(actionFor(state, plan)).toEqual({ kind: 'fetch', chunks: [{ index: 3, ids: ['x'] }] });
+    const state = initialState({ ...fresh, window: { window, pending: [3] } });
+    expect(actionFor(state, plan)).toEqual({ kind: 'fetch', chunks: [3] });
     const empty = initialState({ ...fresh, window: { window, pending: [] } });
     expect(actionFor(empty, plan)).toMatchObject({ kind: 'advance' });
   });

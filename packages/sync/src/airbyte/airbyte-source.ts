@@ -171,9 +171,12 @@ function airbyteStore(name: string, initial: AirbyteStreamState | undefined, emi
     async readStream(): Promise<StoredStream> {
       return {
         watermark: state.watermark,
-        window: state.window ? { window: state.window, pending: state.pending ?? [] } : null,
+        window: state.window ? { window: state.window, pending: (state.pending ?? []).map((c) => c.index) } : null,
         resetRequested: false,
       };
+    },
+    async readChunks(_provider, _type, indexes) {
+      return indexes.map((index) => (state.pending ?? []).find((c) => c.index === index) ?? { index, ids: [] });
     },
     async markAttempt() {},
     async openWindow(_provider, _type, window, chunks) {
@@ -187,7 +190,7 @@ function airbyteStore(name: string, initial: AirbyteStreamState | undefined, emi
         if (record.deleted) deleted++;
         emit({ type: 'RECORD', record: { stream: name, data: record, emitted_at: emittedAt } });
       }
-      state = { ...state, pending: (state.pending ?? []).filter((c) => c.index !== chunk.index) };
+      state = { ...state, pending: (state.pending ?? []).filter((c) => c.index !== chunk) };
       checkpoint();
       // Airbyte's destination decides what is new: every record is handed on as updated.
       return { created: 0, updated: records.length - deleted, deleted, unchanged: 0 };
