@@ -100,13 +100,17 @@ describe.each(inject('dialects'))('sync operations on a %s mirror', (dialect) =>
     const killed0 = await cli.done;
     expect(killed0.signal, killed0.stderr).toBe('SIGKILL');
     const [killed] = await mirror.status('ops');
+    const killedWindow = (await mirror.readStream('ops', 'contract')).window?.window;
     expect(killed).toMatchObject({ type: 'contract', watermark: null, pendingChunks: 4, records: 20 });
 
     proxy.behaviour = () => ({ kind: 'pass' });
     proxy.requests.length = 0;
     const resumed = await runCli(syncArgs(provider, proxy.url, 'ops', target, ['--types', 'contract', '--json']));
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(proxy.count('/contract-id-list-updated')).toBe(0);
+    // The window is not listed again: the one listing is since its watermark, after it was closed.
+    const listings = proxy.requests.filter((r) => r.path.endsWith('/contract-id-list-updated'));
+    expect(listings).toHaveLength(1);
+    expect(listings[0]!.query.get('since')).toBe(killedWindow!.until);
     const refetched = proxy.requests
       .filter((r) => r.path.endsWith('/contract-list'))
       .flatMap((r) => r.query.get('id-list')!.split(','));

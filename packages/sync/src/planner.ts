@@ -75,6 +75,11 @@ interface Base {
   readonly tally: Tally;
   /** Consecutive failed attempts of the current action. */
   readonly attempt: number;
+  /**
+   * The run began by finishing a window a stopped run left open: once that window is
+   * closed, the run lists again since its watermark, so that it ends up to date.
+   */
+  readonly relist?: boolean;
 }
 
 export type StreamState =
@@ -171,7 +176,9 @@ export function initialState(stored: StoredStream, mode: { full?: boolean } = {}
   const base = { tally: emptyTally(), attempt: 0 };
   if (stored.window && !mode.full) {
     const { window, pending } = stored.window;
-    return pending.length > 0 ? { ...base, kind: 'fetching', window, pending } : { ...base, kind: 'advancing', window };
+    return pending.length > 0
+      ? { ...base, relist: true, kind: 'fetching', window, pending }
+      : { ...base, relist: true, kind: 'advancing', window };
   }
   const full = mode.full === true || stored.resetRequested;
   return { ...base, kind: 'listing', since: full ? null : stored.watermark, full };
@@ -266,6 +273,7 @@ export function step(state: StreamState, event: StreamEvent, now: number, option
         kind: 'writing',
         tally: state.tally,
         attempt: 0,
+        relist: state.relist,
         window: state.window,
         pending: state.pending.slice(batch.length),
         batch,
@@ -276,11 +284,15 @@ export function step(state: StreamState, event: StreamEvent, now: number, option
       if (event.kind !== 'written') break;
       const tally = addTally(state.tally, event.tally);
       return state.pending.length > 0
-        ? { kind: 'fetching', tally, attempt: 0, window: state.window, pending: state.pending }
-        : { kind: 'advancing', tally, attempt: 0, window: state.window };
+        ? { kind: 'fetching', tally, attempt: 0, relist: state.relist, window: state.window, pending: state.pending }
+        : { kind: 'advancing', tally, attempt: 0, relist: state.relist, window: state.window };
     }
     case 'advancing':
       if (event.kind !== 'advanced') break;
+      if (state.relist) {
+        const tally = addTally(state.tally, { removed: event.removed });
+        return { kind: 'listing', tally, attempt: 0, since: state.window.until, full: false };
+      }
       return {
         kind: 'done',
         tally: addTally(state.tally, { removed: event.removed }),

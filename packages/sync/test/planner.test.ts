@@ -53,6 +53,9 @@ describe('sync planner (pure)', () => {
     expect(actionFor(state, plan)).toEqual({ kind: 'fetch', chunks: [3] });
     const empty = initialState({ ...fresh, window: { window, pending: [] } });
     expect(actionFor(empty, plan)).toMatchObject({ kind: 'advance' });
+    // Once the resumed window is closed, the run lists since its watermark: it ends up to date.
+    const closed = step(empty, { kind: 'advanced', removed: 0 }, 0, plan);
+    expect(actionFor(closed, plan)).toEqual({ kind: 'list', since: 'W1' });
   });
 
   it('lists everything after a reset', () => {
