@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { signToken } from '@finum-sync/client';
+import { measureClientOverhead, reportClientOverhead } from './client.js';
 import { DIALECTS } from './lib/dialects.js';
 import { compare, throughput, timed, timedGet } from './lib/measure.js';
 import { benchOptions, fmt } from './lib/options.js';
@@ -33,6 +34,7 @@ Options:
   --connections <n>          Throughput connections (default 10).
   --reseed                   Drop the cached data set and seed again.
   --skip-sync                Leave out the sync engine's benchmark (bench/sync.js), which runs after this one.
+  --skip-client              Do not measure the SDK's overhead (bench/client.js) over raw fetch.
   -h, --help                 This help.`;
 
 function options() {
@@ -45,6 +47,7 @@ function options() {
     connections: { type: 'string', default: '10' },
     reseed: { type: 'boolean', default: false },
     'skip-sync': { type: 'boolean', default: false },
+    'skip-client': { type: 'boolean', default: false },
   });
   return {
     dialect,
@@ -57,6 +60,7 @@ function options() {
     connections: int('connections'),
     reseed: values.reseed,
     skipSync: values['skip-sync'],
+    skipClient: values['skip-client'],
   };
 }
 
@@ -158,7 +162,18 @@ async function main() {
       warmup: 10,
     });
 
-    // 3. Authenticated throughput beside the bare framework, same server, same connections.
+    // 3. What the SDK adds to the same 1,000-id list (bench/client.js).
+    const client = o.skipClient
+      ? undefined
+      : await measureClientOverhead({
+          url: server.url,
+          payload: consumer.payload,
+          privateKey,
+          ids: sample,
+          samples: o.samples,
+        });
+
+    // 4. Authenticated throughput beside the bare framework, same server, same connections.
     const load3 = { connections: o.connections, durationS: o.durationS, warmupS: 2, serverPid: server.pid };
     const health = await throughput(`${server.url}/healthz`, load3);
     const authStatus = await throughput(`${server.url}/v1/auth-status`, { ...load3, headers: auth });
@@ -181,6 +196,7 @@ async function main() {
       idList: { ids: ids.length, bytes: idBytes, ...idList, ratioP50: idList.server.p50 / idList.baseline.p50 },
       list: { ids: sample.length, bytes: listBytes, ...list, ratioP50: list.server.p50 / list.baseline.p50 },
       throughput: { healthz: health, authStatus, ratio: authStatus.rps / health.rps, connections: o.connections },
+      ...(client ? { client } : {}),
     };
     report(result);
     mkdirSync(RESULTS, { recursive: true });
@@ -273,6 +289,7 @@ function report(r) {
   console.log(
     `\n${fmt(r.idList.ids)}-id response: ${mb(r.idList.bytes)}, limit 5 MB; 1,000-record list: ${mb(r.list.bytes)}`,
   );
+  if (r.client) console.log(`\n${reportClientOverhead(r.client)}`);
 }
 
 /** The sync engine's benchmark (bench/sync.js), as a process of its own after the read path's. */

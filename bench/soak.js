@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import http from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { signToken } from '@finum-sync/client';
+import { createClient, signToken } from '@finum-sync/client';
 import { DIALECTS } from './lib/dialects.js';
 import { benchOptions, fmt } from './lib/options.js';
 import { cli, machine, ROOT, rssBytes, startServer } from './lib/server-process.js';
@@ -479,36 +479,34 @@ function pickOperation() {
   return MIX[0][2];
 }
 
-/** A consumer's token and the ids its reads pick from, read over the API once before the load. */
+/**
+ * A consumer's token and the ids its reads pick from, read over the API once before the load
+ * with the SDK (@finum-sync/client). The load itself sends raw requests on its own agent: it
+ * measures each request and counts every failure, where the SDK would retry and hide them.
+ */
 async function consumerFixture(server, seeded, keysDir) {
   const privateKey = readFileSync(join(keysDir, `${seeded.consumerId}.private.pem`), 'utf8');
-  const fixture = { id: seeded.consumerId, since: {} };
+  const finum = createClient({ baseUrl: server.url, payload: seeded.payload, privateKey });
+  const fixture = { id: seeded.consumerId, since: {}, finum };
   const sign = async () => {
     fixture.authorization = `Bearer ${await signToken({ payload: seeded.payload, privateKey })}`;
   };
   await sign();
   fixture.refresh = setInterval(sign, TOKEN_REFRESH_MS);
-  const get = async (path) => {
-    const response = await fetch(`${server.url}${path}`, { headers: { authorization: fixture.authorization } });
-    if (response.status !== 200) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
-    return response;
-  };
   for (const type of ['contract', 'client']) {
-    const response = await get(`/v1/${type}-id-list-updated`);
-    fixture[`${type}Ids`] = await response.json();
-    fixture.since[type] = response.headers.get('x-sync-until');
+    const { ids, syncUntil } = await finum[`${type}s`].changedIds();
+    fixture[`${type}Ids`] = ids;
+    fixture.since[type] = syncUntil;
   }
-  const sample = fixture.clientIds.slice(0, 200).join(',');
-  const clients = await (await get(`/v1/client-list?id-list=${sample}`)).json();
+  const { records: clients } = await finum.clients.list({ ids: fixture.clientIds.slice(0, 200) });
   fixture.externalIds = clients.map((c) => c.externalId).filter(Boolean);
   return fixture;
 }
 
-async function activeProducts(server, consumer) {
-  const headers = { authorization: consumer.authorization };
-  const ids = await (await fetch(`${server.url}/v1/product-id-list-updated`, { headers })).json();
-  const products = await (await fetch(`${server.url}/v1/product-list?id-list=${ids.join(',')}`, { headers })).json();
-  return products.filter((p) => p.active && !p.deleted).map((p) => p.id);
+async function activeProducts(consumer) {
+  const { ids } = await consumer.finum.products.changedIds();
+  const { records } = await consumer.finum.products.list({ ids });
+  return records.filter((p) => p.active && !p.deleted).map((p) => p.id);
 }
 
 /** One GET on a connection of its own (not the load's), body as text. */
@@ -634,7 +632,7 @@ async function main() {
     const rssIdle = rssBytes(server.pid);
     const used = seeded.consumers.slice(0, Math.min(o.consumers, o.connections));
     consumers = await Promise.all(used.map((c) => consumerFixture(server, c, seeded.keysDir)));
-    const products = await activeProducts(server, consumers[0]);
+    const products = await activeProducts(consumers[0]);
     const agent = new http.Agent({ keepAlive: true, maxSockets: o.connections });
     const base = new URL(server.url);
     const clients = Array.from(

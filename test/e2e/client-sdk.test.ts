@@ -1,14 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import {
+  type ClientOptions,
   createClient,
   type FinumClient,
+  FinumNetworkError,
   FinumProblemError,
   FinumResponseError,
   FinumTimeoutError,
+  signToken,
 } from '@finum-sync/client';
+import { proxyFetchFromEnv } from '@finum-sync/client/node';
 import { decodeJwt } from 'jose';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { consumerSdk } from '../helpers/api.js';
+import { hasChromium, launchBrowser, withPage } from '../helpers/browser.js';
+import { sha256, uniquePdf } from '../helpers/documents.js';
 import { FaultProxy, type SeenRequest } from '../helpers/fault-proxy.js';
-import { startTestServer, TEST_AUDIENCE, type TestConsumer, type TestServer, testRecord } from '../helpers/server.js';
+import { closeNow } from '../helpers/http-server.js';
+import {
+  fetchParsed,
+  startTestServer,
+  TEST_AUDIENCE,
+  type TestConsumer,
+  type TestServer,
+  testRecord,
+} from '../helpers/server.js';
 
 /**
  * The SDK against the real server over real sockets, with a fault-injecting HTTP proxy of
@@ -33,14 +53,8 @@ describe.each(inject('dialects'))('the SDK against the server through a faulty p
   let server: TestServer;
   let consumer: TestConsumer;
   let proxy: FaultProxy;
-  const clientVia = (options: Partial<Parameters<typeof createClient>[0]> = {}): FinumClient =>
-    createClient({
-      baseUrl: proxy.url,
-      payload: payloadOf(consumer),
-      privateKey: consumer.privateKey,
-      retry: FAST,
-      ...options,
-    });
+  const clientVia = (options: Partial<ClientOptions> = {}): FinumClient =>
+    consumerSdk({ url: proxy.url }, consumer, { retry: FAST, ...options });
 
   beforeAll(async () => {
     server = await startTestServer({ dialect, env: { RATE_LIMIT: '0' } });
@@ -58,7 +72,7 @@ describe.each(inject('dialects'))('the SDK against the server through a faulty p
       r.method === 'POST' && unitHash(r.index) < 0.2 ? { kind: 'drop-after-commit' } : { kind: 'pass' };
     const client = clientVia({ maxRetries: 12 });
     const inputs = Array.from({ length: 1000 }, (_, i) => ({
-      type: 'person',
+      type: 'person' as const,
       lastName: `Bulk ${i}`,
       externalId: `BULK-${i}`,
     }));
@@ -140,6 +154,33 @@ describe.each(inject('dialects'))('the SDK against the server through a faulty p
     }
   });
 
+  it('reports what went wrong: a gateway page, a refused token (signed anew once), no server at all', async () => {
+    const client = clientVia({ maxRetries: 2 });
+    proxy.decide = () => ({ kind: 'status', status: 502 });
+    let start = proxy.requests.length;
+    const gateway = await client.authStatus().catch((e: unknown) => e);
+    expect(gateway).toBeInstanceOf(FinumProblemError);
+    expect(gateway).toMatchObject({ status: 502, type: 'about:blank', operation: 'GET /v1/auth-status' });
+    expect(proxy.requests.length - start).toBe(3);
+
+    // A clock two hours ahead: the provider refuses the token (iat in the future); one fresh token, then the 401.
+    proxy.decide = () => ({ kind: 'pass' });
+    const ahead = clientVia({ now: () => Date.now() + 2 * 3600_000 });
+    start = proxy.requests.length;
+    const refused = await ahead.authStatus().catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 401, detail: expect.any(String) });
+    expect(proxy.requests.length - start).toBe(2);
+    expect(ahead.tokens.signed).toBe(2);
+
+    const closed = await new FaultProxy(server.url).start();
+    const nowhere = closed.url;
+    await closed.stop();
+    const unreachable = consumerSdk({ url: nowhere }, consumer, { retry: FAST, maxRetries: 1 });
+    const network = await unreachable.authStatus().catch((e: unknown) => e);
+    expect(network).toBeInstanceOf(FinumNetworkError);
+    expect((network as FinumNetworkError).requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('gives the caller’s AbortSignal the last word', async () => {
     proxy.decide = () => ({ kind: 'delay', ms: 5000 });
     const client = clientVia();
@@ -194,6 +235,77 @@ describe.each(inject('dialects'))('the SDK against the server through a faulty p
     });
   });
 
+  it('offers every operation of SPEC §6–7, typed and checked', async () => {
+    proxy.decide = () => ({ kind: 'pass' });
+    const client = clientVia();
+    const productId = 'p-sdk-ops';
+    await server.putRecords([testRecord('product', '', { requiredFields: [] }, { id: productId })]);
+    expect((await client.products.list({ ids: [productId] })).records[0]).toMatchObject({
+      id: productId,
+      active: true,
+    });
+
+    const holder = await client.clients.create({ type: 'person', lastName: 'Ops', externalId: 'OPS-1' });
+    expect((await client.clients.list({ externalId: 'OPS-1' })).records.map((c) => c.id)).toEqual([holder.id]);
+    const changed = await client.clients.update({ id: holder.id, version: 1, phone: '+43 1 234' });
+    expect(changed).toMatchObject({ id: holder.id, version: 2, phone: '+43 1 234' });
+    const conflict = await client.clients.update({ id: holder.id, version: 1, phone: null }).catch((e: unknown) => e);
+    expect(conflict).toMatchObject({ status: 409, type: expect.stringContaining('version-conflict') });
+
+    const contract = await client.contracts.create({ holderId: holder.id, productId, status: 100 });
+    // The spec's types reach the caller: a status a consumer may not create with does not compile.
+    // @ts-expect-error: 230 is not a create status of ContractCreate (never called: a compile-time check)
+    const wrongStatus = () => client.contracts.create({ holderId: holder.id, productId, status: 230 });
+    expect(wrongStatus).toBeTypeOf('function');
+    expect((await client.contracts.list({ holderId: holder.id })).records.map((c) => c.id)).toEqual([contract.id]);
+    expect(await client.contracts.update({ id: contract.id, status: 190 })).toMatchObject({ status: 190 });
+
+    const pdf = uniquePdf();
+    const file = await client.files.upload({
+      file: new Blob([pdf], { type: 'application/pdf' }),
+      name: 'offer.pdf',
+      clientId: holder.id,
+      category: 'correspondence',
+    });
+    expect(file).toMatchObject({ clientId: holder.id, size: pdf.length, sha256: sha256(pdf), name: 'offer.pdf' });
+    const download = await client.files.download(file.id);
+    expect(download).toMatchObject({ mimeType: 'application/pdf', size: pdf.length, sha256: sha256(pdf) });
+    expect(Buffer.from(await download.bytes()).equals(Buffer.from(pdf))).toBe(true);
+    // Bytes that do not match the sha256 fail at the end of the stream.
+    const wrong = await client.files.download(file.id, { sha256: 'f'.repeat(64) });
+    await expect(wrong.bytes()).rejects.toBeInstanceOf(FinumResponseError);
+
+    expect(await client.authStatus()).toMatchObject({ authenticated: true, consumerId: 'broker' });
+    expect((await client.users.changedIds()).ids).toEqual([]);
+  });
+
+  it('iterates the changes of a type in batches, tombstones included, ending with the watermark', async () => {
+    proxy.decide = () => ({ kind: 'pass' });
+    const client = clientVia();
+    const since = (await client.users.changedIds()).syncUntil;
+    const users = Array.from({ length: 5 }, (_, i) => testRecord('user', consumer.id, {}, { id: `u-sync-${i}` }));
+    const tombstone = testRecord('user', consumer.id, {}, { id: 'u-sync-gone', deleted: true });
+    await server.putRecords([...users, tombstone]);
+
+    const batches = [];
+    for await (const batch of client.changes('user', { since, batchSize: 2 })) batches.push(batch);
+    expect(batches.map((b) => b.records.length)).toEqual([2, 2, 2, 0]);
+    expect(batches.slice(0, -1).every((b) => b.watermark === undefined)).toBe(true);
+    const records = batches.flatMap((b) => b.records);
+    expect(new Set(records.map((r) => r.id))).toEqual(new Set([...users.map((u) => u.id), 'u-sync-gone']));
+    expect(records.find((r) => r.id === 'u-sync-gone')).toMatchObject({ deleted: true });
+    const watermark = batches.at(-1)!.watermark!;
+    expect(watermark).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+
+    // The next run from the stored watermark sees only what changed since.
+    await server.putRecords([testRecord('user', consumer.id, {}, { id: 'u-sync-later' })]);
+    const next = [];
+    for await (const batch of client.changes('user', { since: watermark }))
+      next.push(...batch.records.map((r) => r.id));
+    expect(next).toContain('u-sync-later');
+    expect(next).not.toContain('u-sync-0');
+  });
+
   it('signs one token per lifetime and renews it before expiry in a 3-hour run on a fake clock', async () => {
     let fakeNow = Date.now();
     const clock = () => fakeNow;
@@ -230,3 +342,125 @@ describe.each(inject('dialects'))('the SDK against the server through a faulty p
     }
   });
 });
+
+describe('the SDK’s Node helpers', () => {
+  it('sends requests through the proxy HTTP(S)_PROXY names, except for NO_PROXY hosts', async () => {
+    const server = await startTestServer();
+    // A forward proxy: tunnels CONNECT, forwards absolute-form requests; counts what it carried.
+    const carried: string[] = [];
+    const tunnels = new Set<Socket>();
+    const forward = createServer((req, res) => {
+      carried.push(`${req.method} ${req.url}`);
+      const upstream = request(req.url!, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    forward.on('connect', (req, socket: Socket, head) => {
+      carried.push(`CONNECT ${req.url}`);
+      tunnels.add(socket);
+      const [host, port] = req.url!.split(':');
+      const upstream = connect(Number(port), host!, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket).pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => forward.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(forward.address() as AddressInfo).port}`;
+    try {
+      const consumer = await server.addConsumer('proxied');
+      const viaProxy = consumerSdk(server, consumer, { fetch: proxyFetchFromEnv({ httpProxy: proxyUrl }) });
+      await expect(viaProxy.authStatus()).resolves.toMatchObject({ consumerId: 'proxied' });
+      expect(carried.length).toBeGreaterThan(0);
+      expect(carried.join(' ')).toContain(new URL(server.url).port);
+
+      carried.length = 0;
+      const direct = consumerSdk(server, consumer, {
+        fetch: proxyFetchFromEnv({ httpProxy: proxyUrl, noProxy: '127.0.0.1' }),
+      });
+      await expect(direct.authStatus()).resolves.toMatchObject({ consumerId: 'proxied' });
+      expect(carried).toEqual([]);
+    } finally {
+      // Tunnels are no longer the HTTP server's connections: cut them, or close() waits for them.
+      for (const socket of tunnels) socket.destroy();
+      await closeNow(forward);
+      await server.close();
+    }
+  });
+});
+
+describe.skipIf(!hasChromium)('the SDK’s browser bundle in Chromium', () => {
+  let server: TestServer;
+  let pages: Server;
+  let browser: Browser;
+  const bundleFile = fileURLToPath(new URL('../../packages/client/dist/browser/finum-sync-client.js', import.meta.url));
+
+  beforeAll(async () => {
+    // The page comes from an origin of its own, as a broker's web app would: the API answers it by CORS.
+    pages = createServer((req, res) => {
+      if (req.url === '/finum-sync-client.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(bundleFile));
+      } else {
+        res.writeHead(200, { 'content-type': 'text/html' }).end(DEMO_PAGE);
+      }
+    });
+    await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
+    server = await startTestServer({ demo: true, env: { CORS_ORIGINS: origin, DEMO_DELAY_MS: '60000' } });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await closeNow(pages);
+    await server?.close();
+  });
+
+  it('imports the built bundle (no node: anywhere) and runs the demo: auth-status, a sync, a list, a create', async () => {
+    expect(readFileSync(bundleFile, 'utf8')).not.toMatch(/["']node:/);
+    const credentials = (await fetchParsed(`${server.url}/demo/credentials`)).body;
+    const origin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
+    await withPage(browser, origin, async (_session, page) => {
+      await page.goto(`${origin}/`);
+      await page.waitForFunction(() => 'demo' in window);
+      const result = await page.evaluate(
+        ([baseUrl, creds]) =>
+          (window as unknown as { demo: (b: string, c: unknown) => Promise<unknown> }).demo(baseUrl!, creds),
+        [server.url, credentials] as const,
+      );
+      const { body: ids } = await fetchParsed(`${server.url}/v1/contract-id-list-updated`, {
+        headers: {
+          authorization: `Bearer ${await signToken({ payload: credentials.payload, privateKey: credentials.privateKey })}`,
+        },
+      });
+      expect(result).toMatchObject({
+        consumerId: 'demo',
+        changed: ids.length,
+        watermark: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+        listed: ids.slice(0, 3),
+        created: { type: 'person', lastName: 'Browser', externalId: 'FROM-CHROMIUM', version: 1 },
+      });
+      expect(ids.length).toBeGreaterThan(0);
+    });
+  });
+});
+
+/** The page a broker's web app would be: imports the bundle and calls the demo provider. */
+const DEMO_PAGE = `<!doctype html>
+<meta charset="utf-8"><title>finum-sync client in a browser</title>
+<script type="module">
+import { createClient } from './finum-sync-client.js';
+window.demo = async (baseUrl, credentials) => {
+  const finum = createClient({ baseUrl, payload: credentials.payload, privateKey: credentials.privateKey });
+  const status = await finum.authStatus();
+  const batches = [];
+  for await (const batch of finum.changes('contract')) batches.push(batch);
+  const changed = batches.flatMap((b) => b.records.map((r) => r.id));
+  const { records } = await finum.contracts.list({ ids: changed.slice(0, 3) });
+  const created = await finum.clients.create({ type: 'person', lastName: 'Browser', externalId: 'FROM-CHROMIUM' });
+  return { consumerId: status.consumerId, changed: changed.length, watermark: batches.at(-1).watermark, listed: records.map((r) => r.id), created };
+};
+</script>`;

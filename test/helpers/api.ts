@@ -1,4 +1,12 @@
-import { fetchParsed, type TestConsumer, type TestResponse, type TestServer, testRecord } from './server.js';
+import { type ClientOptions, createClient, type FinumClient } from '@finum-sync/client';
+import {
+  fetchParsed,
+  TEST_AUDIENCE,
+  type TestConsumer,
+  type TestResponse,
+  type TestServer,
+  testRecord,
+} from './server.js';
 
 /** The bearer token test servers run the back office with (`ADMIN_TOKEN`). */
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -50,6 +58,23 @@ export function consumerApi(server: { url: string }, consumer: TestConsumer): Ap
   );
 }
 
+/**
+ * The SDK as the consumer, for tests that need data or state rather than a look at raw
+ * answers (those use {@link consumerApi}).
+ */
+export function consumerSdk(
+  server: { url: string },
+  consumer: TestConsumer,
+  options: Partial<ClientOptions> = {},
+): FinumClient {
+  return createClient({
+    baseUrl: server.url,
+    payload: { sub: consumer.id, aud: TEST_AUDIENCE },
+    privateKey: consumer.privateKey,
+    ...options,
+  });
+}
+
 /** Calls a server's back office (`/admin/api`) with the admin token. */
 export function adminApi(server: { url: string }, token = TEST_ADMIN_TOKEN): ApiCaller {
   return caller(
@@ -76,12 +101,10 @@ export async function seedBasics(
   consumer: TestConsumer,
   product: Record<string, unknown> = {},
 ): Promise<{ productId: string; clientId: string }> {
-  const api = consumerApi(server, consumer);
   const productId = `p-${consumer.id}-${Math.random().toString(36).slice(2, 8)}`;
   await server.putRecords([testRecord('product', '', { requiredFields: [], ...product }, { id: productId })]);
-  const client = await api.post('/v1/client', { type: 'person', lastName: 'Basic' });
-  if (client.status !== 201) throw new Error(`seeding a client failed: ${client.status} ${client.text}`);
-  return { productId, clientId: client.body.id };
+  const client = await consumerSdk(server, consumer).clients.create({ type: 'person', lastName: 'Basic' });
+  return { productId, clientId: client.id };
 }
 
 export { expectProblem } from './problem.js';

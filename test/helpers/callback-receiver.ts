@@ -1,11 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { CallbackEvent } from '@finum-sync/spec';
 import { closeNow } from './http-server.js';
 
 export interface ReceivedCallback {
   headers: IncomingHttpHeaders;
   body: string;
-  json: { type: string; contractId: string; status: number; previousStatus: number | null; occurredAt: string };
+  json: CallbackEvent;
 }
 
 /**

@@ -1,25 +1,12 @@
+import type { Delivery } from '@finum-sync/spec/admin';
 import { Webhook } from 'standardwebhooks';
 import { expect } from 'vitest';
 import type { ApiCaller } from './api.js';
 import type { ReceivedCallback } from './callback-receiver.js';
 import { waitFor } from './wait-for.js';
 
-export interface DeliveryView {
-  webhookId: string;
-  consumerId: string;
-  contractId: string;
-  url: string;
-  kind: 'one-shot' | 'standing';
-  state: 'pending' | 'delivered' | 'gone' | 'failed';
-  payload: Record<string, unknown>;
-  attempts: Array<{
-    attempt: number;
-    startedAt: string;
-    durationMs: number;
-    status: number | null;
-    error: string | null;
-  }>;
-}
+/** A delivery as `GET /admin/api/deliveries` shows it. */
+export type DeliveryView = Delivery;
 
 /** Verifies a callback's Standard Webhooks signature with the consumer's secret; returns the payload. */
 export function verifiedPayload(callback: ReceivedCallback, secret: string): Record<string, unknown> {

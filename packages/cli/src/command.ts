@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
-import type { SigningAlgorithm } from '@finum-sync/client';
 
-/** SPEC §3: the algorithms a consumer key may have. */
-export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const satisfies readonly SigningAlgorithm[];
+/** SPEC §3: the algorithms a consumer key may have (the spec's table). */
+export { SIGNING_ALGORITHMS } from '@finum-sync/spec';
 
 /** Bad input from the user: printed as one line, exit code 2. */
 export class UsageError extends Error {

@@ -1,10 +1,15 @@
 import { Webhook } from 'standardwebhooks';
 import { FinumError } from './errors.js';
-import { SCHEMAS } from './generated/schemas.js';
+import { SCHEMAS, WEBHOOK_HEADERS } from './generated/spec-data.js';
 import { checkSchema } from './schema-check.js';
 import type { CallbackEvent } from './types.js';
 
-/** A callback that must not be acted on: bad signature, stale timestamp, missing headers, unreadable body. */
+/**
+ * A callback that must not be acted on: bad signature, stale timestamp, missing headers, unreadable body.
+ *
+ * @example
+ * catch (e) { if (e instanceof CallbackVerificationError) res.sendStatus(400); }
+ */
 export class CallbackVerificationError extends FinumError {}
 
 export type CallbackHeaders = Headers | Record<string, string | string[] | undefined>;
@@ -55,9 +60,9 @@ export function verifyCallback<T = CallbackEvent>(
   secret: string,
   options: VerifyOptions = {},
 ): VerifiedCallback<T> {
-  const id = header(headers, 'webhook-id');
-  const timestampText = header(headers, 'webhook-timestamp');
-  const signatures = header(headers, 'webhook-signature');
+  const id = header(headers, WEBHOOK_HEADERS.id);
+  const timestampText = header(headers, WEBHOOK_HEADERS.timestamp);
+  const signatures = header(headers, WEBHOOK_HEADERS.signature);
   if (!id || !timestampText || !signatures) {
     throw new CallbackVerificationError('missing webhook-id, webhook-timestamp or webhook-signature header');
   }
@@ -103,6 +108,9 @@ export interface SeenStore {
 /**
  * The default {@link SeenStore}: the last `capacity` ids in memory (oldest forgotten first).
  * Providers retry for days: use a persistent store when a restart must not forget.
+ *
+ * @example
+ * const firstTime = createCallbackDeduplicator(memorySeenStore(50_000));
  */
 export function memorySeenStore(capacity = 10_000): SeenStore {
   const seen = new Set<string>();

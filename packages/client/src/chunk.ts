@@ -1,5 +1,7 @@
+import { MAX_IDS_PER_CALL } from './generated/spec-data.js';
+
 /** How many ids one `T-list?id-list=` call may carry (SPEC §6: providers accept at least 1,000). */
-export const MAX_IDS_PER_REQUEST = 1000;
+export const MAX_IDS_PER_REQUEST: number = MAX_IDS_PER_CALL;
 
 /** The longest request URL the client sends by default: many proxies refuse longer request lines. */
 export const DEFAULT_MAX_URL_BYTES = 8 * 1024;

@@ -1,22 +1,18 @@
+import type { FieldError, Problem } from '@finum-sync/spec';
 import type { SchemaViolation } from './schema-check.js';
 
-/** A field the provider named in a problem (`errors` of RFC 9457 problem+json). */
-export interface ProblemFieldError {
-  field: string;
-  message: string;
-}
+/** A field the provider named in a problem (`errors` of RFC 9457 problem+json), as the spec defines it. */
+export type ProblemFieldError = FieldError;
 
-/** The body of an RFC 9457 `application/problem+json` answer. */
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: ProblemFieldError[];
-  [extension: string]: unknown;
-}
+/** The body of an RFC 9457 `application/problem+json` answer, as the spec defines it. */
+export type ProblemBody = Problem;
 
-/** Base class of every error the SDK throws: the request it belongs to and its id. */
+/**
+ * Base class of every error the SDK throws: the request it belongs to and its id.
+ *
+ * @example
+ * catch (e) { if (e instanceof FinumError) log.error({ requestId: e.requestId, operation: e.operation }, e.message); }
+ */
 export class FinumError extends Error {
   /** The `X-Request-Id` the SDK sent with the request (also in the provider's logs). */
   readonly requestId: string | undefined;
@@ -59,10 +55,20 @@ export class FinumProblemError extends FinumError {
   }
 }
 
-/** No answer: the connection failed or broke (after the retries the client was allowed). */
+/**
+ * No answer: the connection failed or broke (after the retries the client was allowed).
+ *
+ * @example
+ * catch (e) { if (e instanceof FinumNetworkError) scheduleLater(); }
+ */
 export class FinumNetworkError extends FinumError {}
 
-/** An attempt took longer than the client's `timeout` (after the retries it was allowed). */
+/**
+ * An attempt took longer than the client's `timeout` (after the retries it was allowed).
+ *
+ * @example
+ * catch (e) { if (e instanceof FinumTimeoutError) console.warn(`no answer in ${e.timeoutMs} ms (${e.requestId})`); }
+ */
 export class FinumTimeoutError extends FinumError {
   constructor(
     readonly timeoutMs: number,
@@ -72,7 +78,12 @@ export class FinumTimeoutError extends FinumError {
   }
 }
 
-/** The provider's answer does not conform to the FiNUM Sync schemas (or a download to its sha256). */
+/**
+ * The provider's answer does not conform to the FiNUM Sync schemas (or a download to its sha256).
+ *
+ * @example
+ * catch (e) { if (e instanceof FinumResponseError) for (const v of e.violations) console.warn(v.path, v.message); }
+ */
 export class FinumResponseError extends FinumError {
   constructor(
     message: string,

@@ -31,6 +31,14 @@ export {
   type UploadInput,
 } from './client.js';
 export {
+  type CallbackHub,
+  type ContractFlowInput,
+  type ContractFlowOutcome,
+  createCallbackHub,
+  type Proposal,
+  runContractFlow,
+} from './contract-flow.js';
+export {
   FinumError,
   FinumNetworkError,
   FinumProblemError,

@@ -5,8 +5,8 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
-import type { SigningAlgorithm } from './token.js';
 import type { FetchLike } from './transport.js';
+import type { SigningAlgorithm } from './types.js';
 
 export * from './index.js';
 

@@ -1,3 +1,5 @@
+import { IDEMPOTENCY_IN_PROGRESS_STATUS } from './generated/spec-data.js';
+
 /**
  * When and how long to wait before another attempt: pure functions of the outcome, the
  * attempt number, the clock and a random number, so they are tested without timers.
@@ -23,7 +25,13 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 /** What an attempt ended with, as far as retrying is concerned. */
 export type AttemptOutcome =
-  | { kind: 'response'; status: number; retryAfter?: string | null }
+  | {
+      kind: 'response';
+      status: number;
+      retryAfter?: string | null;
+      /** The request was a POST with an `Idempotency-Key`: a 409 means its first attempt still runs (SPEC §7). */
+      idempotent?: boolean;
+    }
   | { kind: 'network-error' }
   | { kind: 'timeout' };
 
@@ -49,6 +57,9 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
  * The wait before attempt `attempt + 1` (attempt counts from 0), or `undefined` when no
  * further attempt should be made. Backoff is "full jitter" (a random share of the capped
  * exponential); a `Retry-After` is a floor, never shortened by jitter.
+ *
+ * @example
+ * nextDelay({ kind: 'response', status: 429, retryAfter: '2' }, 0, DEFAULT_RETRY_POLICY, Date.now()); // 2000
  */
 export function nextDelay(
   outcome: AttemptOutcome,
@@ -58,7 +69,11 @@ export function nextDelay(
   random: () => number = Math.random,
 ): number | undefined {
   if (attempt >= policy.maxRetries) return undefined;
-  if (outcome.kind === 'response' && !RETRYABLE_STATUSES.has(outcome.status)) return undefined;
+  if (outcome.kind === 'response' && !RETRYABLE_STATUSES.has(outcome.status)) {
+    // The same key while the first attempt (timed out here) still runs at the provider: wait for it.
+    const stillRunning = outcome.idempotent && outcome.status === IDEMPOTENCY_IN_PROGRESS_STATUS;
+    if (!stillRunning) return undefined;
+  }
   const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt) * random();
   if (outcome.kind !== 'response') return backoff;
   const asked = parseRetryAfter(outcome.retryAfter, now);

@@ -1,7 +1,8 @@
 import { type CryptoKey, importJWK, importPKCS8, type JWK, type KeyObject, SignJWT } from 'jose';
+import { CLOCK_SKEW_S, KEY_TYPES } from './generated/spec-data.js';
+import type { KeyType, SigningAlgorithm } from './types.js';
 
-/** The algorithms a FiNUM Sync provider accepts (SPEC §3). */
-export type SigningAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+export type { SigningAlgorithm };
 
 /**
  * A private key in any form the platform offers: PKCS#8 PEM text, a JWK, a Web Crypto
@@ -24,16 +25,8 @@ export interface TokenOptions {
   now?: number;
 }
 
-/** Algorithm by key type (Node's `asymmetricKeyType`, PKCS#8 OIDs and JWK types map onto these). */
-const BY_KEY_TYPE: Record<string, SigningAlgorithm> = {
-  rsa: 'RS256',
-  'rsa-pss': 'PS256',
-  ec: 'ES256',
-  ed25519: 'EdDSA',
-};
-
-/** PKCS#8 algorithm OIDs (DER bytes, hex) → key type. */
-const OIDS: Record<string, string> = {
+/** PKCS#8 algorithm OIDs (DER bytes, hex) → the spec's key type. */
+const OIDS: Record<string, KeyType> = {
   '2a864886f70d010101': 'rsa',
   '2a864886f70d01010a': 'rsa-pss',
   '2a8648ce3d0201': 'ec',
@@ -58,7 +51,7 @@ function tlv(der: Uint8Array, at: number): { tag: number; start: number; end: nu
 }
 
 /** The key type of a PKCS#8 PEM: `PrivateKeyInfo ::= SEQUENCE { version, AlgorithmIdentifier, … }`. */
-function pkcs8KeyType(pem: string): { type: string; curve?: string } {
+function pkcs8KeyType(pem: string): { type: KeyType; curve?: string } {
   const body = pem.replace(/-----(BEGIN|END) PRIVATE KEY-----|\s/g, '');
   const der = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
   const info = tlv(der, 0);
@@ -85,6 +78,7 @@ const isCryptoKey = (key: object): key is CryptoKey => 'algorithm' in key && 'us
  */
 export function algorithmForKey(key: PrivateKeyInput): SigningAlgorithm {
   let type: string | undefined;
+  // The one EC curve the spec admits (P-256), by its name in each key form.
   let p256 = false;
   if (typeof key === 'string') {
     if (!/-----BEGIN PRIVATE KEY-----/.test(key)) {
@@ -98,21 +92,26 @@ export function algorithmForKey(key: PrivateKeyInput): SigningAlgorithm {
   } else if (isKeyObject(key)) {
     const node = key as { asymmetricKeyType?: string; asymmetricKeyDetails?: { namedCurve?: string } };
     type = node.asymmetricKeyType;
-    p256 = node.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+    p256 = node.asymmetricKeyDetails?.namedCurve === KEY_TYPES.ec.namedCurve;
   } else if (isCryptoKey(key)) {
+    // Web Crypto's algorithm names → the spec's key types.
     const algorithm = key.algorithm as { name: string; namedCurve?: string };
     type = { 'RSASSA-PKCS1-v1_5': 'rsa', 'RSA-PSS': 'rsa-pss', ECDSA: 'ec', Ed25519: 'ed25519' }[algorithm.name];
-    p256 = algorithm.namedCurve === 'P-256';
+    p256 = algorithm.namedCurve === KEY_TYPES.ec.jwk.crv;
   } else {
-    if (key.alg && Object.values(BY_KEY_TYPE).includes(key.alg as SigningAlgorithm)) return key.alg as SigningAlgorithm;
-    type = key.kty === 'RSA' ? 'rsa' : key.kty === 'EC' ? 'ec' : key.crv === 'Ed25519' ? 'ed25519' : undefined;
-    p256 = key.crv === 'P-256';
+    // A JWK, by its `kty` and `crv` as the spec's key table gives them; an RSA JWK marked PS256 signs PS256.
+    type = Object.entries(KEY_TYPES).find(
+      ([, def]) => def.jwk.kty === key.kty && (!('crv' in def.jwk) || def.jwk.crv === key.crv),
+    )?.[0];
+    p256 = key.crv === KEY_TYPES.ec.jwk.crv;
+    if (type === 'rsa' && key.alg === 'PS256') return 'PS256';
   }
   if (type === 'ec' && !p256) throw new Error('EC keys must be on P-256 (ES256).');
-  const alg = type ? BY_KEY_TYPE[type] : undefined;
-  if (!alg)
+  if (!type || !Object.hasOwn(KEY_TYPES, type)) {
     throw new Error(`Key type ${type ?? 'unknown'} cannot sign FiNUM Sync tokens; use RSA, EC P-256 or Ed25519.`);
-  return alg;
+  }
+  // The first algorithm of the key type's row in the spec's table is its default.
+  return KEY_TYPES[type as KeyType].algorithms[0];
 }
 
 /** A key ready for signing: imported once, used for every token. */
@@ -121,7 +120,12 @@ export interface SigningKey {
   key: CryptoKey | KeyObject;
 }
 
-/** Imports a private key once (PEM and JWK become a non-extractable `CryptoKey`). */
+/**
+ * Imports a private key once (PEM and JWK become a non-extractable `CryptoKey`).
+ *
+ * @example
+ * const { alg, key } = await importSigningKey(pem); // alg 'ES256' for a P-256 key
+ */
 export async function importSigningKey(privateKey: PrivateKeyInput, alg?: SigningAlgorithm): Promise<SigningKey> {
   const chosen = alg ?? algorithmForKey(privateKey);
   if (typeof privateKey === 'string') return { alg: chosen, key: await importPKCS8(privateKey, chosen) };
@@ -162,8 +166,8 @@ export interface TokenSourceOptions {
   /** Lifetime of each token, seconds (default 900). */
   ttlSeconds?: number;
   /**
-   * Renew this long before `exp`, seconds (default 120): covers the provider's clock being
-   * ahead of ours (it tolerates 60 s) and a request still in flight.
+   * Renew this long before `exp`, seconds (default 120): the providers' clock-skew tolerance
+   * (60 s: their clock may be ahead of ours) plus 60 s for a request still in flight.
    */
   renewBeforeSeconds?: number;
   /** The clock, epoch milliseconds (injectable for tests). */
@@ -190,7 +194,7 @@ export interface TokenSource {
 export function createTokenSource(options: TokenSourceOptions): TokenSource {
   const now = options.now ?? Date.now;
   const ttl = options.ttlSeconds ?? 900;
-  const renewBefore = Math.min(options.renewBeforeSeconds ?? 120, ttl / 2);
+  const renewBefore = Math.min(options.renewBeforeSeconds ?? CLOCK_SKEW_S + 60, ttl / 2);
   let key: Promise<SigningKey> | undefined;
   let current: { jwt: Promise<string>; renewAt: number } | undefined;
   let signed = 0;

@@ -1,4 +1,5 @@
 import { FinumNetworkError, FinumProblemError, FinumTimeoutError, type ProblemBody } from './errors.js';
+import { IDEMPOTENCY_KEY_HEADER } from './generated/spec-data.js';
 import { type AttemptOutcome, nextDelay, type RetryPolicy } from './retry.js';
 import type { TokenSource } from './token.js';
 
@@ -130,7 +131,7 @@ export async function send(config: TransportConfig, spec: RequestSpec): Promise<
       authorization: `Bearer ${token}`,
       'x-request-id': requestId,
       ...(body ? { 'content-type': body.contentType } : {}),
-      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+      ...(idempotencyKey ? { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey } : {}),
       ...(config.userAgent ? { 'user-agent': config.userAgent } : {}),
       ...spec.headers,
     };
@@ -150,7 +151,12 @@ export async function send(config: TransportConfig, spec: RequestSpec): Promise<
       });
       const text = spec.stream && response.ok ? undefined : await response.text();
       result = { response, text, requestId, attempts: attempt + 1 };
-      outcome = { kind: 'response', status: response.status, retryAfter: response.headers.get('retry-after') };
+      outcome = {
+        kind: 'response',
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        idempotent: idempotencyKey !== undefined,
+      };
     } catch (error) {
       if (spec.signal?.aborted) throw spec.signal.reason;
       failure = error;

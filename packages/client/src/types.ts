@@ -1,58 +1,28 @@
 /**
- * The record and request types the client's operations use. Until the spec package
- * exports its static types, records are typed by their meta fields plus open fields.
+ * The record, request and event types of the client's operations: the spec package's own
+ * (type-only imports: nothing of the spec package is bundled).
  */
+import type { RecordOf, RecordType } from '@finum-sync/spec';
 
-/** Fields every record has (SPEC §2). */
-export interface RecordMeta {
-  id: string;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-  deleted: boolean;
-}
+export type {
+  AuthStatus,
+  CallbackEvent,
+  Client,
+  ClientCreate,
+  ClientPatch,
+  Contract,
+  ContractCreate,
+  ContractPatch,
+  ContractStatus,
+  FileRecord,
+  KeyType,
+  Problem,
+  Product,
+  RecordOf,
+  RecordType,
+  SigningAlgorithm,
+  User,
+} from '@finum-sync/spec';
 
-export type FinumRecord = RecordMeta & Record<string, unknown>;
-
-export type RecordTypeName = 'client' | 'product' | 'user' | 'contract' | 'file';
-
-/** Record type name → its record. */
-export interface RecordTypes {
-  client: FinumRecord;
-  product: FinumRecord;
-  user: FinumRecord;
-  contract: FinumRecord & {
-    status: number;
-    holderId: string;
-    productId: string;
-    proposalFileId: string | null;
-    fileIdList: string[];
-    statusNote: string | null;
-  };
-  file: FinumRecord & { sha256: string; size: number; mimeType: string; name: string };
-}
-
-export type ClientCreate = Record<string, unknown>;
-export type ClientPatch = { id: string; version?: number } & Record<string, unknown>;
-export type ContractCreate = Record<string, unknown>;
-export type ContractPatch = { id: string; version?: number; status?: number; callbackUrl?: string } & Record<
-  string,
-  unknown
->;
-
-/** `GET /v1/auth-status`. */
-export interface AuthStatus {
-  authenticated: true;
-  consumerId: string;
-  tokenExpiresAt: string;
-}
-
-/** The body of a contract status callback (SPEC §8). */
-export interface CallbackEvent {
-  type: 'contract.status-changed';
-  contractId: string;
-  status: number;
-  previousStatus: number | null;
-  occurredAt: string;
-  changedBy?: 'provider' | 'consumer';
-}
+/** Record type name → its record, as the spec defines it (`_` extension fields allowed). */
+export type RecordTypes = { [T in RecordType]: RecordOf<T> };

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain JavaScript build scripts, no declarations
 import { bundle } from '../scripts/bundle.js';
 // @ts-expect-error: plain JavaScript build scripts, no declarations
-import { emitSchemas, OUTPUT } from '../scripts/emit-schemas.js';
+import { emitSpecData, OUTPUT } from '../scripts/emit-spec-data.js';
 import { SUPPORTED_KEYWORDS } from '../src/schema-check.js';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -17,8 +17,8 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const BUDGET_BYTES = 25 * 1024;
 
 describe('packaging of @finum-sync/client', () => {
-  it('keeps its response schemas in step with the spec (run scripts/emit-schemas.js after a spec change)', () => {
-    expect(readFileSync(OUTPUT, 'utf8')).toBe(emitSchemas());
+  it('keeps its response schemas in step with the spec (run scripts/emit-spec-data.js after a spec change)', async () => {
+    expect(readFileSync(OUTPUT, 'utf8')).toBe(await emitSpecData());
   });
 
   it('checks every keyword the spec’s schemas use', () => {

@@ -24,6 +24,9 @@ describe('retry policy', () => {
       expect(nextDelay({ kind: 'response', status }, 0, policy, NOW, half)).toBeUndefined();
     }
     expect(nextDelay({ kind: 'network-error' }, policy.maxRetries, policy, NOW)).toBeUndefined();
+    // 409 on an idempotent POST: the first attempt (timed out here) still runs at the provider.
+    expect(nextDelay({ kind: 'response', status: 409, idempotent: true }, 0, policy, NOW, half)).toBeDefined();
+    expect(nextDelay({ kind: 'response', status: 409 }, 0, policy, NOW, half)).toBeUndefined();
   });
 
   it('backs off exponentially with full jitter under a cap, and takes Retry-After as a floor up to a cap', () => {

@@ -3,7 +3,16 @@ import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { ADMIN_OPERATIONS, buildAdminOpenApi, buildOpenApi, ProblemError, problem } from '@finum-sync/spec';
+import {
+  buildOpenApi,
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_REPLAYED_HEADER,
+  ProblemError,
+  problem,
+  SYNC_UNTIL_HEADER,
+  TOKEN_RULES,
+} from '@finum-sync/spec';
+import { ADMIN_OPERATIONS, buildAdminOpenApi } from '@finum-sync/spec/admin';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { AdminSessions } from './admin/sessions.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -30,7 +39,7 @@ export const JSON_BODY_LIMIT = 1024 * 1024;
 /** Request line plus headers: SPEC §6 asks for request lines up to 64 KiB. */
 export const MAX_HEADER_SIZE = 80 * 1024;
 /** Token clock skew tolerance (SPEC §3). */
-export const CLOCK_SKEW_S = 60;
+export const CLOCK_SKEW_S = TOKEN_RULES.clockSkewS;
 /**
  * JSON bodies nested deeper than this are refused: records are flat (extension fields
  * may nest a little), and serializing a body thousands of levels deep overflows the stack.
@@ -185,14 +194,21 @@ async function registerHttpConventions(app: FastifyInstance, config: Config) {
     const v1 = {
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
       methods: ['GET', 'POST', 'PATCH'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match', 'Range', 'X-Request-Id'],
+      allowedHeaders: [
+        'Authorization',
+        'Content-Type',
+        IDEMPOTENCY_KEY_HEADER,
+        'If-None-Match',
+        'Range',
+        'X-Request-Id',
+      ],
       exposedHeaders: [
-        'X-Sync-Until',
+        SYNC_UNTIL_HEADER,
         'X-Request-Id',
         'ETag',
         'Content-Disposition',
         'Retry-After',
-        'Idempotent-Replayed',
+        IDEMPOTENT_REPLAYED_HEADER,
       ],
       maxAge: 600,
     };

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { TOKEN_RULES } from '@finum-sync/spec';
 import { isPostgresUrl } from './store/open-store.js';
 
 /** Everything the server reads from the environment (SPEC §10), validated at start. */
@@ -105,7 +106,7 @@ export function loadConfig(env: Env = process.env): Config {
   // The demo consumer's private key is public: on by default only on the embedded SQLite.
   const demo = read('DEMO', databaseUrl === undefined, bool, "'on' or 'off'");
   const demoDelayMs = read('DEMO_DELAY_MS', 3000, int(0, 86_400_000), 'milliseconds (0–86400000)');
-  const maxTokenLifetimeS = read('MAX_TOKEN_LIFETIME', 3600, int(60, 86_400), 'seconds (60–86400)');
+  const maxTokenLifetimeS = read('MAX_TOKEN_LIFETIME', TOKEN_RULES.maxLifetimeS, int(60, 86_400), 'seconds (60–86400)');
   const maxFileSize = read(
     'MAX_FILE_SIZE',
     20 * 1024 * 1024,

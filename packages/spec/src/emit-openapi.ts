@@ -4,7 +4,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildAdminOpenApi, buildOpenApi } from './openapi.js';
+import { buildAdminOpenApi } from './admin/openapi.js';
+import { buildOpenApi } from './openapi.js';
 
 /** The committed documents and what they are emitted from. */
 export const DOCUMENTS = {

@@ -1,9 +1,10 @@
-export type { TSchema } from 'typebox';
-export * from './admin-console.js';
-export * from './admin-operations.js';
+export type { Static, TSchema } from 'typebox';
+export * from './auth.js';
+export * from './callbacks.js';
+export * from './headers.js';
 export * from './lifecycle.js';
 export * from './onboarding.js';
-export * from './openapi.js';
+export { API_VERSION, buildOpenApi, componentSchemas } from './openapi.js';
 export * from './operations.js';
 export * from './primitives.js';
 export * from './problems.js';

@@ -1,8 +1,10 @@
 import Type, { type TSchema } from 'typebox';
+import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './headers.js';
 import type { OperationDef } from './operations.js';
 import { ref } from './operations.js';
-import { Id } from './primitives.js';
+import { Email, Id, PHONE_PATTERN } from './primitives.js';
 import type { FieldError } from './problems.js';
+import { compileCheck } from './validation.js';
 
 /**
  * Onboarding (SPEC §1 "easy to onboard", §9 `/onboarding/`): the one form an applicant
@@ -25,8 +27,13 @@ export const APPLICATION_ID_PATTERN = '^app_[a-f0-9]{24}$';
 /** The status token: 32 random bytes, base64url (256 bits). */
 export const STATUS_TOKEN_PATTERN = '^[A-Za-z0-9_-]{43}$';
 
-const EMAIL_REGEX = /^[^\s@"<>]+@[^\s@"<>]+\.[^\s@"<>]{2,}$/;
-const PHONE_REGEX = /^\+?[0-9][0-9 ()./-]{4,38}[0-9]$/;
+/** The same e-mail and phone rules as the records' `email` and `phone` fields. */
+let emailCheck: ReturnType<typeof compileCheck> | undefined;
+function isEmail(text: string): boolean {
+  emailCheck ??= compileCheck(Email);
+  return emailCheck(text).length === 0;
+}
+const PHONE_REGEX = new RegExp(PHONE_PATTERN);
 
 function isWebUrl(text: string): boolean {
   try {
@@ -73,7 +80,7 @@ export const APPLICATION_FIELDS = {
     maxLength: 254,
     description: 'The contact person’s email address.',
     example: 'anna.huber@acme-broker.example',
-    check: (v) => (EMAIL_REGEX.test(v) ? undefined : 'must be an email address such as name@example.com'),
+    check: (v) => (isEmail(v) ? undefined : 'must be an email address such as name@example.com'),
   },
   phone: {
     label: 'Phone',
@@ -296,9 +303,9 @@ export const ONBOARDING_OPERATIONS: readonly OperationDef[] = [
     security: 'public',
     parameters: [
       {
-        name: 'Idempotency-Key',
+        name: IDEMPOTENCY_KEY_HEADER,
         in: 'header',
-        schema: { type: 'string', minLength: 1, maxLength: 255 } as TSchema,
+        schema: IdempotencyKey,
         description: 'Optional: makes a repeated submission of the same form safe for 24 h.',
       },
     ],

@@ -1,18 +1,37 @@
-import Type, { type TSchema } from 'typebox';
-import { ADMIN_SESSION_COOKIE, CSRF_HEADER } from './admin-console.js';
-import { ADMIN_OPERATIONS, adminComponentSchemas } from './admin-operations.js';
-import { CONTRACT_STATUS_CODES, CONTRACT_STATUSES, type StatusDef } from './lifecycle.js';
+import { AuthStatus, SIGNING_ALGORITHMS, TOKEN_RULES } from './auth.js';
+import { CALLBACK_EVENT_TYPE, CallbackEvent, WEBHOOK_HEADERS } from './callbacks.js';
+import { SYNC_UNTIL_HEADER } from './headers.js';
+import { CONTRACT_STATUS_CODES, CONTRACT_STATUSES, ContractStatus, type StatusDef } from './lifecycle.js';
 import { ONBOARDING_OPERATIONS, onboardingComponentSchemas } from './onboarding.js';
-import { OPERATIONS, type OperationDef, ref, SECURED_PROBLEMS } from './operations.js';
-import { Id, Timestamp } from './primitives.js';
-import { PROBLEM_TYPE_PREFIX, PROBLEMS, type ProblemCode, problem } from './problems.js';
+import {
+  DemoCredentials,
+  FileUpload,
+  Health,
+  OPERATIONS,
+  type OperationDef,
+  ref,
+  SECURED_PROBLEMS,
+} from './operations.js';
+import { Id, IdList, Timestamp, wordList } from './primitives.js';
+import { PROBLEM_TYPE_PREFIX, PROBLEMS, Problem, type ProblemCode, problem } from './problems.js';
 import { MAX_IDS_PER_CALL } from './read-params.js';
-import { createSchema, FILE_CATEGORIES, patchSchema, RECORD_TYPES, recordSchema, schemaName } from './records.js';
+import {
+  ClientCreate,
+  ClientPatch,
+  Contract,
+  ContractCreate,
+  ContractPatch,
+  RECORD_SCHEMAS,
+  RECORD_TYPES,
+  schemaName,
+} from './records.js';
 
-/** Version of the FiNUM Sync API contract this document describes. */
+/**
+ * Version of the FiNUM Sync API contract this document describes.
+ * @example
+ * buildOpenApi().info.version === API_VERSION; // true
+ */
 export const API_VERSION = '1.0.0';
-
-export const CALLBACK_EVENT_TYPE = 'contract.status-changed';
 
 const EXAMPLE_DETAILS: Record<ProblemCode, string> = {
   'missing-filter': "contract-list needs a filter: 'id-list' or 'holder-id'.",
@@ -85,7 +104,7 @@ function operationObject(op: OperationDef) {
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(op.responses)) responses[status] = r;
   Object.assign(responses, problemResponses(problems));
-  return {
+  return withRefs({
     operationId: op.operationId,
     tags: [op.tag],
     summary: op.summary,
@@ -105,7 +124,7 @@ function operationObject(op: OperationDef) {
       : {}),
     ...(op.requestBody ? { requestBody: { required: true, ...op.requestBody } } : {}),
     responses,
-  };
+  });
 }
 
 const statusTable = () =>
@@ -121,11 +140,14 @@ const statusTable = () =>
 
 const DESCRIPTION = `The FiNUM Sync API: a simple REST standard with which insurers and other financial providers share contracts, clients, products, users and documents with brokers' software.
 
-**Authentication.** Every \`/v1\` endpoint except these docs needs \`Authorization: Bearer <JWT>\`. The consumer signs the JWT with its private key (\`RS256\`, \`PS256\`, \`ES256\` or \`EdDSA\`); the provider verifies it with the consumer's registered public key. Claims: \`sub\` (the consumer id), \`aud\` (the provider's audience), \`exp\` (at most 1 h ahead by default), optional \`iat\`, \`nbf\`; header \`kid\` picks one of several keys. Clock skew tolerance: 60 s. Click **Authorize**, paste the token, then try \`auth-status\`.
+**Authentication.** Every \`/v1\` endpoint except these docs needs \`Authorization: Bearer <JWT>\`. The consumer signs the JWT with its private key (${wordList(
+  SIGNING_ALGORITHMS.map((alg) => `\`${alg}\``),
+  'or',
+)}); the provider verifies it with the consumer's registered public key. Claims: \`sub\` (the consumer id), \`aud\` (the provider's audience), \`exp\` (at most ${TOKEN_RULES.maxLifetimeS / 3600} h ahead by default), optional \`iat\`, \`nbf\`; header \`kid\` picks one of several keys. Clock skew tolerance: ${TOKEN_RULES.clockSkewS} s. Click **Authorize**, paste the token, then try \`auth-status\`.
 
 **Records** are flat: every field is a scalar or \`null\` (only \`requiredFields\` and \`fileIdList\` are arrays). Every record has \`id\`, \`createdAt\`, \`updatedAt\`, \`version\` and \`deleted\`; removed records stay as tombstones with \`deleted: true\`. Fields starting with \`_\` are provider extensions; ignore those you do not know.
 
-**Sync.** Call \`T-id-list-updated?since=\` then \`T-list?id-list=\` for every record type; pass the \`X-Sync-Until\` header as the next \`since\`. No pagination: up to ${MAX_IDS_PER_CALL} ids per list call; 50,000 ids per delta call.
+**Sync.** Call \`T-id-list-updated?since=\` then \`T-list?id-list=\` for every record type; pass the \`${SYNC_UNTIL_HEADER}\` header as the next \`since\`. No pagination: up to ${MAX_IDS_PER_CALL} ids per list call; 50,000 ids per delta call.
 
 **Errors** are RFC 9457 \`application/problem+json\` with a stable \`type\` (\`${PROBLEM_TYPE_PREFIX}<code>\`), the HTTP \`status\`, a \`detail\` that says what is wrong and, for invalid fields, \`errors: [{ field, message }]\`.
 
@@ -135,91 +157,58 @@ ${statusTable()}
 
 **Callbacks** are described under *Webhooks*: signed per the Standard Webhooks specification, delivered at least once with retries for 3 days.`;
 
-const problemSchema = Type.Object(
-  {
-    type: Type.String({ description: `\`${PROBLEM_TYPE_PREFIX}<code>\`; stable, for programs to branch on.` }),
-    title: Type.String({ description: 'Short summary of the problem type.' }),
-    status: Type.Integer({ description: 'The HTTP status code.' }),
-    detail: Type.String({ description: 'What exactly is wrong with this request.' }),
-    errors: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            field: Type.String({ description: 'The field or parameter, e.g. `lastName`, `id-list`.' }),
-            message: Type.String(),
-            line: Type.Optional(
-              Type.Integer({ minimum: 1, description: 'The line of an NDJSON import the error is on (back office).' }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
-      ),
-    ),
-  },
-  { additionalProperties: true, description: 'RFC 9457 problem details.' },
-);
+/**
+ * The schemas that are components of the OpenAPI document, by component name; the
+ * document refers to them with `$ref`, wherever an operation or another component uses them.
+ */
+const NAMED_SCHEMAS: ReadonlyArray<readonly [string, object]> = [
+  ['Id', Id],
+  ['Timestamp', Timestamp],
+  ['IdList', IdList],
+  ['ContractStatus', ContractStatus],
+  ...RECORD_TYPES.map((type) => [schemaName(type), RECORD_SCHEMAS[type]] as const),
+  ['ClientCreate', ClientCreate],
+  ['ClientPatch', ClientPatch],
+  ['ContractCreate', ContractCreate],
+  ['ContractPatch', ContractPatch],
+  ['FileUpload', FileUpload],
+  ['Problem', Problem],
+  ['AuthStatus', AuthStatus],
+  ['DemoCredentials', DemoCredentials],
+  ['Health', Health],
+  ['CallbackEvent', CallbackEvent],
+];
+const componentNames = new Map<unknown, string>(NAMED_SCHEMAS.map(([name, schema]) => [schema, name]));
 
-export function componentSchemas(): Record<string, unknown> {
-  const schemas: Record<string, unknown> = {
-    Id,
-    Timestamp,
-    IdList: Type.Array(ref('Id') as unknown as TSchema, { description: 'Record ids.' }),
-    ContractStatus: {
-      type: 'integer',
-      enum: CONTRACT_STATUS_CODES,
-      description: `Contract lifecycle status:\n\n${statusTable()}`,
-    },
-  };
-  for (const type of RECORD_TYPES) {
-    schemas[schemaName(type)] = recordSchema(type);
+/** A copy of `node` in which every component schema (below the root) is a `$ref` to it. */
+function withRefs(node: unknown, root = true): unknown {
+  const name = root ? undefined : componentNames.get(node);
+  if (name) return ref(name);
+  if (Array.isArray(node)) return node.map((item) => withRefs(item, false));
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, withRefs(value, false)]));
   }
-  const contract = schemas.Contract as { properties: Record<string, unknown> };
-  contract.properties.status = { $ref: '#/components/schemas/ContractStatus' };
-  schemas.ClientCreate = createSchema('client');
-  schemas.ClientPatch = patchSchema('client');
-  schemas.ContractCreate = createSchema('contract');
-  schemas.ContractPatch = patchSchema('contract');
-  schemas.FileUpload = Type.Object(
-    {
-      file: Type.String({ format: 'binary', description: 'The bytes, with a file name and content type.' }),
-      contractId: Type.Optional({ ...Id, description: 'Contract the file belongs to (this or `clientId`).' }),
-      clientId: Type.Optional({ ...Id, description: 'Client the file belongs to (this or `contractId`).' }),
-      category: Type.Enum([...FILE_CATEGORIES], { description: 'What kind of document it is.' }),
-    },
-    { additionalProperties: false },
-  );
-  schemas.Problem = problemSchema;
-  schemas.AuthStatus = Type.Object(
-    {
-      authenticated: Type.Literal(true),
-      consumerId: Type.String({ description: 'The consumer the token belongs to (`sub`).' }),
-      tokenExpiresAt: { ...Timestamp, description: 'The token’s `exp`.' },
-    },
-    { additionalProperties: false },
-  );
-  schemas.DemoCredentials = Type.Object(
-    {
-      consumerId: Type.String(),
-      payload: Type.Object(
-        { sub: Type.String(), aud: Type.String() },
-        { description: 'The JWT payload to sign (add `iat` and `exp`).' },
-      ),
-      privateKey: Type.String({ description: 'PKCS#8 PEM private key (public by design: demo only).' }),
-      callbackSecret: Type.String({ description: 'Standard Webhooks secret (`whsec_…`) of the demo consumer.' }),
-    },
-    { additionalProperties: false },
-  );
-  schemas.Health = Type.Object({ status: Type.String() }, { additionalProperties: true });
-  schemas.CallbackEvent = Type.Object(
-    {
-      type: Type.Literal(CALLBACK_EVENT_TYPE),
-      contractId: ref('Id') as unknown as TSchema,
-      status: ref('ContractStatus') as unknown as TSchema,
-      previousStatus: Type.Union([ref('ContractStatus') as unknown as TSchema, Type.Null()]),
-      occurredAt: ref('Timestamp') as unknown as TSchema,
-    },
-    { additionalProperties: false },
-  );
+  return node;
+}
+
+/**
+ * The component schemas of the OpenAPI document (`#/components/schemas`).
+ * @example
+ * Object.keys(componentSchemas()).includes('ContractPatch'); // true
+ */
+export function componentSchemas(): Record<string, unknown> {
+  const schemas: Record<string, unknown> = {};
+  for (const [name, schema] of NAMED_SCHEMAS) schemas[name] = withRefs(schema);
+  // The document shows the status table once, on the ContractStatus component.
+  schemas.ContractStatus = {
+    type: 'integer',
+    ...ContractStatus,
+    description: `Contract lifecycle status:\n\n${statusTable()}`,
+  };
+  schemas.Contract = {
+    ...(schemas.Contract as object),
+    properties: { ...Contract.properties, status: ref('ContractStatus') },
+  };
   return schemas;
 }
 
@@ -235,7 +224,8 @@ const TAGS = [
   ['operations', 'Health checks for load balancers and orchestrators.'],
 ] as const;
 
-function paths(operations: readonly OperationDef[]) {
+/** The OpenAPI `paths` object of these operations (shared with the back office's document). */
+export function paths(operations: readonly OperationDef[]) {
   const out: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     out[op.path] ??= {};
@@ -244,70 +234,14 @@ function paths(operations: readonly OperationDef[]) {
   return out;
 }
 
-const license = { name: 'MIT', identifier: 'MIT' };
+/** The documents' license. */
+export const license = { name: 'MIT', identifier: 'MIT' };
 
-const ADMIN_DESCRIPTION = `The provider's back office of a finum-sync server: what the provider's own systems do — import records, set contract statuses, attach documents, see what waits for them and how callbacks went. Every endpoint needs \`Authorization: Bearer <ADMIN_TOKEN>\` (programs, the CLI) or the session cookie of \`POST /admin/api/session\` (the \`/admin/\` pages), which also needs the session's CSRF token in \`${CSRF_HEADER}\` on every state-changing request; consumer tokens are refused. Errors are RFC 9457 \`application/problem+json\` as in the consumer API. The records are those of the FiNUM Sync API (\`/v1/openapi.json\`).`;
-
-/** Keeps the component schemas the document references (directly or through others). */
-function referencedSchemas(document: unknown, schemas: Record<string, unknown>): Record<string, unknown> {
-  const kept: Record<string, unknown> = {};
-  const visit = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (node && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) {
-        const name =
-          key === '$ref' && typeof value === 'string' ? value.replace('#/components/schemas/', '') : undefined;
-        if (name && schemas[name] && !kept[name]) {
-          kept[name] = schemas[name];
-          visit(schemas[name]);
-        } else visit(value);
-      }
-    }
-  };
-  visit(document);
-  return kept;
-}
-
-/** The OpenAPI 3.1 document of the provider's back office (`/admin/api`). */
-export function buildAdminOpenApi(): Record<string, unknown> {
-  const operations = paths(ADMIN_OPERATIONS);
-  return {
-    openapi: '3.1.0',
-    info: { title: 'finum-sync provider back office', version: API_VERSION, description: ADMIN_DESCRIPTION, license },
-    servers: [{ url: '/', description: 'This provider' }],
-    tags: [
-      { name: 'back office', description: 'Records and contracts, as the provider’s systems change them.' },
-      { name: 'callbacks', description: 'Callback deliveries and their attempts.' },
-      { name: 'session', description: 'Sign-in of the `/admin/` pages.' },
-      { name: 'applications', description: 'Onboarding applications: approve or reject.' },
-      { name: 'consumers', description: 'Consumers: disable, enable, keys, callback secret.' },
-    ],
-    security: [{ adminAuth: [] }],
-    paths: operations,
-    components: {
-      schemas: referencedSchemas(operations, {
-        ...componentSchemas(),
-        ...onboardingComponentSchemas(),
-        ...adminComponentSchemas(),
-      }),
-      securitySchemes: {
-        adminAuth: {
-          type: 'http',
-          scheme: 'bearer',
-          description: 'The provider’s `ADMIN_TOKEN`.',
-        },
-        adminSession: {
-          type: 'apiKey',
-          in: 'cookie',
-          name: ADMIN_SESSION_COOKIE,
-          description: `The session of \`POST /admin/api/session\`; state-changing requests also need \`${CSRF_HEADER}\`.`,
-        },
-      },
-    },
-  };
-}
-
-/** The OpenAPI 3.1 document of the FiNUM Sync API, emitted from the operations table. */
+/**
+ * The OpenAPI 3.1 document of the FiNUM Sync API, emitted from the operations map; committed as `openapi.json`.
+ * @example
+ * const doc = buildOpenApi(); Object.keys(doc.paths).includes('/v1/contract-list'); // true
+ */
 export function buildOpenApi(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
@@ -328,24 +262,24 @@ export function buildOpenApi(): Record<string, unknown> {
           tags: ['contracts'],
           summary: 'A contract’s status changed',
           description:
-            'Sent to the one-shot `callbackUrl` of a contract and to the consumer’s standing callback URL. Signed per Standard Webhooks: verify `webhook-signature` (`v1,` + base64 HMAC-SHA256 over `webhook-id.webhook-timestamp.body` with the callback secret) and de-duplicate by `webhook-id`, which stays the same across retries. Any non-2xx answer or a 10 s timeout is retried with exponential backoff for 3 days; `410 Gone` stops retries for that URL. Then fetch the contract with `contract-list?id-list=`.',
+            'Sent to the one-shot `callbackUrl` of a contract — once, at the contract’s next status change **made by the provider** (a change the consumer makes itself, with that write or a later one, does not use it; give a new URL with the next write) — and to the consumer’s standing callback URL (set at onboarding), at **every** status change, with `changedBy` saying whose it was. Signed per Standard Webhooks: verify `webhook-signature` (`v1,` + base64 HMAC-SHA256 over `webhook-id.webhook-timestamp.body` with the callback secret) and de-duplicate by `webhook-id`, which stays the same across retries. Any non-2xx answer or a 10 s timeout is retried with exponential backoff for 3 days; `410 Gone` stops retries for that URL. Then fetch the contract with `contract-list?id-list=`.',
           parameters: [
             {
-              name: 'webhook-id',
+              name: WEBHOOK_HEADERS.id,
               in: 'header',
               required: true,
               schema: { type: 'string' },
               description: 'Unique per event.',
             },
             {
-              name: 'webhook-timestamp',
+              name: WEBHOOK_HEADERS.timestamp,
               in: 'header',
               required: true,
               schema: { type: 'string' },
               description: 'Seconds since the epoch.',
             },
             {
-              name: 'webhook-signature',
+              name: WEBHOOK_HEADERS.signature,
               in: 'header',
               required: true,
               schema: { type: 'string' },
@@ -367,8 +301,7 @@ export function buildOpenApi(): Record<string, unknown> {
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description:
-            'A JWT signed with the consumer’s private key (RS256, PS256, ES256 or EdDSA). Claims: `sub` = consumer id, `aud` = the provider’s audience, `exp` ≤ 1 h ahead, optional `iat`/`nbf`; header `kid` picks a key.',
+          description: `A JWT signed with the consumer’s private key (${wordList(SIGNING_ALGORITHMS, 'or')}). Claims: \`sub\` = consumer id, \`aud\` = the provider’s audience, \`exp\` ≤ ${TOKEN_RULES.maxLifetimeS / 3600} h ahead, optional \`iat\`/\`nbf\`; header \`kid\` picks a key.`,
         },
       },
     },

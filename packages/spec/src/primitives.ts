@@ -1,4 +1,42 @@
-import Type from 'typebox';
+import Type, { type Static, type TSchema, type TUnsafe } from 'typebox';
+
+/**
+ * Any JSON value: what an extension field (`_…`) of a record may hold.
+ * @example
+ * const extra: JsonValue = { plate: 'W-12345X', checked: true };
+ */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * The extension fields of a record or write (SPEC §2): names starting with `_`, any JSON value.
+ * @example
+ * const ext: ExtensionFields = { _licensePlate: 'W-12345X' };
+ */
+export type ExtensionFields = { [field: `_${string}`]: JsonValue };
+
+/**
+ * A JSON Schema object whose static type TypeBox cannot infer by itself (extension fields,
+ * conditional requirements): `Static<typeof X>` is `T`. The schema is the plain JSON
+ * Schema the OpenAPI document shows; `properties` stays readable for tools that walk it.
+ * @example
+ * const Point = typed<{ x: number }>()({ type: 'object', properties: { x: { type: 'number' } } });
+ * type Point = Static<typeof Point>; // { x: number }
+ */
+export type TTyped<T> = TUnsafe<T> & {
+  readonly type: 'object';
+  readonly properties: Readonly<Record<string, TSchema>>;
+  readonly required?: readonly string[];
+};
+
+/**
+ * Gives a JSON Schema object its static type (no runtime change: the object is returned as it is).
+ * @example
+ * const Point = typed<{ x: number }>()({ type: 'object', properties: { x: { type: 'number' } } });
+ */
+export const typed =
+  <T>() =>
+  (schema: object): TTyped<T> =>
+    schema as TTyped<T>;
 
 /** SPEC §2: ids are 1–64 characters of `[A-Za-z0-9_-]`, opaque to the consumer. */
 export const ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
@@ -46,7 +84,42 @@ export const Country = Type.String({
   examples: ['AT'],
 });
 
+/**
+ * Items as words: `a, b and c` (or `a, b or c`).
+ * @example
+ * wordList(['pending', 'delivered', 'gone', 'failed'], 'or'); // 'pending, delivered, gone or failed'
+ */
+export const wordList = (items: readonly unknown[], conjunction: 'and' | 'or') =>
+  items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} ${conjunction} ${items.at(-1)}`;
+
+/**
+ * A list of record ids, as `T-id-list-updated` answers.
+ * @example
+ * const ids: IdList = ['c-1001', 'c-1002'];
+ */
+export const IdList = Type.Array(Id, { description: 'Record ids.' });
+export type IdList = Static<typeof IdList>;
+
+/**
+ * An e-mail address: JSON Schema's `email` format, at most 254 characters.
+ * @example
+ * const check = compileCheck(Email); check('anna@example.com'); // []
+ */
 export const Email = Type.String({ format: 'email', maxLength: 254, examples: ['anna.huber@example.com'] });
+
+/**
+ * Phone numbers: digits, spaces and `()/.-`, optionally a leading `+`; 3–40 characters.
+ * @example
+ * new RegExp(PHONE_PATTERN).test('+43 1 234 5678'); // true
+ */
+export const PHONE_PATTERN = '^\\+?[0-9 ()/.-]{3,40}$';
+
+/**
+ * A phone number, preferably E.164.
+ * @example
+ * compileCheck(Phone)('call me'); // [{ field: '', message: … }]
+ */
+export const Phone = Type.String({ pattern: PHONE_PATTERN });
 
 export const Sha256 = Type.String({ pattern: '^[a-f0-9]{64}$', description: 'Lower-case hex SHA-256 of the bytes.' });
 

@@ -1,3 +1,6 @@
+import Type, { type Static } from 'typebox';
+import { typed } from './primitives.js';
+
 /**
  * The one error catalog (SPEC §2): every problem this API can answer with, its HTTP
  * status and title. Rendered as RFC 9457 `application/problem+json` in one place.
@@ -35,22 +38,44 @@ export const PROBLEMS = {
 
 export type ProblemCode = keyof typeof PROBLEMS;
 
-export interface FieldError {
-  /** JSON Pointer–free field name (`lastName`, `id-list`, `status`); `''` for the whole body. */
-  field: string;
-  message: string;
-  /** Line of an NDJSON import the error is on (1-based). */
-  line?: number;
-}
+const FieldErrorSchema = Type.Object(
+  {
+    field: Type.String({ description: 'The field or parameter, e.g. `lastName`, `id-list`.' }),
+    message: Type.String(),
+    line: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'The line of an NDJSON import the error is on (back office).' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: FieldError[];
-  [extension: string]: unknown;
-}
+/**
+ * One invalid field of a request: its name as the consumer wrote it (`lastName`,
+ * `id-list`, `''` for the whole body), what is wrong, and for an NDJSON import its line.
+ * @example
+ * const e: FieldError = { field: 'lastName', message: 'is required' };
+ */
+export type FieldError = Static<typeof FieldErrorSchema>;
+
+const ProblemObject = Type.Object(
+  {
+    type: Type.String({ description: `\`${PROBLEM_TYPE_PREFIX}<code>\`; stable, for programs to branch on.` }),
+    title: Type.String({ description: 'Short summary of the problem type.' }),
+    status: Type.Integer({ description: 'The HTTP status code.' }),
+    detail: Type.String({ description: 'What exactly is wrong with this request.' }),
+    errors: Type.Optional(Type.Array(FieldErrorSchema)),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem details.' },
+);
+
+/**
+ * RFC 9457 problem details (SPEC §2): `type` (`urn:finum-sync:problem:<code>`), `title`,
+ * `status`, `detail`, optional `errors: [{ field, message }]`, and any extension member.
+ * @example
+ * const p: Problem = problem('not-found', 'No contract with id c-1.');
+ */
+export const Problem = typed<Static<typeof ProblemObject> & { [extension: string]: unknown }>()(ProblemObject);
+export type Problem = Static<typeof Problem>;
 
 export const problemType = (code: ProblemCode) => `${PROBLEM_TYPE_PREFIX}${code}`;
 

@@ -1,3 +1,4 @@
+import { TOKEN_RULES } from './auth.js';
 import { ID_REGEX, parseTimestamp } from './primitives.js';
 import { ProblemError } from './problems.js';
 import type { RecordType } from './records.js';
@@ -10,7 +11,7 @@ export const MAX_IDS_PER_CALL = 1000;
  * future": the same 60 s as the token clock skew, so that a watermark handed out by one
  * server process is accepted by another whose clock is slightly behind.
  */
-export const SINCE_FUTURE_TOLERANCE_MS = 60_000;
+export const SINCE_FUTURE_TOLERANCE_MS = TOKEN_RULES.clockSkewS * 1000;
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -23,7 +24,7 @@ export interface ListFilter {
   readonly isId: boolean;
 }
 
-export const LIST_FILTERS: Readonly<Record<RecordType, readonly ListFilter[]>> = {
+export const LIST_FILTERS = {
   client: [
     {
       param: 'external-id',
@@ -43,7 +44,7 @@ export const LIST_FILTERS: Readonly<Record<RecordType, readonly ListFilter[]>> =
   product: [],
   user: [],
   file: [],
-};
+} as const satisfies Readonly<Record<RecordType, readonly ListFilter[]>>;
 
 export type ListRequest = { kind: 'ids'; ids: string[] } | { kind: 'field'; filter: ListFilter; value: string };
 

@@ -3,9 +3,9 @@ import { Compile } from 'typebox/compile';
 import type { FieldError } from './problems.js';
 import {
   EXTENSION_REGEX,
+  fieldTable,
   metaFields,
   type RecordType,
-  recordFields,
   writableOnCreate,
   writableOnPatch,
 } from './records.js';
@@ -105,7 +105,7 @@ export function checkWriteFields(
   body: Record<string, unknown>,
 ): FieldError[] {
   const writable = new Set(mode === 'create' ? writableOnCreate(type) : ['id', 'version', ...writableOnPatch(type)]);
-  const known = recordFields[type];
+  const known = fieldTable(type);
   const errors: FieldError[] = [];
   for (const key of Object.keys(body)) {
     if (writable.has(key)) continue;

@@ -1,11 +1,5 @@
-import {
-  ADMIN_CONSOLE_OPERATIONS,
-  buildAdminOpenApi,
-  buildOpenApi,
-  checkApplication,
-  ONBOARDING_OPERATIONS,
-  type OperationDef,
-} from '@finum-sync/spec';
+import { buildOpenApi, checkApplication, ONBOARDING_OPERATIONS, type OperationDef } from '@finum-sync/spec';
+import { ADMIN_CONSOLE_OPERATIONS, buildAdminOpenApi } from '@finum-sync/spec/admin';
 import { describe, expect, it } from 'vitest';
 
 const FORM = {

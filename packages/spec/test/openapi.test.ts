@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { buildAdminOpenApi, buildOpenApi, OPERATIONS, PROBLEMS, problemType } from '@finum-sync/spec';
+import { buildOpenApi, OPERATIONS, PROBLEMS, problemType } from '@finum-sync/spec';
+import { buildAdminOpenApi } from '@finum-sync/spec/admin';
 import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);

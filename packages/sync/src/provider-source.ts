@@ -7,6 +7,7 @@ import {
   FinumResponseError,
   type PrivateKeyInput,
   parseRetryAfter,
+  type ReadOperations,
 } from '@finum-sync/client';
 import { type RecordType, SYNC_UNTIL_HEADER } from '@finum-sync/spec';
 import type { ProviderRecord } from './planner.js';
@@ -139,8 +140,10 @@ export function sdkSource(options: SdkSourceOptions): ProviderSource {
       return { ids, syncUntil: observed.get(`/v1/${path}`)?.syncUntil ?? null, requestedAt };
     },
     async fetch(type, ids) {
-      const { records } = await call(`${type}-list`, () => client[OPERATIONS[type]].list({ ids }));
-      return records as unknown as ProviderRecord[];
+      // Every type's list answers records with the meta fields the planner reads.
+      const operations = client[OPERATIONS[type]] as ReadOperations<ProviderRecord>;
+      const { records } = await call(`${type}-list`, () => operations.list({ ids }));
+      return records;
     },
     async download(fileId) {
       const download = await call('file-download', () => client.files.download(fileId));

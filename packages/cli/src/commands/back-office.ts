@@ -1,6 +1,7 @@
 import { accessSync, constants, createReadStream, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
+import { DELIVERY_STATES } from '@finum-sync/spec/admin';
 import { type Command, defineCommand, UsageError } from '../command.js';
 import { withStore } from '../store.js';
 
@@ -141,8 +142,6 @@ export const contractAwaiting = defineCommand({
     return 0;
   },
 });
-
-const DELIVERY_STATES = ['pending', 'delivered', 'gone', 'failed'] as const;
 
 export const deliveries = defineCommand({
   path: ['deliveries'],

@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { algorithmForKey, type SigningAlgorithm, signToken } from '@finum-sync/client';
+import { algorithmsForKeyType, isKeyType, TOKEN_RULES } from '@finum-sync/spec';
 import { choiceOption, defineCommand, intOption, SIGNING_ALGORITHMS, UsageError } from '../command.js';
 
 function readOptionFile(path: string, option: string): string {
@@ -55,7 +56,8 @@ export function readPrivateKey(path: string, requested?: string): { key: KeyObje
   }
   if (requested === undefined) return { key, alg: natural };
   const alg = choiceOption(requested, 'alg', SIGNING_ALGORITHMS);
-  const fits = natural === 'RS256' ? ['RS256', 'PS256'] : [natural];
+  const type = key.asymmetricKeyType;
+  const fits: readonly SigningAlgorithm[] = isKeyType(type) ? algorithmsForKeyType(type) : [natural];
   if (!fits.includes(alg))
     throw new UsageError(`--alg ${alg} does not fit the key in ${path}; it signs ${fits.join(' or ')}`);
   return { key, alg };
@@ -72,7 +74,12 @@ export const token = defineCommand({
   options: {
     payload: { type: 'string', value: '<json|file>', required: true, description: 'JWT payload as JSON, or a file.' },
     key: { type: 'string', value: '<pem-file>', required: true, description: 'PEM private key file.' },
-    ttl: { type: 'string', value: '<seconds>', default: '3600', description: 'Lifetime of the token.' },
+    ttl: {
+      type: 'string',
+      value: '<seconds>',
+      default: String(TOKEN_RULES.maxLifetimeS),
+      description: 'Lifetime of the token.',
+    },
     kid: { type: 'string', value: '<kid>', description: 'Key id header: picks one of several registered keys.' },
     alg: { type: 'string', value: '<alg>', description: `Algorithm (${SIGNING_ALGORITHMS.join(', ')}).` },
   },

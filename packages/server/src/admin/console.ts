@@ -1,11 +1,11 @@
 import {
   APPLICATION_STATUSES,
   type ApplicationStatus,
-  adminConsoleSchemas,
   compileCheck,
   formatTimestamp,
   ProblemError,
 } from '@finum-sync/spec';
+import { adminConsoleSchemas } from '@finum-sync/spec/admin';
 import type { Config } from '../config.js';
 import { addConsumerKey, removeConsumerKey, rotateCallbackSecret, setConsumerStatus } from '../core/consumers.js';
 import { invalidBody } from '../core/write-validation.js';

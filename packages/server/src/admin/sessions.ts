@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ADMIN_SESSION_COOKIE } from '@finum-sync/spec';
+import { ADMIN_SESSION_COOKIE } from '@finum-sync/spec/admin';
 import type { AdminSessionRow, Store } from '../store/port.js';
 
 /** How long a sign-in lasts (absolute, not sliding). */

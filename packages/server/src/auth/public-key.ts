@@ -1,9 +1,10 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { isKeyType, KEY_TYPES, type KeyTypeRule, SIGNING_ALGORITHMS } from '@finum-sync/spec';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { KeyAlgorithm } from '../store/port.js';
 
-/** SPEC §3: the only algorithms a consumer key may have. */
-export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+/** SPEC §3: the only algorithms a consumer key may have (the spec's table). */
+export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = SIGNING_ALGORITHMS;
 
 export class KeyError extends Error {
   override name = 'KeyError';
@@ -18,29 +19,23 @@ export interface ParsedPublicKey {
   readonly key: KeyObject;
 }
 
-function algorithmsFor(key: KeyObject): KeyAlgorithm[] {
-  const details = key.asymmetricKeyDetails ?? {};
-  switch (key.asymmetricKeyType) {
-    case 'rsa':
-    case 'rsa-pss':
-      if ((details.modulusLength ?? 0) < 2048) {
-        throw new KeyError(`RSA keys need at least 2048 bits; this one has ${details.modulusLength ?? 'unknown'}.`);
-      }
-      return key.asymmetricKeyType === 'rsa' ? ['RS256', 'PS256'] : ['PS256'];
-    case 'ec':
-      if (details.namedCurve !== 'prime256v1') {
-        throw new KeyError(
-          `EC keys must be on P-256 (ES256); this one is on ${details.namedCurve ?? 'an unknown curve'}.`,
-        );
-      }
-      return ['ES256'];
-    case 'ed25519':
-      return ['EdDSA'];
-    default:
-      throw new KeyError(
-        `Key type ${key.asymmetricKeyType ?? 'unknown'} is not accepted: use RSA (≥ 2048 bits), EC P-256 or Ed25519.`,
-      );
+/** The algorithms a key signs with, by the spec's key table; a key the table refuses is a KeyError. */
+function algorithmsFor(key: KeyObject): readonly KeyAlgorithm[] {
+  const type = key.asymmetricKeyType;
+  if (!isKeyType(type)) {
+    throw new KeyError(`Key type ${type ?? 'unknown'} is not accepted: use RSA (≥ 2048 bits), EC P-256 or Ed25519.`);
   }
+  const rule: KeyTypeRule = KEY_TYPES[type];
+  const details = key.asymmetricKeyDetails ?? {};
+  if (rule.minModulusLength !== undefined && (details.modulusLength ?? 0) < rule.minModulusLength) {
+    throw new KeyError(
+      `RSA keys need at least ${rule.minModulusLength} bits; this one has ${details.modulusLength ?? 'unknown'}.`,
+    );
+  }
+  if (rule.namedCurve !== undefined && details.namedCurve !== rule.namedCurve) {
+    throw new KeyError(`EC keys must be on P-256 (ES256); this one is on ${details.namedCurve ?? 'an unknown curve'}.`);
+  }
+  return KEY_TYPES[type].algorithms;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
+import { CALLBACK_DELIVERY, WEBHOOK_HEADERS } from '@finum-sync/spec';
 import type { FastifyBaseLogger } from 'fastify';
 import { Agent, request } from 'undici';
 import type { CoreEvents } from '../core/events.js';
@@ -27,14 +28,13 @@ export interface DeliveryWorkerOptions {
   onAttempt?: (outcome: DeliveryOutcome['state']) => void;
 }
 
-export const ATTEMPT_TIMEOUT_MS = 10_000;
+export const ATTEMPT_TIMEOUT_MS = CALLBACK_DELIVERY.timeoutMs;
 /**
  * How long a claimed delivery is reserved for its attempt: twice the attempt's timeout. A
  * process that dies mid-attempt delays that delivery by at most this long.
  */
 const LEASE_MS = 2 * ATTEMPT_TIMEOUT_MS;
 const BATCH = 20;
-const DAY = 86_400_000;
 
 /** Exponential backoff with jitter: a delay in [d/2, d], d = base·2^(n−1) capped. */
 export function retryDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
@@ -180,7 +180,7 @@ export class DeliveryWorker {
     if (status === 410) return { state: 'gone', nextAttemptMs: now };
     const next =
       now + retryDelay(d.attempts, this.options.retryBaseMs ?? 5_000, this.options.maxRetryDelayMs ?? 3_600_000);
-    if (stop || next > d.createdMs + (this.options.giveUpAfterMs ?? 3 * DAY)) {
+    if (stop || next > d.createdMs + (this.options.giveUpAfterMs ?? CALLBACK_DELIVERY.retryForMs)) {
       return { state: 'failed', nextAttemptMs: now };
     }
     return { state: 'pending', nextAttemptMs: next };
@@ -200,9 +200,9 @@ export class DeliveryWorker {
       headers: {
         'content-type': 'application/json',
         'user-agent': 'finum-sync-callbacks/1',
-        'webhook-id': delivery.id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signWebhook(secret, delivery.id, timestamp, delivery.payload),
+        [WEBHOOK_HEADERS.id]: delivery.id,
+        [WEBHOOK_HEADERS.timestamp]: String(timestamp),
+        [WEBHOOK_HEADERS.signature]: signWebhook(secret, delivery.id, timestamp, delivery.payload),
       },
       body: delivery.payload,
       signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),

@@ -1,17 +1,11 @@
+import { CLIENT_NAME_FIELD } from '@finum-sync/spec';
 import type { StoredRecord } from '../store/port.js';
 import type { BeforeCommit, CoreContext } from './context.js';
 import { newRecordId } from './ids.js';
 import { composeRecord } from './records.js';
+import { checkReferences } from './references.js';
 import { applyChanges, changedFields, checkVersion, commitWrite, ownRecord } from './write.js';
 import { invalidBody, validateWrite } from './write-validation.js';
-
-async function checkUser(tx: Parameters<BeforeCommit>[0], consumerId: string, userId: unknown) {
-  if (userId === undefined || userId === null) return;
-  const user = await tx.getRecord('user', String(userId));
-  if (!user || user.ownerId !== consumerId || user.deleted) {
-    throw invalidBody([{ field: 'userId', message: `no user with id ${String(userId)}` }]);
-  }
-}
 
 /** `POST /v1/client` (SPEC §7). */
 export async function createClient(
@@ -23,7 +17,7 @@ export async function createClient(
   validateWrite('client', 'create', body);
   const id = newRecordId('client');
   return commitWrite(ctx, async (tx) => {
-    await checkUser(tx, consumerId, body.userId);
+    await checkReferences(tx, consumerId, 'client', body);
     const now = tx.nowMs;
     const record = composeRecord(
       'client',
@@ -43,9 +37,9 @@ export async function updateClient(ctx: CoreContext, consumerId: string, body: u
     const current = await ownRecord(tx, 'client', consumerId, String(body.id));
     checkVersion(current, body.version);
     const changes = changedFields(body, ['id', 'version']);
-    await checkUser(tx, consumerId, changes.userId);
+    await checkReferences(tx, consumerId, 'client', changes);
     const merged = { ...current.data, ...changes };
-    const missing = current.data.type === 'person' ? 'lastName' : 'companyName';
+    const missing = CLIENT_NAME_FIELD[current.data.type as keyof typeof CLIENT_NAME_FIELD];
     if (merged[missing] === null)
       throw invalidBody([{ field: missing, message: `is required for a ${current.data.type}` }]);
     const updated = applyChanges(current, changes, tx.nowMs);

@@ -3,9 +3,9 @@ import {
   checkConsumerTransition,
   DATA_FROZEN_FROM,
   DEFAULT_CREATE_STATUS,
-  type FieldError,
   isContractStatus,
   formatTimestamp as iso,
+  missingForProposalNote,
   PROPOSAL_REQUESTED,
   ProblemError,
   statusDef,
@@ -15,6 +15,7 @@ import type { StoredRecord, StoreTx } from '../store/port.js';
 import type { BeforeCommit, CoreContext } from './context.js';
 import { newRecordId } from './ids.js';
 import { composeRecord, fieldsOf } from './records.js';
+import { checkReferences } from './references.js';
 import { applyChanges, changedFields, checkVersion, commitWrite, ownRecord, type WriteEffects } from './write.js';
 import { invalidBody, validateWrite } from './write-validation.js';
 
@@ -24,40 +25,12 @@ export function missingForProposal(product: StoredRecord | undefined, fields: Re
   return required.filter((f) => fields[f] === undefined || fields[f] === null || fields[f] === '');
 }
 
-const missingNote = (missing: string[]) => `Missing for a proposal: ${missing.join(', ')}.`;
-
 /** A proposal is requested: with data missing, the provider answers 110 and names what is missing. */
 function proposalOutcome(product: StoredRecord | undefined, fields: Record<string, unknown>) {
   const missing = missingForProposal(product, fields);
   return missing.length > 0
-    ? { status: WAIT_FOR_CLIENT_DATA as ContractStatus, statusNote: missingNote(missing) }
+    ? { status: WAIT_FOR_CLIENT_DATA as ContractStatus, statusNote: missingForProposalNote(missing) }
     : { status: PROPOSAL_REQUESTED as ContractStatus, statusNote: null };
-}
-
-/** The references a consumer's contract makes must be records it may use. */
-async function checkReferences(tx: StoreTx, consumerId: string, fields: Record<string, unknown>) {
-  const errors: FieldError[] = [];
-  let product: StoredRecord | undefined;
-  if (fields.holderId !== undefined) {
-    const holder = await tx.getRecord('client', String(fields.holderId));
-    if (!holder || holder.ownerId !== consumerId || holder.deleted) {
-      errors.push({ field: 'holderId', message: `no client with id ${String(fields.holderId)}` });
-    }
-  }
-  if (fields.productId !== undefined) {
-    product = await tx.getRecord('product', String(fields.productId));
-    if (!product || product.deleted)
-      errors.push({ field: 'productId', message: `no product with id ${String(fields.productId)}` });
-    else if (product.data.active === false) errors.push({ field: 'productId', message: 'the product is withdrawn' });
-  }
-  if (fields.userId !== undefined && fields.userId !== null) {
-    const user = await tx.getRecord('user', String(fields.userId));
-    if (!user || user.ownerId !== consumerId || user.deleted) {
-      errors.push({ field: 'userId', message: `no user with id ${String(fields.userId)}` });
-    }
-  }
-  if (errors.length > 0) throw invalidBody(errors);
-  return product;
 }
 
 /** `POST /v1/contract` (SPEC §7–8). */
@@ -73,7 +46,7 @@ export async function createContract(
   const id = newRecordId('contract');
   return commitWrite(ctx, async (tx, effects) => {
     const fields = changedFields(body, ['callbackUrl', 'status']);
-    const product = await checkReferences(tx, consumerId, fields);
+    const { productId: product } = await checkReferences(tx, consumerId, 'contract', fields);
     const requested = (body.status as ContractStatus | undefined) ?? DEFAULT_CREATE_STATUS;
     const outcome =
       requested === PROPOSAL_REQUESTED ? proposalOutcome(product, fields) : { status: requested, statusNote: null };
@@ -124,7 +97,7 @@ export async function updateContract(
         `The contract is at status ${from}; its data can be changed only below ${DATA_FROZEN_FROM}. Changed: ${Object.keys(data).join(', ')}.`,
       );
     }
-    await checkReferences(tx, consumerId, data);
+    await checkReferences(tx, consumerId, 'contract', data);
     // Only its requiredFields matter here: a product withdrawn since does not block the contract.
     const product = await tx.getRecord('product', String(current.data.productId));
     const fields = { ...fieldsOf(current), ...data };
@@ -142,7 +115,7 @@ export async function updateContract(
     }
     const updated = applyChanges(current, changes, tx.nowMs);
     if (updated !== current) await tx.putRecord(updated);
-    if (updated.data.status !== from) await effects.statusChanged(tx, updated, from);
+    if (updated.data.status !== from) await effects.statusChanged(tx, updated, from, 'consumer');
     // Given with this write: waits for the *next* status change.
     if (callbackUrl !== undefined) await tx.setPendingCallback(current.id, consumerId, callbackUrl);
     await beforeCommit?.(tx, updated);
@@ -179,7 +152,7 @@ export async function changeStatusInTx(
   }
   const updated = applyChanges(contract, changes, tx.nowMs);
   if (updated !== contract) await tx.putRecord(updated);
-  if (change.status !== from) await effects.statusChanged(tx, updated, from);
+  if (change.status !== from) await effects.statusChanged(tx, updated, from, 'provider');
   return updated;
 }
 

@@ -2,12 +2,12 @@ import {
   compileCheck,
   type FieldError,
   formatTimestamp,
-  IMPORT_REQUIRED_ON_CREATE,
-  IMPORT_TYPES,
-  type ImportType,
-  importLineSchema,
   ProblemError,
+  RECORD_TYPES,
+  REFERENCE_FIELDS,
+  type RecordType,
 } from '@finum-sync/spec';
+import { IMPORT_REQUIRED_ON_CREATE, IMPORT_TYPES, type ImportType, importLineSchema } from '@finum-sync/spec/admin';
 import type { StoredRecord, StoreTx } from '../store/port.js';
 import { PUBLIC_OWNER } from '../store/port.js';
 import type { CoreContext } from './context.js';
@@ -133,24 +133,13 @@ export async function importRecords(ctx: CoreContext, open: () => AsyncIterable<
 interface Reference {
   line: number;
   field: string;
-  type: 'client' | 'user' | 'product';
+  type: RecordType;
   id: string;
   owner: string;
 }
 
-const REFERENCES: Record<ImportType, ReadonlyArray<readonly [field: string, type: Reference['type']]>> = {
-  client: [['userId', 'user']],
-  contract: [
-    ['holderId', 'client'],
-    ['productId', 'product'],
-    ['userId', 'user'],
-  ],
-  product: [],
-  user: [],
-};
-
 function referencesOf({ line, type, owner, data }: Line): Reference[] {
-  return REFERENCES[type]
+  return (Object.entries(REFERENCE_FIELDS[type]) as [string, RecordType][])
     .filter(([field]) => typeof data[field] === 'string')
     .map(([field, target]) => ({ line, field, type: target, id: String(data[field]), owner }));
 }
@@ -161,7 +150,7 @@ function referencesOf({ line, type, owner, data }: Line): Reference[] {
  */
 async function checkReferences(tx: StoreTx, references: Reference[]) {
   const errors: FieldError[] = [];
-  for (const type of ['client', 'user', 'product'] as const) {
+  for (const type of RECORD_TYPES.filter((t) => references.some((r) => r.type === t))) {
     const of = references.filter((r) => r.type === type);
     for (let i = 0; i < of.length; i += BATCH) {
       const chunk = of.slice(i, i + BATCH);
@@ -241,6 +230,6 @@ async function applyBatch(tx: StoreTx, effects: WriteEffects, lines: Line[], rep
     puts.set(key, next);
   }
   await tx.putRecords([...puts.values()]);
-  for (const [contract, from] of statusChanges) await effects.statusChanged(tx, contract, from);
+  for (const [contract, from] of statusChanges) await effects.statusChanged(tx, contract, from, 'provider');
   report.statusChanges += statusChanges.length;
 }

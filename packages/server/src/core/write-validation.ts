@@ -7,13 +7,13 @@ import {
   isContractStatus,
   ProblemError,
   patchSchema,
-  type RecordType,
   statusDef,
+  type WritableType,
 } from '@finum-sync/spec';
 
 const checks = new Map<string, ReturnType<typeof compileCheck>>();
 
-function schemaCheck(type: RecordType, mode: 'create' | 'patch') {
+function schemaCheck(type: WritableType, mode: 'create' | 'patch') {
   const key = `${type}:${mode}`;
   let check = checks.get(key);
   if (!check) {
@@ -38,7 +38,7 @@ export function invalidBody(errors: FieldError[]): ProblemError {
  * provider sets is refused as read-only. Throws `invalid-body` with every field error.
  */
 export function validateWrite(
-  type: RecordType,
+  type: WritableType,
   mode: 'create' | 'patch',
   body: unknown,
 ): asserts body is Record<string, unknown> {

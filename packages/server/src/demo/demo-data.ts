@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { CONTRACT_STATUS_CODES, type ContractStatus, statusDef } from '@finum-sync/spec';
+import {
+  CONTRACT_STATUS_CODES,
+  type ContractStatus,
+  hasPassedProviderStep,
+  missingForProposalNote,
+  ORDER_PLACED,
+  PROPOSAL_REQUESTED,
+  statusDef,
+  WAIT_FOR_CLIENT_DATA,
+} from '@finum-sync/spec';
 import { type Random, seededRandom } from '../core/random.js';
 import { composeRecord } from '../core/records.js';
 import { PUBLIC_OWNER, type StoredRecord } from '../store/port.js';
@@ -130,6 +139,13 @@ const PRODUCTS: ProductSeed[] = [
   },
   { id: 'p-other-01', name: 'Reiseschutz Jahrespaket', category: 'other', requiredFields: [], active: true },
 ];
+
+/** Why a demo contract of an `ended` status ended. */
+const END_REASONS: Partial<Record<ContractStatus, string>> = {
+  410: 'Kündigung durch den Kunden',
+  420: 'Prämienrückstand',
+  430: 'Vertragsablauf',
+};
 
 /** How many demo contracts of each status: every family, most in the common ones. */
 const STATUS_MIX: Partial<Record<ContractStatus, number>> = {
@@ -300,7 +316,8 @@ export async function buildDemoData(nowMs: number): Promise<DemoData> {
     n++;
     const id = `c-${5000 + n}`;
     const holder = clients[(n * 7) % 34]!;
-    const product = PRODUCTS[status < 200 ? [0, 2, 3, 4, 5, 6, 7, 8, 9][n % 9]! : n % PRODUCTS.length]!;
+    const proposing = statusDef(status).family === 'proposal';
+    const product = PRODUCTS[proposing ? [0, 2, 3, 4, 5, 6, 7, 8, 9][n % 9]! : n % PRODUCTS.length]!;
     const t = times(rnd, 900);
     const startMs = t.createdMs + 30 * DAY;
     const ended = statusDef(status).family === 'ended';
@@ -310,27 +327,22 @@ export async function buildDemoData(nowMs: number): Promise<DemoData> {
       userId: rnd.pick(userIds.slice(0, 5)),
       status,
       statusChangedAt: new Date(t.updatedMs).toISOString(),
-      statusNote: status === 110 ? `Missing for a proposal: ${product.requiredFields.slice(-1).join(', ')}` : null,
-      contractNumber: status >= 230 && status !== 250 ? `POL-${2026}-${pad(n, 6)}` : null,
+      statusNote: status === WAIT_FOR_CLIENT_DATA ? missingForProposalNote(product.requiredFields.slice(-1)) : null,
+      contractNumber: hasPassedProviderStep(status, ORDER_PLACED) ? `POL-${2026}-${pad(n, 6)}` : null,
       startDate: iso(startMs),
       endDate: ended ? iso(startMs + rnd.int(200, 700) * DAY) : null,
-      endReason:
-        status === 410
-          ? 'Kündigung durch den Kunden'
-          : status === 420
-            ? 'Prämienrückstand'
-            : status === 430
-              ? 'Vertragsablauf'
-              : null,
+      endReason: END_REASONS[status] ?? null,
       premium: `${rnd.int(8, 400)}.${pad(rnd.int(0, 99), 2)}`,
       currency: 'EUR',
       paymentFrequency: rnd.pick(['monthly', 'quarterly', 'half-yearly', 'yearly'] as const),
       sumInsured:
         product.category === 'life' || product.category === 'property' ? `${rnd.int(5, 50) * 10000}.00` : null,
       externalId: `CRM-C-${pad(n)}`,
-      ...(product.category === 'motor' && status !== 110 ? { _licensePlate: `W-${rnd.int(10000, 99999)}X` } : {}),
+      ...(product.category === 'motor' && status !== WAIT_FOR_CLIENT_DATA
+        ? { _licensePlate: `W-${rnd.int(10000, 99999)}X` }
+        : {}),
     };
-    if (status === 110) delete fields[product.requiredFields.at(-1) as string];
+    if (status === WAIT_FOR_CLIENT_DATA) delete fields[product.requiredFields.at(-1) as string];
     const fileIds: string[] = [];
     const rows: [string, string][] = [
       ['Versicherungsnehmer', holder.name],
@@ -338,7 +350,7 @@ export async function buildDemoData(nowMs: number): Promise<DemoData> {
       ['Beginn', String(fields.startDate)],
       ['Prämie', `${fields.premium} EUR ${fields.paymentFrequency}`],
     ];
-    if (status >= 130 && ![190].includes(status)) {
+    if (hasPassedProviderStep(status, PROPOSAL_REQUESTED)) {
       fields.proposalFileId = await addFile(
         `f-prop-${5000 + n}`,
         DEMO_CONSUMER_ID,
@@ -348,7 +360,7 @@ export async function buildDemoData(nowMs: number): Promise<DemoData> {
       );
       fileIds.push(fields.proposalFileId as string);
     }
-    if (status >= 320) {
+    if (hasPassedProviderStep(status, ORDER_PLACED)) {
       fileIds.push(
         await addFile(
           `f-pol-${5000 + n}`,

@@ -1,3 +1,9 @@
+import {
+  AWAITING_PROVIDER_STATUSES,
+  missingForProposalNote,
+  type ProviderStep,
+  providerStepFor,
+} from '@finum-sync/spec';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CoreContext } from '../core/context.js';
 import { changeStatusInTx, missingForProposal } from '../core/contracts.js';
@@ -7,8 +13,11 @@ import type { StoredRecord } from '../store/port.js';
 import { DEMO_CONSUMER_ID } from './credentials.js';
 import { renderPdf } from './pdf.js';
 
-const PROPOSAL_REQUESTED = 120;
-const ORDER_PLACED = 230;
+/** The demo provider's note with each document its steps attach. */
+const STEP_NOTES = {
+  proposal: 'Proposal available (demo provider).',
+  policy: 'Policy issued (demo provider).',
+} as const satisfies Record<ProviderStep['document'], string>;
 
 /**
  * The demo provider (SPEC §10): moves the demo consumer's contracts from 120 to 130 with
@@ -31,7 +40,7 @@ export class DemoSimulator {
   start(): void {
     this.stopped = false;
     this.unsubscribe = this.ctx.events.onStatusChanged((change) => {
-      if (change.ownerId === DEMO_CONSUMER_ID && [PROPOSAL_REQUESTED, ORDER_PLACED].includes(change.status)) {
+      if (change.ownerId === DEMO_CONSUMER_ID && providerStepFor(change.status)) {
         this.schedule(change.contractId, this.options.delayMs);
       }
     });
@@ -72,7 +81,7 @@ export class DemoSimulator {
 
   private async scanWaiting() {
     const now = this.options.clock?.() ?? Date.now();
-    const waiting = await this.ctx.store.contractsByStatus([PROPOSAL_REQUESTED, ORDER_PLACED], {
+    const waiting = await this.ctx.store.contractsByStatus(AWAITING_PROVIDER_STATUSES, {
       ownerId: DEMO_CONSUMER_ID,
     });
     for (const c of waiting) {
@@ -85,26 +94,25 @@ export class DemoSimulator {
   private async advance(contractId: string): Promise<void> {
     const { store } = this.ctx;
     const seen = await store.visibleRecord('contract', DEMO_CONSUMER_ID, contractId);
-    const status = seen?.data.status;
-    if (!seen || seen.deleted || (status !== PROPOSAL_REQUESTED && status !== ORDER_PLACED)) return;
+    const step = providerStepFor(Number(seen?.data.status));
+    if (!seen || seen.deleted || !step) return;
     const product = await store.visibleRecord('product', DEMO_CONSUMER_ID, String(seen.data.productId));
     const holder = await store.visibleRecord('client', DEMO_CONSUMER_ID, String(seen.data.holderId));
-    const missing = status === PROPOSAL_REQUESTED ? missingForProposal(product, seen.data) : [];
-    const contractNumber = `POL-${new Date().getUTCFullYear()}-${contractId.replace(/^c-/, '').slice(-8).toUpperCase()}`;
-    const document =
-      missing.length > 0
-        ? undefined
-        : await this.render(seen, product, holder, status === PROPOSAL_REQUESTED ? undefined : contractNumber);
+    const missing = step.whenDataMissing !== undefined ? missingForProposal(product, seen.data) : [];
+    const contractNumber = step.assignsContractNumber
+      ? `POL-${new Date().getUTCFullYear()}-${contractId.replace(/^c-/, '').slice(-8).toUpperCase()}`
+      : undefined;
+    const document = missing.length > 0 ? undefined : await this.render(seen, product, holder, contractNumber);
     const bytes = document ? await store.putBlob(document.bytes) : undefined;
 
     await commitWrite(this.ctx, async (tx, effects) => {
       const contract = await tx.getRecord('contract', contractId);
       // Changed by the consumer meanwhile: the next status change schedules us again.
       if (!contract || contract.version !== seen.version) return;
-      if (missing.length > 0) {
+      if (step.whenDataMissing !== undefined && missing.length > 0) {
         await changeStatusInTx(tx, effects, contract, {
-          status: 110,
-          statusNote: `Missing for a proposal: ${missing.join(', ')}.`,
+          status: step.whenDataMissing,
+          statusNote: missingForProposalNote(missing),
         });
         return;
       }
@@ -112,17 +120,14 @@ export class DemoSimulator {
         tx,
         contract,
         { ...bytes!, name: document!.name, mimeType: 'application/pdf' },
-        status === PROPOSAL_REQUESTED ? 'proposal' : 'policy',
-        { asProposal: status === PROPOSAL_REQUESTED },
+        step.document,
+        { asProposal: step.document === 'proposal' },
       );
-      await changeStatusInTx(
-        tx,
-        effects,
-        withFile!,
-        status === PROPOSAL_REQUESTED
-          ? { status: 130, statusNote: 'Proposal available (demo provider).' }
-          : { status: 320, statusNote: 'Policy issued (demo provider).', contractNumber },
-      );
+      await changeStatusInTx(tx, effects, withFile!, {
+        status: step.to,
+        statusNote: STEP_NOTES[step.document],
+        ...(contractNumber ? { contractNumber } : {}),
+      });
     });
   }
 

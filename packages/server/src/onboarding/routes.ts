@@ -1,4 +1,4 @@
-import { ProblemError } from '@finum-sync/spec';
+import { parseIdempotencyKey } from '@finum-sync/spec';
 import type { FastifyRequest } from 'fastify';
 import { KEY_ALGORITHMS } from '../auth/public-key.js';
 import type { Config } from '../config.js';
@@ -6,16 +6,7 @@ import type { Handlers } from '../routes/handlers.js';
 import { addressLimiter } from '../web/address-limiter.js';
 import { applicationStatus, type OnboardingDeps, submitApplication } from './applications.js';
 
-function idempotencyKey(request: FastifyRequest): string | undefined {
-  const header = request.headers['idempotency-key'];
-  if (header === undefined) return undefined;
-  if (typeof header !== 'string' || header.length < 1 || header.length > 255) {
-    throw new ProblemError('invalid-parameter', 'Idempotency-Key must be one header of 1–255 characters.', {
-      errors: [{ field: 'Idempotency-Key', message: 'must be 1–255 characters' }],
-    });
-  }
-  return header;
-}
+const idempotencyKey = (request: FastifyRequest) => parseIdempotencyKey(request.headers['idempotency-key']);
 
 /** The public endpoints of `ONBOARDING_OPERATIONS`. */
 export function onboardingHandlers(deps: OnboardingDeps, config: Config): Handlers {

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { CSRF_HEADER, ProblemError } from '@finum-sync/spec';
+import { ProblemError } from '@finum-sync/spec';
+import { CSRF_HEADER } from '@finum-sync/spec/admin';
 import type { FastifyRequest } from 'fastify';
 import type { AdminSessions } from '../admin/sessions.js';
 import type { AdminSessionRow } from '../store/port.js';

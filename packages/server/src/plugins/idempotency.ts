@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { ProblemError } from '@finum-sync/spec';
+import { IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED_HEADER, ProblemError, parseIdempotencyKey } from '@finum-sync/spec';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BeforeCommit } from '../core/context.js';
 import type { Store, StoredRecord } from '../store/port.js';
 
 /** SPEC §7: keys are kept 24 h. */
-export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+export const IDEMPOTENCY_TTL_MS = IDEMPOTENCY_KEY.keptForMs;
 /** A first request still "running" after this long died; its key may be taken over. */
 const LEASE_MS = 60_000;
 
@@ -26,15 +26,10 @@ export async function idempotent(
   write: (beforeCommit: BeforeCommit | undefined) => Promise<StoredRecord>,
 ): Promise<FastifyReply> {
   const send = (status: number, body: string) => reply.code(status).type('application/json; charset=utf-8').send(body);
-  const header = request.headers['idempotency-key'];
+  const header = parseIdempotencyKey(request.headers['idempotency-key']);
   if (header === undefined) {
     const record = await write(undefined);
     return send(options.status, JSON.stringify(record.data));
-  }
-  if (typeof header !== 'string' || header.length < 1 || header.length > 255) {
-    throw new ProblemError('invalid-parameter', 'Idempotency-Key must be one header of 1–255 characters.', {
-      errors: [{ field: 'Idempotency-Key', message: 'must be 1–255 characters' }],
-    });
   }
   const consumerId = request.consumer.id;
   const hash = requestHash(request, options.hashedBody);
@@ -45,7 +40,7 @@ export async function idempotent(
   });
   switch (claim.kind) {
     case 'replay':
-      reply.header('Idempotent-Replayed', 'true');
+      reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
       return send(claim.status, claim.body);
     case 'mismatch':
       throw new ProblemError(

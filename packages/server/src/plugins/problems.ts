@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
 import {
-  ADMIN_OPERATIONS,
   codeForStatus,
   ONBOARDING_OPERATIONS,
   OPERATIONS,
@@ -8,6 +7,7 @@ import {
   ProblemError,
   problem,
 } from '@finum-sync/spec';
+import { ADMIN_OPERATIONS } from '@finum-sync/spec/admin';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 
 export const PROBLEM_JSON = 'application/problem+json';

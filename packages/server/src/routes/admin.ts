@@ -11,8 +11,9 @@ import {
   ID_REGEX,
   ProblemError,
   type Query,
-  statusChangeSchema,
+  wordList,
 } from '@finum-sync/spec';
+import { DELIVERY_STATES, StatusChange } from '@finum-sync/spec/admin';
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../core/context.js';
 import { type ProviderStatusChange, setContractStatus } from '../core/contracts.js';
@@ -60,7 +61,7 @@ function optionalId(query: Query, name: string): string | undefined {
 }
 
 /** The fields of a status change keep the constraints they have in the contract record. */
-const checkStatusChange = compileCheck(statusChangeSchema());
+const checkStatusChange = compileCheck(StatusChange);
 
 /** The provider's back office (`/admin/api`): see `ADMIN_OPERATIONS` in the spec. */
 export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: string): Handlers {
@@ -123,8 +124,8 @@ export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: s
     adminDeliveries: async (request, reply) => {
       const query = request.query as Query;
       const state = query.state as DeliveryState | undefined;
-      if (state !== undefined && !['pending', 'delivered', 'gone', 'failed'].includes(state)) {
-        throw new ProblemError('invalid-parameter', 'state must be pending, delivered, gone or failed.');
+      if (state !== undefined && !DELIVERY_STATES.includes(state)) {
+        throw new ProblemError('invalid-parameter', `state must be ${wordList(DELIVERY_STATES, 'or')}.`);
       }
       const limit = query.limit === undefined ? 100 : Number(query.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {

@@ -1,4 +1,5 @@
-import type { ApplicationStatus, KeySource, RecordType } from '@finum-sync/spec';
+import type { ApplicationStatus, KeySource, RecordType, SigningAlgorithm } from '@finum-sync/spec';
+import type { DeliveryKind, DeliveryState } from '@finum-sync/spec/admin';
 import type { SharedRateCounts } from '../plugins/rate-limiter.js';
 
 /**
@@ -48,7 +49,8 @@ export interface ChangedIds {
   readonly untilMs: number;
 }
 
-export type KeyAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+/** A consumer key's algorithm: the spec's `SigningAlgorithm`. */
+export type KeyAlgorithm = SigningAlgorithm;
 
 export interface ConsumerKeyRow {
   readonly consumerId: string;
@@ -80,8 +82,7 @@ export interface FileBytes {
   open(range?: { start: number; end: number }): NodeJS.ReadableStream;
 }
 
-export type DeliveryKind = 'one-shot' | 'standing';
-export type DeliveryState = 'pending' | 'delivered' | 'gone' | 'failed';
+export type { DeliveryKind, DeliveryState };
 
 /** A callback to deliver, written to the outbox in the transaction of the status change. */
 export interface NewDelivery {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import { ADMIN_CONSOLE_OPERATIONS, type ApplicationField, ONBOARDING_OPERATIONS } from '@finum-sync/spec';
+import { type ApplicationField, ONBOARDING_OPERATIONS } from '@finum-sync/spec';
+import { ADMIN_CONSOLE_OPERATIONS } from '@finum-sync/spec/admin';
 import type { FastifyInstance } from 'fastify';
 import { adminConsoleHandlers } from '../admin/console.js';
 import type { AdminSessions } from '../admin/sessions.js';

@@ -1,9 +1,10 @@
 import Type, { type TSchema } from 'typebox';
-import { APPLICATION_STATUSES, KEY_SOURCES } from './onboarding.js';
-import type { OperationDef, ParamDef } from './operations.js';
-import { ref } from './operations.js';
-import { Id } from './primitives.js';
-import type { ProblemCode } from './problems.js';
+import { SIGNING_ALGORITHMS } from '../auth.js';
+import { APPLICATION_STATUSES, KEY_SOURCES } from '../onboarding.js';
+import type { OperationDef, ParamDef } from '../operations.js';
+import { ref } from '../operations.js';
+import { Id } from '../primitives.js';
+import type { ProblemCode } from '../problems.js';
 
 /**
  * The back office's console endpoints (`/admin/`): sign-in, applications, consumers.
@@ -12,9 +13,17 @@ import type { ProblemCode } from './problems.js';
  * state-changing requests.
  */
 
-/** The session cookie of the admin pages. */
+/**
+ * The session cookie of the admin pages.
+ * @example
+ * reply.setCookie(ADMIN_SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'strict' });
+ */
 export const ADMIN_SESSION_COOKIE = 'finum_admin_session';
-/** The header carrying the session's CSRF token (synchronizer token) on state-changing requests. */
+/**
+ * The header carrying the session's CSRF token (synchronizer token) on state-changing requests.
+ * @example
+ * fetch('/admin/api/session', { method: 'DELETE', headers: { [CSRF_HEADER]: csrfToken } });
+ */
 export const CSRF_HEADER = 'X-CSRF-Token';
 
 const json = (schema: TSchema | { $ref: string }) => ({ 'application/json': { schema } });
@@ -36,6 +45,11 @@ const consumerId = pathParam('id', 'The consumer id.');
 
 const CSRF_NOTE = `With the session cookie, send the session’s \`csrfToken\` in \`${CSRF_HEADER}\`; without it the request is refused (403).`;
 
+/**
+ * The console's operations (sign-in, applications, consumers); part of `ADMIN_OPERATIONS`.
+ * @example
+ * ADMIN_CONSOLE_OPERATIONS.map((op) => op.operationId).includes('adminSignIn'); // true
+ */
 export const ADMIN_CONSOLE_OPERATIONS: readonly OperationDef[] = [
   {
     operationId: 'adminSignIn',
@@ -188,6 +202,11 @@ export const ADMIN_CONSOLE_OPERATIONS: readonly OperationDef[] = [
 const timestamp = Type.String({ format: 'date-time' });
 const nullable = (schema: TSchema) => Type.Union([schema, Type.Null()]);
 
+/**
+ * The console's component schemas.
+ * @example
+ * Object.keys(adminConsoleSchemas()).includes('Consumer'); // true
+ */
 export function adminConsoleSchemas(): Record<string, unknown> {
   return {
     AdminSignIn: Type.Object({ token: Type.String({ description: 'The `ADMIN_TOKEN`.' }) }),
@@ -242,7 +261,7 @@ export function adminConsoleSchemas(): Record<string, unknown> {
     ConsumerKey: Type.Object(
       {
         kid: Type.String(),
-        alg: Type.Enum(['RS256', 'PS256', 'ES256', 'EdDSA']),
+        alg: Type.Enum([...SIGNING_ALGORITHMS]),
         publicKey: Type.String({ description: 'SPKI PEM.' }),
         createdAt: timestamp,
       },
@@ -263,7 +282,7 @@ export function adminConsoleSchemas(): Record<string, unknown> {
     NewConsumerKey: Type.Object(
       {
         publicKey: Type.String({ description: 'SPKI PEM: RSA ≥ 2048 bits, EC P-256 or Ed25519.' }),
-        alg: Type.Optional(Type.Enum(['RS256', 'PS256', 'ES256', 'EdDSA'], { description: 'Default: from the key.' })),
+        alg: Type.Optional(Type.Enum([...SIGNING_ALGORITHMS], { description: 'Default: from the key.' })),
         kid: Type.Optional(Type.String({ description: 'Default: the RFC 7638 thumbprint.' })),
       },
       { additionalProperties: false },

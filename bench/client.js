@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// The SDK's own cost (`@finum-sync/client`): contract-list of 1,000 ids through
+// `client.contracts.list` against the same request with raw fetch (a token signed once, the
+// URL built once, `response.json()`), on loopback, interleaved in rounds. The difference of
+// the medians is what the client adds: token cache, URL building, retry bookkeeping, schema check.
+// bench/run.js calls measureClientOverhead() on its own server (unless --no-client); standalone:
+//   node bench/client.js [--contracts N] [--samples n] [--dialect sqlite|postgres]
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, signToken } from '@finum-sync/client';
+import { compare, timed } from './lib/measure.js';
+import { benchOptions, fmt } from './lib/options.js';
+import { cli, machine, startServer } from './lib/server-process.js';
+
+/** The target: the client adds at most this much to the median of a 1,000-id contract-list. */
+export const CLIENT_OVERHEAD_TARGET_MS = 1;
+
+/**
+ * Medians (and p99) of raw fetch and of the SDK for `contract-list?id-list=` with `ids`
+ * (≤ 1,000, one request either way), and the overhead `client.p50 − raw.p50`.
+ */
+export async function measureClientOverhead({ url, payload, privateKey, ids, samples = 100, warmup = 10 }) {
+  const authorization = `Bearer ${await signToken({ payload, privateKey })}`;
+  const listUrl = `${url}/v1/contract-list?id-list=${ids.join(',')}`;
+  const client = createClient({ baseUrl: url, payload, privateKey, maxUrlBytes: 64 * 1024 });
+  const unchecked = createClient({
+    baseUrl: url,
+    payload,
+    privateKey,
+    maxUrlBytes: 64 * 1024,
+    validateResponses: false,
+  });
+  const raw = async () => {
+    const response = await fetch(listUrl, { headers: { authorization, accept: 'application/json' } });
+    const records = await response.json();
+    if (response.status !== 200 || records.length !== ids.length) throw new Error(`raw fetch: HTTP ${response.status}`);
+  };
+  const via = (sdk) => async () => {
+    const { records } = await sdk.contracts.list({ ids });
+    if (records.length !== ids.length) throw new Error(`client: ${records.length} records`);
+  };
+  const result = await compare({
+    raw: () => timed(raw),
+    client: () => timed(via(client)),
+    unchecked: () => timed(via(unchecked)),
+    samples,
+    warmup,
+  });
+  return {
+    ids: ids.length,
+    ...result,
+    overheadP50Ms: result.client.p50 - result.raw.p50,
+    uncheckedOverheadP50Ms: result.unchecked.p50 - result.raw.p50,
+  };
+}
+
+/** The report lines of a measurement (also printed by bench/run.js). */
+export function reportClientOverhead(r) {
+  const ms = (n) => `${fmt(n, 2)} ms`;
+  const ok = r.overheadP50Ms <= CLIENT_OVERHEAD_TARGET_MS ? 'ok' : 'MISSED';
+  return [
+    `SDK overhead, contract-list of ${fmt(r.ids)} ids (@finum-sync/client vs raw fetch, ${r.raw.n} samples each):`,
+    `  raw fetch p50 ${ms(r.raw.p50)} (p99 ${ms(r.raw.p99)}), client p50 ${ms(r.client.p50)} (p99 ${ms(r.client.p99)})`,
+    `  overhead p50 ${ms(r.overheadP50Ms)} — target ≤ ${CLIENT_OVERHEAD_TARGET_MS} ms ${ok}`,
+    `  reference: without the schema check (validateResponses: false) p50 ${ms(r.unchecked.p50)} (p99 ${ms(r.unchecked.p99)}), overhead ${ms(r.uncheckedOverheadP50Ms)}`,
+  ].join('\n');
+}
+
+const USAGE = `Usage: node bench/client.js [--contracts N] [--samples n] [--dialect sqlite|postgres]
+
+Seeds a small data set in a temporary directory (SQLite), starts the server as a process and
+measures the SDK's overhead over raw fetch for contract-list of 1,000 ids.`;
+
+async function main() {
+  const { int, dialect } = benchOptions(USAGE, {
+    contracts: { type: 'string', default: '4000' },
+    samples: { type: 'string', default: '200' },
+  });
+  if (dialect !== 'sqlite')
+    throw new Error('standalone, bench/client.js runs on SQLite; bench/run.js measures it on either');
+  const audience = 'https://bench-client.finum-sync.test';
+  const dir = mkdtempSync(join(tmpdir(), 'finum-bench-client-'));
+  try {
+    const env = { DATA_DIR: dir, PUBLIC_URL: audience };
+    const seeded = JSON.parse(
+      await cli(['seed', '--consumers', '2', '--contracts', String(int('contracts')), '--json'], env),
+    );
+    const consumer = seeded.consumers[0];
+    const privateKey = readFileSync(join(dir, 'seed-keys', `${consumer.consumerId}.private.pem`), 'utf8');
+    const server = await startServer({ DATA_DIR: dir }, audience);
+    try {
+      const authorization = `Bearer ${await signToken({ payload: consumer.payload, privateKey })}`;
+      const ids = await (
+        await fetch(`${server.url}/v1/contract-id-list-updated`, { headers: { authorization } })
+      ).json();
+      const result = await measureClientOverhead({
+        url: server.url,
+        payload: consumer.payload,
+        privateKey,
+        ids: ids.slice(0, 1000),
+        samples: int('samples'),
+      });
+      const m = machine();
+      console.log(`${m.cpu}, ${m.cores} cores, Node ${m.node}`);
+      console.log(reportClientOverhead(result));
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.error(`bench: ${error.message}`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,9 @@
+/**
+ * `@finum-sync/spec/admin`: this server's provider back office (`/admin/api`), admin
+ * console, sessions and onboarding administration — not part of the FiNUM Sync standard,
+ * so not in the package's main entry.
+ */
+export * from './console.js';
+export * from './openapi.js';
+export * from './operations.js';
+export * from './records-import.js';
