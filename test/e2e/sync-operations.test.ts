@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -199,6 +200,23 @@ describe.each(inject('dialects'))('sync operations on a %s mirror', (dialect) =>
     const types = await runCli(syncArgs(provider, proxy.url, 'ops', target, ['--types', 'contracts']));
     expect(types.code).toBe(2);
     expect(types.stderr).toMatch(/unknown record type 'contracts'/);
+  });
+
+  it("a provider's refusal is one line on stderr and exit 1; nothing of that provider moves", async () => {
+    const wrongKey = join(mkdtempSync(join(tmpdir(), 'finum-key-')), 'wrong.pem');
+    writeFileSync(
+      wrongKey,
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    );
+    const refused = await runCli([
+      'sync',
+      ...['--base-url', proxy.url, '--payload', provider.files.payload, '--key', wrongKey],
+      ...['--provider', 'refused', '--database', target],
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^finum-sync sync: refused client: .*401/);
+    expect((await mirror.status('refused')).map((s) => s.watermark)).toEqual([null]);
   });
 });
 

@@ -271,9 +271,9 @@ export async function syncProvider(
   for (const type of job.types ?? RECORD_TYPES) {
     const stream = await runStream(job.source, mirror, job.provider, type, options);
     streams.push(stream);
-    // A provider that refuses or fails one type is left alone for this run: its other
-    // watermarks stay, the next run tries again.
-    if (!stream.ok && /answered (429|5\d\d)|unreachable|no answer/.test(stream.error ?? '')) break;
+    // A provider that refuses or fails one type is left alone for this run (a 429, a 5xx or a
+    // refused token concerns them all): its other watermarks stay, the next run tries again.
+    if (!stream.ok) break;
   }
   const types = job.types ?? RECORD_TYPES;
   const fileStream = streams.find((s) => s.type === 'file');
