@@ -29,6 +29,8 @@ import { docsUiOptions, registerWeb } from './web/register.js';
 export const JSON_BODY_LIMIT = 1024 * 1024;
 /** Request line plus headers: SPEC §6 asks for request lines up to 64 KiB. */
 export const MAX_HEADER_SIZE = 80 * 1024;
+/** Idle keep-alive connections are closed after this long. */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** Token clock skew tolerance (SPEC §3). */
 export const CLOCK_SKEW_S = 60;
 /**
@@ -83,7 +85,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       serializers: { req: requestSerializer },
     },
-    http: { maxHeaderSize: MAX_HEADER_SIZE },
+    http: {
+      maxHeaderSize: MAX_HEADER_SIZE,
+      // SPEC §7: the request line and headers, like the body, within REQUEST_TIMEOUT; Node
+      // looks for late requests every `connectionsCheckingInterval`, so a stalled one is
+      // closed at most a quarter of the timeout late.
+      headersTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(config.requestTimeoutMs / 4))),
+    },
+    // The whole request (body included) within REQUEST_TIMEOUT (Fastify's default: none).
+    requestTimeout: config.requestTimeoutMs,
+    // An idle keep-alive connection is closed after this; above the 60 s idle timeout of
+    // common proxies and load balancers, so that they never reuse a connection we closed.
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // A socket without any traffic for this long (a client that stopped reading a response) is destroyed.
+    connectionTimeout: Math.max(2 * config.requestTimeoutMs, KEEP_ALIVE_TIMEOUT_MS + 1000),
     bodyLimit: JSON_BODY_LIMIT,
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
@@ -95,6 +111,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: false,
   });
 
+  // Past MAX_CONNECTIONS, Node closes a new connection as soon as it is accepted.
+  app.server.maxConnections = config.maxConnections;
   registerProblemHandling(app, { maxBody: JSON_BODY_LIMIT, maxFileSize: config.maxFileSize });
   await registerHttpConventions(app, config);
 

@@ -313,6 +313,7 @@ export const ONBOARDING_OPERATIONS: readonly OperationDef[] = [
     problems: [
       'invalid-body',
       'malformed-json',
+      'request-timeout',
       'payload-too-large',
       'unsupported-media-type',
       'idempotency-key-reused',
