@@ -48,9 +48,9 @@ export function consumerAuthHook(authenticator: Authenticator, limiter: RateLimi
       request.log.info({ authFailure: result.code }, 'authentication failed');
       throw unauthorized(result.reason);
     }
-    const { consumerId, payload } = result.token;
+    const { consumerId, claims } = result.token;
     if (limiter) await limiter.take(consumerId);
-    request.consumer = { id: consumerId, tokenExpiresAtMs: (payload.exp as number) * 1000 };
+    request.consumer = { id: consumerId, tokenExpiresAtMs: claims.exp * 1000 };
     // The request's own logger (no new child per request: this runs on every call).
     (request.log as { setBindings?: (bindings: object) => void }).setBindings?.({ consumer: consumerId });
   };
