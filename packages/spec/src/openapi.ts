@@ -124,7 +124,7 @@ const DESCRIPTION = `The FiNUM Sync API: a simple REST standard with which insur
 
 **Authentication.** Every \`/v1\` endpoint except these docs needs \`Authorization: Bearer <JWT>\`. The consumer signs the JWT with its private key (\`RS256\`, \`PS256\`, \`ES256\` or \`EdDSA\`); the provider verifies it with the consumer's registered public key. Claims: \`sub\` (the consumer id), \`aud\` (the provider's audience), \`exp\` (at most 1 h ahead by default), optional \`iat\`, \`nbf\`; header \`kid\` picks one of several keys. Clock skew tolerance: 60 s. Click **Authorize**, paste the token, then try \`auth-status\`.
 
-**Records** are flat: every field is a scalar or \`null\` (only \`requiredFields\` and \`fileIdList\` are arrays). Every record has \`id\`, \`createdAt\`, \`updatedAt\`, \`version\` and \`deleted\`; removed records stay as tombstones with \`deleted: true\`. Fields starting with \`_\` are provider extensions; ignore those you do not know.
+**Records** are flat: every field is a scalar or \`null\` (only \`requiredFields\` and \`fileIdList\` are arrays). Every record has \`id\`, \`createdAt\`, \`updatedAt\`, \`version\` and \`deleted\`; removed records stay as tombstones with \`deleted: true\`. Fields starting with \`_\` are provider extensions; ignore those you do not know. A stored record, \`_\` fields included, is at most 64 KiB of JSON: a write that would make it bigger is a \`413\`.
 
 **Sync.** Call \`T-id-list-updated?since=\` then \`T-list?id-list=\` for every record type; pass the \`X-Sync-Until\` header as the next \`since\`. No pagination: up to ${MAX_IDS_PER_CALL} ids per list call; 50,000 ids per delta call.
 

@@ -178,6 +178,18 @@ async function checkReferences(tx: StoreTx, references: Reference[]) {
   if (errors.length > 0) throw new ImportError(errors.slice(0, MAX_REPORTED), errors.length);
 }
 
+/** Runs `compose` for a line; a record over the size limit (413) says on which line it is. */
+function onLine(line: number, compose: () => StoredRecord): StoredRecord {
+  try {
+    return compose();
+  } catch (error) {
+    if (error instanceof ProblemError && error.code === 'payload-too-large') {
+      throw new ProblemError(error.code, `Line ${line}: ${error.message}`, { extra: { ...error.extra, line } });
+    }
+    throw error;
+  }
+}
+
 async function applyBatch(tx: StoreTx, effects: WriteEffects, lines: Line[], report: ImportReport) {
   const current = new Map<string, StoredRecord>();
   for (const type of IMPORT_TYPES) {
@@ -208,10 +220,12 @@ async function applyBatch(tx: StoreTx, effects: WriteEffects, lines: Line[], rep
           : type === 'product' || type === 'user'
             ? { active: true }
             : {};
-      next = composeRecord(
-        type,
-        { id: String(id), ownerId: owner, version: 1, createdMs: now, updatedMs: now, deleted: deleted === true },
-        { ...defaults, ...fields },
+      next = onLine(line, () =>
+        composeRecord(
+          type,
+          { id: String(id), ownerId: owner, version: 1, createdMs: now, updatedMs: now, deleted: deleted === true },
+          { ...defaults, ...fields },
+        ),
       );
       report.created++;
     } else {
@@ -226,10 +240,11 @@ async function applyBatch(tx: StoreTx, effects: WriteEffects, lines: Line[], rep
         type === 'contract' && fields.status !== undefined && fields.status !== existing.data.status;
       if (statusChanged && fields.statusChangedAt === undefined) changes.statusChangedAt = formatTimestamp(tx.nowMs);
       const wantsDeleted = deleted === undefined ? existing.deleted : deleted === true;
-      next =
+      next = onLine(line, () =>
         wantsDeleted !== existing.deleted
           ? nextVersion(existing, { ...fieldsOf(existing), ...changes }, tx.nowMs, wantsDeleted)
-          : applyChanges(existing, changes, tx.nowMs);
+          : applyChanges(existing, changes, tx.nowMs),
+      );
       if (next === existing) {
         report.unchanged++;
         continue;
