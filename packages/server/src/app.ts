@@ -10,6 +10,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { DeliveryWorker } from './callbacks/delivery-worker.js';
 import type { Config } from './config.js';
 import { type CoreContext, coreContext } from './core/context.js';
+import { jsonValueProblem, MAX_JSON_DEPTH, nulRefused } from './core/json-values.js';
 import { demoCredentials } from './demo/credentials.js';
 import { DemoSimulator } from './demo/simulator.js';
 import { Maintenance } from './maintenance.js';
@@ -33,24 +34,6 @@ export const MAX_HEADER_SIZE = 80 * 1024;
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** Token clock skew tolerance (SPEC §3). */
 export const CLOCK_SKEW_S = 60;
-/**
- * JSON bodies nested deeper than this are refused: records are flat (extension fields
- * may nest a little), and serializing a body thousands of levels deep overflows the stack.
- */
-export const MAX_JSON_DEPTH = 32;
-
-/** Whether a parsed JSON value nests deeper than `max` arrays/objects (iterative: no recursion). */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    if (depth > max) return true;
-    for (const child of Object.values(node))
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 export interface AppDeps {
   config: Config;
@@ -173,10 +156,22 @@ async function registerHttpConventions(app: FastifyInstance, config: Config) {
       typeof body === 'object' &&
       body !== null &&
       (Array.isArray(body) || Object.getPrototypeOf(body) === Object.prototype);
-    if (parsedJson && nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+    const found = parsedJson ? jsonValueProblem(body, MAX_JSON_DEPTH) : undefined;
+    if (found?.kind === 'depth') {
       throw new ProblemError('invalid-body', `The body nests deeper than ${MAX_JSON_DEPTH} levels; records are flat.`, {
         errors: [{ field: '', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }],
       });
+    }
+    if (found?.kind === 'nul') throw nulRefused(found.field, 'invalid-body');
+  });
+  // A NUL character in the query (e.g. `external-id=%00`) is refused on both dialects alike.
+  app.addHook('preValidation', async (request) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    for (const [name, value] of Object.entries(query ?? {})) {
+      const values = Array.isArray(value) ? value : [value];
+      if (name.includes('\u0000') || values.some((v) => typeof v === 'string' && v.includes('\u0000'))) {
+        throw nulRefused(name.replace(/\u0000/g, '\\u0000'), 'invalid-parameter');
+      }
     }
   });
   await app.register(multipart, {

@@ -11,6 +11,7 @@ import {
 import type { StoredRecord, StoreTx } from '../store/port.js';
 import { PUBLIC_OWNER } from '../store/port.js';
 import type { CoreContext } from './context.js';
+import { jsonValueProblem, MAX_JSON_DEPTH } from './json-values.js';
 import { composeRecord, fieldsOf, nextVersion } from './records.js';
 import { applyChanges, commitWrite, type WriteEffects } from './write.js';
 
@@ -49,6 +50,12 @@ function parseLine(text: string, line: number, consumers: ReadonlySet<string>): 
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return [{ line, field: '', message: 'must be a JSON object' }];
+  }
+  const found = jsonValueProblem(value, MAX_JSON_DEPTH);
+  if (found) {
+    const message =
+      found.kind === 'nul' ? 'must not contain a NUL character' : `nests deeper than ${MAX_JSON_DEPTH} levels`;
+    return [{ line, field: found.kind === 'nul' ? found.field : '', message }];
   }
   const data = value as Record<string, unknown>;
   const type = data.recordType as ImportType;
