@@ -84,7 +84,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A socket without any traffic for this long (a client that stopped reading a response) is destroyed.
     connectionTimeout: Math.max(2 * config.requestTimeoutMs, KEEP_ALIVE_TIMEOUT_MS + 1000),
     bodyLimit: JSON_BODY_LIMIT,
-    trustProxy: config.trustProxy,
+    // TRUST_PROXY hops: the socket's peer and the next addresses of X-Forwarded-For, counted
+    // from the right, are proxies; the address before them is the client's.
+    ...(config.trustProxy === false
+      ? {}
+      : { trustProxy: (_address: string, hop: number) => hop < (config.trustProxy as number) }),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     requestIdHeader: false,
     genReqId: requestId,

@@ -23,8 +23,11 @@ export interface Config {
   databaseStatementTimeoutMs: number;
   /** Origins allowed to call `/v1` from a browser (CORS); empty: none besides our own pages. */
   corsOrigins: string[];
-  /** Trust `X-Forwarded-For` from a proxy in front (for per-address limits and logs). */
-  trustProxy: boolean;
+  /**
+   * How many proxies in front to trust for the client address (`X-Forwarded-For`, counted
+   * from the right), or `false`: per-address limits and logs then see the real client.
+   */
+  trustProxy: number | false;
   /** First callback retry delay; doubles per attempt up to an hour. */
   callbackRetryBaseMs: number;
   /** Finished callback deliveries (and their attempts) are kept this many days. */
@@ -146,7 +149,14 @@ export function loadConfig(env: Env = process.env): Config {
     },
     'comma-separated origins such as https://app.example.com, or *',
   );
-  const trustProxy = read('TRUST_PROXY', false, bool, "'true' or 'false'");
+  // A hop count, never "trust everything": with that a client would pick its own address
+  // (the leftmost X-Forwarded-For entry) and void every per-address limit.
+  const trustProxy = read(
+    'TRUST_PROXY',
+    false as number | false,
+    (raw) => (/^(0|false|off|no)$/i.test(raw) ? false : (int(1, 10)(raw) ?? undefined)),
+    "the number of proxies in front whose X-Forwarded-For to trust (1–10), or 'false'; 'true' is refused, since it lets a client choose its own address",
+  );
   const deliveryRetentionDays = read('DELIVERY_RETENTION_DAYS', 30, int(1, 3650), 'days (1–3650)');
   const callbackRetryBaseMs = read('CALLBACK_RETRY_BASE_MS', 5000, int(10, 3_600_000), 'milliseconds (10–3600000)');
 
