@@ -58,6 +58,14 @@ const requestSerializer = (req: { method: string; url: string; id: string }) => 
   requestId: req.id,
 });
 
+/**
+ * The path a request was routed by: its route's pattern, or (no route) its path with
+ * repeated slashes collapsed, as the router reads it — so `//v1/…` is treated as `/v1/…`.
+ */
+export function routePath(request: { url: string; routeOptions: { url?: string | undefined } }): string {
+  return request.routeOptions.url ?? request.url.split('?')[0]!.replace(/\/{2,}/g, '/');
+}
+
 /** Builds the provider server (routes, auth, docs) without listening. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
@@ -190,7 +198,8 @@ async function registerHttpConventions(app: FastifyInstance, config: Config) {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     if (https) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    if (request.url.startsWith('/v1/') && !request.url.startsWith('/v1/docs') && !reply.hasHeader('Cache-Control')) {
+    const path = routePath(request);
+    if (path.startsWith('/v1/') && !path.startsWith('/v1/docs') && !reply.hasHeader('Cache-Control')) {
       // Consumers' data: never stored by shared caches or the browser.
       reply.header('Cache-Control', 'no-store');
     }
