@@ -24,6 +24,7 @@ import { type Handlers, registerOperations } from './routes/handlers.js';
 import { readHandlers } from './routes/read.js';
 import { writeHandlers } from './routes/write.js';
 import type { Store } from './store/port.js';
+import { failureLimiter } from './web/address-limiter.js';
 import { docsUiOptions, registerWeb } from './web/register.js';
 
 /** JSON bodies: SPEC §7. */
@@ -129,9 +130,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => limiter?.stop());
   const metrics = new Metrics(store);
   registerMetrics(app, metrics);
-  app.addHook('onRequest', consumerAuthHook(authenticator, limiter, metrics));
+  const failures = failureLimiter(config.authFailureLimit, store);
+  app.addHook('onRequest', consumerAuthHook(authenticator, limiter, metrics, failures));
   const sessions = new AdminSessions(store, { secure: config.publicUrl.startsWith('https:') }, clock);
-  app.addHook('onRequest', adminAuthHook(config.adminToken, sessions));
+  app.addHook('onRequest', adminAuthHook(config.adminToken, sessions, failures));
 
   await registerDocs(app);
 

@@ -36,6 +36,8 @@ export interface Config {
   onboardingRateLimit: number;
   /** Admin sign-in attempts a minute per client address; 0 turns the limit off. */
   adminSignInRateLimit: number;
+  /** Failed authentications (consumer tokens, the admin token) a minute per client address; 0: no limit. */
+  authFailureLimit: number;
   /** A request (line, headers and body) must arrive whole within this time (SPEC §7); else 408 and closed. */
   requestTimeoutMs: number;
   /** Open connections this process accepts; further ones are closed at once. */
@@ -163,6 +165,12 @@ export function loadConfig(env: Env = process.env): Config {
   const onboardingRateLimit = read('ONBOARDING_RATE_LIMIT', 5, int(0, 100_000), 'submissions a minute (0: no limit)');
   const adminSignInRateLimit = read('ADMIN_SIGNIN_RATE_LIMIT', 10, int(0, 100_000), 'attempts a minute (0: no limit)');
 
+  const authFailureLimit = read(
+    'AUTH_FAILURE_LIMIT',
+    30,
+    int(0, 100_000),
+    'failed authentications a minute (0: no limit)',
+  );
   const requestTimeoutMs =
     read('REQUEST_TIMEOUT', 60, int(1, 3600), 'seconds a request may take to arrive (1–3600)') * 1000;
   const maxConnections = read('MAX_CONNECTIONS', 1000, int(1, 1_000_000), 'open connections (1–1000000)');
@@ -190,6 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
     deliveryRetentionDays,
     onboardingRateLimit,
     adminSignInRateLimit,
+    authFailureLimit,
     requestTimeoutMs,
     maxConnections,
   };

@@ -15,7 +15,8 @@ import { contractFields, FILE_CATEGORIES, IMPORT_TYPES, importLineSchema, schema
 
 const json = (schema: TSchema | { $ref: string }) => ({ 'application/json': { schema } });
 
-const ADMIN_PROBLEMS: ProblemCode[] = ['unauthorized', 'forbidden'];
+// 429: too many failed authentications from the address (AUTH_FAILURE_LIMIT).
+const ADMIN_PROBLEMS: ProblemCode[] = ['unauthorized', 'forbidden', 'rate-limited'];
 
 const contractIdParam: ParamDef = {
   name: 'id',
