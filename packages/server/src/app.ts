@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
@@ -164,6 +165,15 @@ async function registerHttpConventions(app: FastifyInstance, config: Config) {
   });
   // No endpoint takes text: a text/plain body is an unsupported media type (415), not a JSON string.
   app.removeContentTypeParser('text/plain');
+  // JSON is UTF-8 (SPEC §2): bytes that are not are a 400, not characters replaced by U+FFFD.
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    if (!isUtf8(body as Buffer)) {
+      return done(new ProblemError('malformed-json', 'The body is not valid UTF-8; JSON is sent in UTF-8.'), undefined);
+    }
+    return parseJson(request, (body as Buffer).toString('utf8'), done);
+  });
   app.addHook('preValidation', async (request) => {
     const body = request.body;
     const parsedJson =

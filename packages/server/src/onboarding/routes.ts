@@ -1,21 +1,9 @@
-import { ProblemError } from '@finum-sync/spec';
-import type { FastifyRequest } from 'fastify';
 import { KEY_ALGORITHMS } from '../auth/public-key.js';
 import type { Config } from '../config.js';
+import { idempotencyKeyOf } from '../plugins/idempotency.js';
 import type { Handlers } from '../routes/handlers.js';
 import { addressLimiter } from '../web/address-limiter.js';
 import { applicationStatus, type OnboardingDeps, submitApplication } from './applications.js';
-
-function idempotencyKey(request: FastifyRequest): string | undefined {
-  const header = request.headers['idempotency-key'];
-  if (header === undefined) return undefined;
-  if (typeof header !== 'string' || header.length < 1 || header.length > 255) {
-    throw new ProblemError('invalid-parameter', 'Idempotency-Key must be one header of 1–255 characters.', {
-      errors: [{ field: 'Idempotency-Key', message: 'must be 1–255 characters' }],
-    });
-  }
-  return header;
-}
 
 /** The public endpoints of `ONBOARDING_OPERATIONS`. */
 export function onboardingHandlers(deps: OnboardingDeps, config: Config): Handlers {
@@ -32,7 +20,7 @@ export function onboardingHandlers(deps: OnboardingDeps, config: Config): Handle
     submitApplication: async (request, reply) => {
       // Counted before anything else: refused forms count too.
       await limit(request);
-      const { created, receipt } = await submitApplication(deps, request.body, idempotencyKey(request));
+      const { created, receipt } = await submitApplication(deps, request.body, idempotencyKeyOf(request));
       return reply.code(created ? 201 : 200).send(receipt);
     },
 

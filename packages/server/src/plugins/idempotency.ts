@@ -13,6 +13,26 @@ export const requestHash = (request: FastifyRequest, body: string) =>
   createHash('sha256').update(`${request.method} ${request.routeOptions.url}\n${body}`).digest('hex');
 
 /**
+ * The request's `Idempotency-Key`, if any: one header of 1–255 characters. Sent twice, it
+ * is refused (400) — Node would join the two values into one key that neither means.
+ */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const raw = request.raw.rawHeaders;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'idempotency-key') count++;
+  if (count === 0) return undefined;
+  const header = request.headers['idempotency-key'];
+  if (count > 1 || typeof header !== 'string' || header.length < 1 || header.length > 255) {
+    throw new ProblemError('invalid-parameter', 'Idempotency-Key must be one header of 1–255 characters.', {
+      errors: [
+        { field: 'Idempotency-Key', message: count > 1 ? 'is sent more than once' : 'must be 1–255 characters' },
+      ],
+    });
+  }
+  return header;
+}
+
+/**
  * Runs a POST under its `Idempotency-Key` (SPEC §7). The first request with a key claims
  * it and stores its response in the transaction of its write, so a replay can never
  * disagree with what was written; the same key and body replays that response; another
@@ -26,15 +46,10 @@ export async function idempotent(
   write: (beforeCommit: BeforeCommit | undefined) => Promise<StoredRecord>,
 ): Promise<FastifyReply> {
   const send = (status: number, body: string) => reply.code(status).type('application/json; charset=utf-8').send(body);
-  const header = request.headers['idempotency-key'];
+  const header = idempotencyKeyOf(request);
   if (header === undefined) {
     const record = await write(undefined);
     return send(options.status, JSON.stringify(record.data));
-  }
-  if (typeof header !== 'string' || header.length < 1 || header.length > 255) {
-    throw new ProblemError('invalid-parameter', 'Idempotency-Key must be one header of 1–255 characters.', {
-      errors: [{ field: 'Idempotency-Key', message: 'must be 1–255 characters' }],
-    });
   }
   const consumerId = request.consumer.id;
   const hash = requestHash(request, options.hashedBody);
