@@ -1,4 +1,4 @@
-import { generateKeyPair, signToken } from '@finum-sync/client';
+import { generateKeyPair, signToken } from '@finum-sync/client/node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminApi, TEST_ADMIN_TOKEN } from '../helpers/api.js';
 import { bearer, expectUnauthorized } from '../helpers/problem.js';
