@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 export interface ReceivedCallback {
   headers: IncomingHttpHeaders;
   body: string;
-  json: { type: string; contractId: string; status: number; previousStatus: number | null; occurredAt: string };
+  json: { type: string; contractId: string; status: number; previousStatus: number | null;
+    changedBy: 'provider' | 'consumer';
+    occurredAt: string;
+  };
 }
 
 /**

@@ -31,6 +31,7 @@ export async function enqueueDelivery(store: Store, consumerId: string, url: str
     contractId: 'c-1',
     status: 130,
     previousStatus: 120,
+    changedBy: 'provider',
     occurredAt: '2026-11-23T10:00:00.000Z',
   });
   await store.transaction((tx) =>

@@ -58,6 +58,7 @@ describe.concurrent('callbacks across a crash', () => {
           contractId: created.body.id,
           status: 130,
           previousStatus: 120,
+          changedBy: 'provider',
           occurredAt: changed.body.statusChangedAt,
         });
         const admin = adminApi(second);

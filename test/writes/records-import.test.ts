@@ -116,6 +116,7 @@ describe.each(inject('dialects'))('records import (%s)', (dialect) => {
       contractId: 'ct-imp',
       status: 410,
       previousStatus: 320,
+      changedBy: 'provider',
       occurredAt: contract.statusChangedAt,
     });
     expect(contract).toMatchObject({ status: 410, endReason: 'Cancelled' });

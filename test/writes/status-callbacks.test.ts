@@ -34,10 +34,10 @@ describe.each(inject('dialects'))('status callbacks (%s)', (dialect) => {
   });
 
   /** A consumer of its own (standing URL and secret), a receiver, and a way to make contracts. */
-  async function setup() {
+  async function setup(product: Record<string, unknown> = {}) {
     const consumer = await server.addConsumer(`cb-${++consumers}`);
     const api = consumerApi(server, consumer);
-    const basics = await seedBasics(server, consumer);
+    const basics = await seedBasics(server, consumer, product);
     const receiver = await receiverFor(consumer);
     const contract = async (fields: Record<string, unknown> = {}) => {
       const created = await api.post('/v1/contract', {
@@ -73,6 +73,7 @@ describe.each(inject('dialects'))('status callbacks (%s)', (dialect) => {
       contractId: created.id,
       status: 130,
       previousStatus: 120,
+      changedBy: 'provider',
       occurredAt: changed.statusChangedAt,
     });
     expect(callback.headers['content-type']).toMatch(/^application\/json/);
@@ -85,13 +86,28 @@ describe.each(inject('dialects'))('status callbacks (%s)', (dialect) => {
     expect(receiver.received).toHaveLength(1);
   });
 
-  it('calls the one-shot callbackUrl at a status change the consumer makes itself', async () => {
-    const { consumer, api, receiver, contract } = await setup();
-    const draft = await contract({ status: 100, callbackUrl: receiver.url });
+  it('keeps the one-shot callbackUrl through the consumer’s own changes (110 → 120) for the provider’s next one', async () => {
+    const { consumer, api, receiver, contract } = await setup({ requiredFields: ['startDate'] });
+    // A proposal request missing the product's required data: the provider answers 110 at once.
+    const created = await contract({ status: 120, callbackUrl: receiver.url });
+    expect(created.status).toBe(110);
+    // The consumer's own change (110 → 120, the data still missing: 110 again) does not use it…
+    const again = await api.patch('/v1/contract', { id: created.id, status: 120 });
+    expect(again.status, again.text).toBe(200);
+    const draft = await contract({ status: 100, callbackUrl: receiver.url, startDate: '2027-01-01' });
     const asked = await api.patch('/v1/contract', { id: draft.id, status: 120 });
     expect(asked.status, asked.text).toBe(200);
+    expect(asked.body.status).toBe(120);
+    expect(await deliveriesOf(admin, draft.id)).toEqual([]);
+    // …the provider's next change does, once.
+    await providerSets(draft.id, 130);
     const payload = verifiedPayload(await receiver.next(), consumer.callbackSecret);
-    expect(payload).toMatchObject({ contractId: draft.id, status: 120, previousStatus: 100 });
+    expect(payload).toMatchObject({ contractId: draft.id, status: 130, previousStatus: 120, changedBy: 'provider' });
+    expect((await deliveriesOf(admin, draft.id)).map((d) => d.kind)).toEqual(['one-shot']);
+    await providerSets(created.id, 140);
+    const second = verifiedPayload(await receiver.next(), consumer.callbackSecret);
+    expect(second).toMatchObject({ contractId: created.id, status: 140, changedBy: 'provider' });
+    expect(receiver.received).toHaveLength(2);
   });
 
   it('calls the standing callback URL at every status change', async () => {
@@ -111,11 +127,11 @@ describe.each(inject('dialects'))('status callbacks (%s)', (dialect) => {
     const fourth = await receiver.next();
 
     const payloads = [first, second, third, fourth].map((c) => verifiedPayload(c, consumer.callbackSecret));
-    expect(payloads.map((p) => [p.previousStatus, p.status])).toEqual([
-      [120, 130],
-      [130, 230],
-      [230, 320],
-      [320, 410],
+    expect(payloads.map((p) => [p.previousStatus, p.status, p.changedBy])).toEqual([
+      [120, 130, 'provider'],
+      [130, 230, 'consumer'],
+      [230, 320, 'provider'],
+      [320, 410, 'provider'],
     ]);
     const ids = [first, second, third, fourth].map((c) => c.headers['webhook-id']);
     expect(new Set(ids).size).toBe(4);

@@ -14,6 +14,14 @@ export const API_VERSION = '1.0.0';
 
 export const CALLBACK_EVENT_TYPE = 'contract.status-changed';
 
+/**
+ * Who made a contract's status change, as a callback event says (SPEC §8): the provider
+ * (back office, import, its own systems) or the consumer with its own write (including the
+ * provider's immediate 110 answer to a proposal request that misses data).
+ */
+export const STATUS_CHANGERS = ['provider', 'consumer'] as const;
+export type StatusChanger = (typeof STATUS_CHANGERS)[number];
+
 const EXAMPLE_DETAILS: Record<ProblemCode, string> = {
   'missing-filter': "contract-list needs a filter: 'id-list' or 'holder-id'.",
   'too-many-ids': `id-list holds more than the maximum of ${MAX_IDS_PER_CALL} distinct ids per call; split it into several calls.`,
@@ -216,6 +224,13 @@ export function componentSchemas(): Record<string, unknown> {
       contractId: ref('Id') as unknown as TSchema,
       status: ref('ContractStatus') as unknown as TSchema,
       previousStatus: Type.Union([ref('ContractStatus') as unknown as TSchema, Type.Null()]),
+      changedBy: Type.Union(
+        STATUS_CHANGERS.map((by) => Type.Literal(by)),
+        {
+          description:
+            '`provider` when the provider changed the status; `consumer` when the consumer’s own write did (only the standing callback URL is told of those).',
+        },
+      ),
       occurredAt: ref('Timestamp') as unknown as TSchema,
     },
     { additionalProperties: false },
@@ -328,7 +343,7 @@ export function buildOpenApi(): Record<string, unknown> {
           tags: ['contracts'],
           summary: 'A contract’s status changed',
           description:
-            'Sent to the one-shot `callbackUrl` of a contract and to the consumer’s standing callback URL. Signed per Standard Webhooks: verify `webhook-signature` (`v1,` + base64 HMAC-SHA256 over `webhook-id.webhook-timestamp.body` with the callback secret) and de-duplicate by `webhook-id`, which stays the same across retries. Any non-2xx answer or a 10 s timeout is retried with exponential backoff for 3 days; `410 Gone` stops retries for that URL. Then fetch the contract with `contract-list?id-list=`.',
+            'Sent to the one-shot `callbackUrl` of a contract — once, at the contract’s next status change **made by the provider** (a change the consumer makes itself, with that write or a later one, does not use it; give a new URL with the next write) — and to the consumer’s standing callback URL (set at onboarding), at **every** status change, with `changedBy` saying whose it was. Signed per Standard Webhooks: verify `webhook-signature` (`v1,` + base64 HMAC-SHA256 over `webhook-id.webhook-timestamp.body` with the callback secret) and de-duplicate by `webhook-id`, which stays the same across retries. Any non-2xx answer or a 10 s timeout is retried with exponential backoff for 3 days; `410 Gone` stops retries for that URL. Then fetch the contract with `contract-list?id-list=`.',
           parameters: [
             {
               name: 'webhook-id',

@@ -239,7 +239,7 @@ function writeOperations(): OperationDef[] {
       path: '/v1/contract',
       tag: 'contracts',
       summary: 'Create a contract (ask for a proposal)',
-      description: `Creates a contract for one of the consumer’s clients with status 100 (draft) or 120 (create proposal, the default). When a field of the product’s \`requiredFields\` is missing, the provider answers with status 110 and names the missing fields in \`statusNote\`. A \`callbackUrl\` is called once, at the contract’s next status change.\n\n${contractFlow}`,
+      description: `Creates a contract for one of the consumer’s clients with status 100 (draft) or 120 (create proposal, the default). When a field of the product’s \`requiredFields\` is missing, the provider answers with status 110 and names the missing fields in \`statusNote\`. A \`callbackUrl\` is called once, at the contract’s next status change made by the provider (not at changes the consumer makes itself).\n\n${contractFlow}`,
       security: 'consumer',
       parameters: [idempotencyKey],
       requestBody: { description: 'The contract’s data.', content: json(ref('ContractCreate')) },

@@ -124,7 +124,7 @@ export const contractFields = {
   callbackUrl: f(
     Type.String({ format: 'uri', maxLength: 2048 }),
     'write-only',
-    'Write-only. Called once, at the contract’s next status change (https; see Callbacks).',
+    'Write-only. Called once, at the contract’s next status change made by the provider (https; see Callbacks).',
   ),
 } as const satisfies FieldTable;
 

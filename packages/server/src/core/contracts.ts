@@ -142,7 +142,7 @@ export async function updateContract(
     }
     const updated = applyChanges(current, changes, tx.nowMs);
     if (updated !== current) await tx.putRecord(updated);
-    if (updated.data.status !== from) await effects.statusChanged(tx, updated, from);
+    if (updated.data.status !== from) await effects.statusChanged(tx, updated, from, 'consumer');
     // Given with this write: waits for the *next* status change.
     if (callbackUrl !== undefined) await tx.setPendingCallback(current.id, consumerId, callbackUrl);
     await beforeCommit?.(tx, updated);
@@ -179,7 +179,7 @@ export async function changeStatusInTx(
   }
   const updated = applyChanges(contract, changes, tx.nowMs);
   if (updated !== contract) await tx.putRecord(updated);
-  if (change.status !== from) await effects.statusChanged(tx, updated, from);
+  if (change.status !== from) await effects.statusChanged(tx, updated, from, 'provider');
   return updated;
 }
 

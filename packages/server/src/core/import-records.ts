@@ -241,6 +241,6 @@ async function applyBatch(tx: StoreTx, effects: WriteEffects, lines: Line[], rep
     puts.set(key, next);
   }
   await tx.putRecords([...puts.values()]);
-  for (const [contract, from] of statusChanges) await effects.statusChanged(tx, contract, from);
+  for (const [contract, from] of statusChanges) await effects.statusChanged(tx, contract, from, 'provider');
   report.statusChanges += statusChanges.length;
 }

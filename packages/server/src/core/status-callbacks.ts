@@ -1,26 +1,30 @@
-import { CALLBACK_EVENT_TYPE } from '@finum-sync/spec';
+import { CALLBACK_EVENT_TYPE, type StatusChanger } from '@finum-sync/spec';
 import type { StoredRecord, StoreTx } from '../store/port.js';
 import { newDeliveryId } from './ids.js';
 
 /**
- * A contract's status changed (SPEC §8): in the same transaction, enqueue the callbacks
- * due — the one-shot `callbackUrl` given with an earlier write (then forgotten) and the
- * consumer's standing callback URL. Returns how many deliveries were enqueued.
+ * A contract's status changed (SPEC §8 as amended): in the same transaction, enqueue the
+ * callbacks due — the one-shot `callbackUrl` given with an earlier write, only when the
+ * provider made the change (then forgotten; a consumer's own change leaves it waiting), and
+ * the consumer's standing callback URL, at every change. Returns how many deliveries were
+ * enqueued.
  */
 export async function enqueueStatusCallbacks(
   tx: StoreTx,
   contract: StoredRecord,
   previousStatus: number,
+  changedBy: StatusChanger,
 ): Promise<number> {
   const payload = JSON.stringify({
     type: CALLBACK_EVENT_TYPE,
     contractId: contract.id,
     status: contract.data.status,
     previousStatus,
+    changedBy,
     occurredAt: contract.data.statusChangedAt,
   });
   const targets = new Map<string, 'one-shot' | 'standing'>();
-  const oneShot = await tx.pendingCallback(contract.id);
+  const oneShot = changedBy === 'provider' ? await tx.pendingCallback(contract.id) : undefined;
   if (oneShot) {
     targets.set(oneShot, 'one-shot');
     await tx.setPendingCallback(contract.id, contract.ownerId, null);

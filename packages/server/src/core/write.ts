@@ -1,4 +1,4 @@
-import { ProblemError, type RecordType } from '@finum-sync/spec';
+import { ProblemError, type RecordType, type StatusChanger } from '@finum-sync/spec';
 import type { StoredRecord, StoreTx } from '../store/port.js';
 import type { CoreContext } from './context.js';
 import type { StatusChanged } from './events.js';
@@ -20,9 +20,17 @@ export class WriteEffects {
     });
   }
 
-  /** A contract's status changed: enqueue its callbacks now, announce the change after commit. */
-  async statusChanged(tx: StoreTx, contract: StoredRecord, previousStatus: number): Promise<void> {
-    this.deliveries += await enqueueStatusCallbacks(tx, contract, previousStatus);
+  /**
+   * A contract's status changed, by the provider or by the consumer's own write: enqueue its
+   * callbacks now, announce the change after commit.
+   */
+  async statusChanged(
+    tx: StoreTx,
+    contract: StoredRecord,
+    previousStatus: number,
+    changedBy: StatusChanger,
+  ): Promise<void> {
+    this.deliveries += await enqueueStatusCallbacks(tx, contract, previousStatus, changedBy);
     this.statusChanges.push({
       contractId: contract.id,
       ownerId: contract.ownerId,
