@@ -4,7 +4,11 @@ import type { AddressInfo } from 'node:net';
 export interface ReceivedCallback {
   headers: IncomingHttpHeaders;
   body: string;
-  json: { type: string; contractId: string; status: number; previousStatus: number | null;
+  json: {
+    type: string;
+    contractId: string;
+    status: number;
+    previousStatus: number | null;
     changedBy: 'provider' | 'consumer';
     occurredAt: string;
   };
