@@ -8,8 +8,10 @@ export const consumerAdd = defineCommand({
   path: ['consumer', 'add'],
   summary: 'Register a consumer with its public key.',
   details: [
-    'Uses the database the environment configures (DATABASE_URL, or DATA_DIR for SQLite); the JWT audience is',
-    'PUBLIC_URL. Prints the credentials to hand to the consumer as JSON:',
+    'Uses the database the environment configures (DATABASE_URL, or DATA_DIR for SQLite). The JWT audience is the',
+    'one the server on that database uses (its PUBLIC_URL, recorded by `serve` at start), never guessed from this',
+    'shell: when they could differ (PUBLIC_URL set here to something else, or no server has started on the',
+    'database yet), it says so on stderr. Prints the credentials to hand to the consumer as JSON:',
     '{ "consumerId", "payload" (the JWT payload it signs), "callbackSecret" (for callback signatures) }.',
     'Running servers accept the new consumer at once.',
   ].join('\n'),
@@ -26,20 +28,30 @@ export const consumerAdd = defineCommand({
     kid: { type: 'string', value: '<kid>', description: 'Key id (default: the key’s RFC 7638 thumbprint).' },
   },
   examples: ['finum-sync consumer add --id acme-broker --public-key finum-key.public.pem --name "ACME Broker"'],
-  async run(values, { env, out }) {
+  async run(values, { env, out, err }) {
     let publicKeyPem: string;
     try {
       publicKeyPem = readFileSync(values['public-key'], 'utf8');
     } catch {
       throw new UsageError(`--public-key: cannot read ${values['public-key']}`);
     }
-    const { addConsumer, checkCallbackUrl } = await import('@finum-sync/server');
+    const { addConsumer, checkCallbackUrl, serverAudience } = await import('@finum-sync/server');
     const credentials = await withStore(env, async (store, config) => {
       const callbackUrl = values['callback-url'];
       // The same policy as for callbackUrl in the API (https, no private or link-local address).
       if (callbackUrl !== undefined)
         await checkCallbackUrl(callbackUrl, { allowPrivate: config.allowPrivateCallbacks });
-      return addConsumer(store, config.publicUrl, {
+      const recorded = await serverAudience(store);
+      if (recorded === undefined) {
+        err(
+          `finum-sync consumer add: no server has started on this database yet; the audience is ${config.publicUrl} (PUBLIC_URL${env.PUBLIC_URL ? '' : ' default'}) — start the server with the same PUBLIC_URL`,
+        );
+      } else if (env.PUBLIC_URL && config.publicUrl !== recorded) {
+        err(
+          `finum-sync consumer add: PUBLIC_URL here is ${config.publicUrl}, but the server uses ${recorded}: registering with the server's audience ${recorded}`,
+        );
+      }
+      return addConsumer(store, recorded ?? config.publicUrl, {
         id: values.id,
         publicKeyPem,
         ...(values.name !== undefined ? { name: values.name } : {}),
