@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { type Command, defineCommand, SIGNING_ALGORITHMS, UsageError } from '../command.js';
+import { type Command, defineCommand, JSON_ALREADY, SIGNING_ALGORITHMS } from '../command.js';
+import { readInput } from '../input.js';
 import { withStore } from '../store.js';
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
@@ -17,7 +17,12 @@ export const consumerAdd = defineCommand({
   ].join('\n'),
   options: {
     id: { type: 'string', value: '<id>', required: true, description: 'Consumer id (1–64 of A–Z a–z 0–9 _ -).' },
-    'public-key': { type: 'string', value: '<pem-file>', required: true, description: 'SPKI PEM public key file.' },
+    'public-key': {
+      type: 'string',
+      value: '<pem-file>',
+      required: true,
+      description: 'SPKI PEM public key file (- for standard input).',
+    },
     name: { type: 'string', value: '<name>', description: 'Display name (default: the id).' },
     'callback-url': { type: 'string', value: '<url>', description: 'Standing callback URL for status changes.' },
     alg: {
@@ -26,15 +31,11 @@ export const consumerAdd = defineCommand({
       description: `Key algorithm (${SIGNING_ALGORITHMS.join(', ')}); from the key by default.`,
     },
     kid: { type: 'string', value: '<kid>', description: 'Key id (default: the key’s RFC 7638 thumbprint).' },
+    json: JSON_ALREADY,
   },
   examples: ['finum-sync consumer add --id acme-broker --public-key finum-key.public.pem --name "ACME Broker"'],
   async run(values, { env, out, err }) {
-    let publicKeyPem: string;
-    try {
-      publicKeyPem = readFileSync(values['public-key'], 'utf8');
-    } catch {
-      throw new UsageError(`--public-key: cannot read ${values['public-key']}`);
-    }
+    const publicKeyPem = readInput(values['public-key'], 'public-key', 'utf8');
     const { addConsumer, checkCallbackUrl, serverAudience } = await import('@finum-sync/server');
     const credentials = await withStore(env, async (store, config) => {
       const callbackUrl = values['callback-url'];
@@ -69,7 +70,7 @@ export const consumerAdd = defineCommand({
 export const consumerList = defineCommand({
   path: ['consumer', 'list'],
   summary: 'List the registered consumers and their keys as JSON (no secrets).',
-  options: {},
+  options: { json: JSON_ALREADY },
   async run(_values, { env, out }) {
     const list = await withStore(env, async (store) => {
       const [consumers, { keys }] = await Promise.all([store.listConsumers(), store.loadAuthState()]);
@@ -93,7 +94,7 @@ const statusCommand = (verb: 'disable' | 'enable', summary: string) =>
   defineCommand({
     path: ['consumer', verb],
     summary,
-    options: { id: { type: 'string', value: '<id>', required: true, description: 'Consumer id.' } },
+    options: { id: { type: 'string', value: '<id>', required: true, description: 'Consumer id.' }, json: JSON_ALREADY },
     async run(values, { env, out }) {
       const status = verb === 'disable' ? 'disabled' : 'active';
       const { setConsumerStatus } = await import('@finum-sync/server');
