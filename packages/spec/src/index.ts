@@ -1,6 +1,7 @@
 export type { TSchema } from 'typebox';
 export * from './admin-console.js';
 export * from './admin-operations.js';
+export * from './examples.js';
 export * from './lifecycle.js';
 export * from './onboarding.js';
 export * from './openapi.js';

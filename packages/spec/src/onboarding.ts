@@ -1,4 +1,5 @@
 import Type, { type TSchema } from 'typebox';
+import { DOC_EXAMPLES } from './examples.js';
 import type { OperationDef } from './operations.js';
 import { ref } from './operations.js';
 import { Id } from './primitives.js';
@@ -271,6 +272,17 @@ export function onboardingComponentSchemas(): Record<string, unknown> {
   };
 }
 
+/** A form that is accepted as shown: the fields' examples, the provider generating the key pair. */
+const APPLICATION_EXAMPLE = {
+  ...Object.fromEntries(
+    (['company', 'contactName', 'email', 'phone', 'website', 'intendedUse'] as const).map((field) => [
+      field,
+      APPLICATION_FIELDS[field].example,
+    ]),
+  ),
+  keySource: 'provider',
+};
+
 export const ONBOARDING_OPERATIONS: readonly OperationDef[] = [
   {
     operationId: 'providerInfo',
@@ -302,7 +314,7 @@ export const ONBOARDING_OPERATIONS: readonly OperationDef[] = [
         description: 'Optional: makes a repeated submission of the same form safe for 24 h.',
       },
     ],
-    requestBody: { description: 'The form.', content: json(ref('ApplicationForm')) },
+    requestBody: { description: 'The form.', content: json(ref('ApplicationForm'), APPLICATION_EXAMPLE) },
     responses: {
       201: { description: 'Received; pending review.', content: json(ref('ApplicationReceipt')) },
       200: {
@@ -328,7 +340,11 @@ export const ONBOARDING_OPERATIONS: readonly OperationDef[] = [
     description:
       'Pending, rejected (with the reason) or approved (with the JWT payload and the callback secret). When the provider generated the key pair, the first answer after approval carries the private key, which is deleted from the provider’s database as it is sent. A POST because of that; the token travels in the body, never in a URL.',
     security: 'public',
-    requestBody: { description: 'The status token of the status link.', content: json(ref('StatusRequest')) },
+    requestBody: {
+      description:
+        'The status token of the status link. With `DEMO=on`, the example is the public demo application’s (rejected).',
+      content: json(ref('StatusRequest'), { token: DOC_EXAMPLES.demoStatusToken }),
+    },
     responses: { 200: { description: 'The application’s status.', content: json(ref('ApplicationStatus')) } },
     problems: ['invalid-body', 'malformed-json', 'not-found'],
   },

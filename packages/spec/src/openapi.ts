@@ -1,6 +1,7 @@
 import Type, { type TSchema } from 'typebox';
 import { ADMIN_SESSION_COOKIE, CSRF_HEADER } from './admin-console.js';
 import { ADMIN_OPERATIONS, adminComponentSchemas } from './admin-operations.js';
+import { REQUEST_EXAMPLES } from './examples.js';
 import { CONTRACT_STATUS_CODES, CONTRACT_STATUSES, type StatusDef } from './lifecycle.js';
 import { ONBOARDING_OPERATIONS, onboardingComponentSchemas } from './onboarding.js';
 import { OPERATIONS, type OperationDef, ref, SECURED_PROBLEMS } from './operations.js';
@@ -190,9 +191,22 @@ export function componentSchemas(): Record<string, unknown> {
   schemas.FileUpload = Type.Object(
     {
       file: Type.String({ format: 'binary', description: 'The bytes, with a file name and content type.' }),
-      contractId: Type.Optional({ ...Id, description: 'Contract the file belongs to (this or `clientId`).' }),
-      clientId: Type.Optional({ ...Id, description: 'Client the file belongs to (this or `contractId`).' }),
-      category: Type.Enum([...FILE_CATEGORIES], { description: 'What kind of document it is.' }),
+      contractId: Type.Optional({
+        ...Id,
+        description: 'Contract the file belongs to (this or `clientId`).',
+        examples: [REQUEST_EXAMPLES.fileUpload.contractId],
+      }),
+      // The interactive docs fill form fields with their example: an empty one is sent empty,
+      // which counts as not given, so that the example form (with `contractId`) is accepted.
+      clientId: Type.Optional({
+        ...Id,
+        description: 'Client the file belongs to (this or `contractId`). An empty field counts as not given.',
+        examples: [''],
+      }),
+      category: Type.Enum([...FILE_CATEGORIES], {
+        description: 'What kind of document it is.',
+        examples: [REQUEST_EXAMPLES.fileUpload.category],
+      }),
     },
     { additionalProperties: false },
   );

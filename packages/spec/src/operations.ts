@@ -1,4 +1,5 @@
 import type { TSchema } from 'typebox';
+import { DOC_EXAMPLES, REQUEST_EXAMPLES } from './examples.js';
 import type { ProblemCode } from './problems.js';
 import { LIST_FILTERS, MAX_IDS_PER_CALL } from './read-params.js';
 import { RECORD_TYPES, type RecordType, schemaName } from './records.js';
@@ -62,14 +63,23 @@ export const SECURED_PROBLEMS: readonly ProblemCode[] = ['unauthorized', 'rate-l
 
 export const SYNC_UNTIL_HEADER = 'X-Sync-Until';
 
-const idListParam: ParamDef = {
+const idListParam = (type: RecordType): ParamDef => ({
   name: 'id-list',
   in: 'query',
   // No maxLength: spaces, empty entries and duplicates are tolerated, so the text of 1,000 ids
   // has no fixed bound below the request line limit (64 KiB, SPEC §6).
   schema: { type: 'string', pattern: '^[A-Za-z0-9_, -]*$' } as TSchema,
   description: `Comma-separated ids, at most ${MAX_IDS_PER_CALL} per call. Empty entries, duplicates and spaces around ids are ignored; an invalid id is a 400. Ids the consumer may not see are left out, exactly like ids that do not exist.`,
-  example: 'c-1001,c-1002',
+  example: DOC_EXAMPLES.idList[type].join(','),
+});
+
+/**
+ * What a filter other than `id-list` looks like in the demo data. Not an `example` of the
+ * parameter: the docs would fill it in beside `id-list`, and two filters are a 400.
+ */
+const FILTER_EXAMPLES: Record<string, string> = {
+  'holder-id': DOC_EXAMPLES.holderId,
+  'external-id': DOC_EXAMPLES.externalId,
 };
 
 const TITLES: Record<RecordType, { one: string; many: string }> = {
@@ -105,14 +115,13 @@ function listOperation(type: RecordType): OperationDef {
     ].join('\n\n'),
     security: 'consumer',
     parameters: [
-      idListParam,
+      idListParam(type),
       ...filters.map(
         (f): ParamDef => ({
           name: f.param,
           in: 'query',
           schema: f.isId ? ref('Id') : ({ type: 'string', minLength: 1, maxLength: 255 } as TSchema),
-          description: f.description,
-          example: f.isId ? 'cl-1001' : 'CRM-4711',
+          description: `${f.description} Instead of \`id-list\`, not with it (clear \`id-list\` in Try it out), e.g. \`${FILTER_EXAMPLES[f.param]}\` in the demo data.`,
         }),
       ),
     ],
@@ -147,13 +156,13 @@ function updatedOperation(type: RecordType): OperationDef {
         schema: { type: 'string', format: 'date-time' } as TSchema,
         description:
           'RFC 3339 timestamp (any offset; pass `X-Sync-Until` as it is); inclusive. Unparsable, or more than 60 s ahead of the provider’s clock, is a 400.',
-        example: '2026-11-16T00:00:00.000Z',
+        example: DOC_EXAMPLES.since,
       },
     ],
     responses: {
       200: {
         description: `Ids of the ${t.many} changed at or after \`since\`, in no particular order.`,
-        content: json(ref('IdList'), ['c-1001', 'c-1002']),
+        content: json(ref('IdList'), DOC_EXAMPLES.idList[type]),
         headers: {
           [SYNC_UNTIL_HEADER]: {
             description: 'The watermark: pass it as the next `since` to miss no change.',
@@ -213,7 +222,10 @@ function writeOperations(): OperationDef[] {
         'Creates a client of the consumer. Persons need `lastName`, companies `companyName`. Unknown fields without `_` and read-only fields are a 400 naming them.',
       security: 'consumer',
       parameters: [idempotencyKey],
-      requestBody: { description: 'The client’s data.', content: json(ref('ClientCreate')) },
+      requestBody: {
+        description: 'The client’s data.',
+        content: json(ref('ClientCreate'), REQUEST_EXAMPLES.clientCreate),
+      },
       responses: { 201: { description: 'The created client.', content: json(ref('Client')), headers: replayHeader } },
       problems: writeProblems,
     },
@@ -228,7 +240,7 @@ function writeOperations(): OperationDef[] {
       security: 'consumer',
       requestBody: {
         description: '`id`, optional `version`, and the fields to change.',
-        content: json(ref('ClientPatch')),
+        content: json(ref('ClientPatch'), REQUEST_EXAMPLES.clientUpdate),
       },
       responses: { 200: { description: 'The changed client.', content: json(ref('Client')) } },
       problems: patchProblems,
@@ -242,7 +254,11 @@ function writeOperations(): OperationDef[] {
       description: `Creates a contract for one of the consumer’s clients with status 100 (draft) or 120 (create proposal, the default). When a field of the product’s \`requiredFields\` is missing, the provider answers with status 110 and names the missing fields in \`statusNote\`. A \`callbackUrl\` is called once, at the contract’s next status change made by the provider (not at changes the consumer makes itself).\n\n${contractFlow}`,
       security: 'consumer',
       parameters: [idempotencyKey],
-      requestBody: { description: 'The contract’s data.', content: json(ref('ContractCreate')) },
+      requestBody: {
+        description:
+          'The contract’s data. Add `callbackUrl` (https) to be called at the provider’s next status change.',
+        content: json(ref('ContractCreate'), REQUEST_EXAMPLES.contractCreate),
+      },
       responses: {
         201: { description: 'The created contract.', content: json(ref('Contract')), headers: replayHeader },
       },
@@ -258,7 +274,7 @@ function writeOperations(): OperationDef[] {
       security: 'consumer',
       requestBody: {
         description: '`id`, optional `version`, `status`, `callbackUrl` and the fields to change.',
-        content: json(ref('ContractPatch')),
+        content: json(ref('ContractPatch'), REQUEST_EXAMPLES.contractUpdate),
       },
       responses: { 200: { description: 'The changed contract.', content: json(ref('Contract')) } },
       problems: [...patchProblems, 'transition-not-allowed', 'data-frozen', 'callback-url-refused'],
@@ -275,7 +291,11 @@ function writeOperations(): OperationDef[] {
       parameters: [idempotencyKey],
       requestBody: {
         description: 'The file and what it belongs to.',
-        content: { 'multipart/form-data': { schema: ref('FileUpload') } },
+        content: {
+          'multipart/form-data': {
+            schema: ref('FileUpload'),
+          },
+        },
       },
       responses: { 201: { description: 'The file record.', content: json(ref('File')), headers: replayHeader } },
       problems: [...writeProblems, 'not-found'],
@@ -316,7 +336,14 @@ export const OPERATIONS: readonly OperationDef[] = [
       'Streams the bytes of a visible file with `Content-Type`, `Content-Length`, `Content-Disposition` and `ETag` (the sha256). Supports `If-None-Match` (304) and a single `Range` (206).',
     security: 'consumer',
     parameters: [
-      { name: 'id', in: 'query', required: true, schema: ref('Id'), description: 'The file id.', example: 'f-1001' },
+      {
+        name: 'id',
+        in: 'query',
+        required: true,
+        schema: ref('Id'),
+        description: 'The file id.',
+        example: DOC_EXAMPLES.fileId,
+      },
       {
         name: 'Range',
         in: 'header',

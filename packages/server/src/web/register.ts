@@ -82,6 +82,21 @@ export function renderPage(page: (typeof PAGES)[number]): string {
   return html.replace(`<a href="${page.path}">`, `<a href="${page.path}" aria-current="page">`);
 }
 
+/** The HTML page of the interactive docs (Swagger UI's index). */
+const DOCS_INDEX = /^\/v1\/docs\/?(?:index\.html)?(?:\?|$)/;
+
+/**
+ * Swagger UI's index page has no viewport declaration: without it a phone shows the page
+ * at desktop width, zoomed out. Added to its head.
+ */
+export function withViewport(html: string): string {
+  if (/<meta name="viewport"/.test(html)) return html;
+  return html.replace(
+    /<meta charset="UTF-8">/i,
+    '<meta charset="UTF-8">\n      <meta name="viewport" content="width=device-width, initial-scale=1">',
+  );
+}
+
 export interface WebDeps {
   config: Config;
   store: Store;
@@ -97,6 +112,7 @@ export interface WebDeps {
 export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const { config, store, ctx, sessions } = deps;
   app.addHook('onSend', async (request, reply, payload) => {
+    if (typeof payload === 'string' && DOCS_INDEX.test(request.url)) payload = withViewport(payload);
     // Swagger UI sets its own policy (DOCS_CSP) in its hook, which runs after this one.
     if (!reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', PAGE_CSP);
     reply.header('X-Frame-Options', 'DENY');
