@@ -40,6 +40,16 @@ async function demoToken(server: TestServer): Promise<string> {
   }
 }
 
+/** The console errors and uncaught exceptions of a page, as they come. */
+function recordErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
+
 interface DocumentedOperation {
   operationId: string;
   tag: string;
@@ -118,11 +128,7 @@ describe.skipIf(!hasChromium)('docs in Chromium', () => {
       expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
       const context = await browser.newContext();
       const page = await context.newPage();
-      const consoleErrors: string[] = [];
-      page.on('console', (message) => {
-        if (message.type() === 'error') consoleErrors.push(message.text());
-      });
-      page.on('pageerror', (error) => consoleErrors.push(error.message));
+      const consoleErrors = recordErrors(page);
       try {
         await page.goto(`${server.url}/v1/docs/`);
 
@@ -173,11 +179,7 @@ describe.skipIf(!hasChromium)('docs in Chromium', () => {
           ...(width < 500 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
         });
         const page = await context.newPage();
-        const consoleErrors: string[] = [];
-        page.on('console', (message) => {
-          if (message.type() === 'error') consoleErrors.push(message.text());
-        });
-        page.on('pageerror', (error) => consoleErrors.push(error.message));
+        const consoleErrors = recordErrors(page);
         try {
           await page.goto(`${server.url}/v1/docs/`);
           // At phone width the page is laid out for the phone, not zoomed out from a desktop width.
