@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
@@ -73,6 +74,21 @@ const requestSerializer = (req: { method: string; url: string; id: string }) => 
   requestId: req.id,
 });
 
+/**
+ * Human-readable lines on a terminal (pino-pretty, in pino's worker thread), one JSON object
+ * a line otherwise (for log collectors): `LOG_FORMAT` overrides the guess.
+ */
+function logTransport(format: Config['logFormat']) {
+  const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+  if (!pretty) return {};
+  return {
+    transport: {
+      target: createRequire(import.meta.url).resolve('pino-pretty'),
+      options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true },
+    },
+  };
+}
+
 /** Builds the provider server (routes, auth, docs) without listening. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
@@ -82,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       serializers: { req: requestSerializer },
+      ...logTransport(config.logFormat),
     },
     http: { maxHeaderSize: MAX_HEADER_SIZE },
     bodyLimit: JSON_BODY_LIMIT,

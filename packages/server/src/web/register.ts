@@ -66,11 +66,21 @@ const PAGES = [
   { path: '/admin/', file: 'admin.html', title: 'Back office — FiNUM Sync API', script: 'admin.js' },
 ] as const;
 
+type Page = (typeof PAGES)[number] | typeof ADMIN_OFF_PAGE;
+
+/** `/admin/` without `ADMIN_TOKEN`: says the back office is off and how to turn it on, no sign-in form. */
+const ADMIN_OFF_PAGE = {
+  path: '/admin/',
+  file: 'admin-off.html',
+  title: 'Back office (off) — FiNUM Sync API',
+  script: 'common.js',
+} as const;
+
 /**
  * Puts a page into the layout, once at start: `{{field:<name>}}` becomes an onboarding
  * form field; the page's own link in the navigation is marked current.
  */
-export function renderPage(page: (typeof PAGES)[number]): string {
+export function renderPage(page: Page): string {
   const fill: Record<string, string> = {
     title: page.title,
     script: page.script,
@@ -123,7 +133,7 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
   });
 
   for (const page of PAGES) {
-    const html = renderPage(page);
+    const html = renderPage(page.path === '/admin/' && !config.adminToken ? ADMIN_OFF_PAGE : page);
     app.get(page.path, (_request, reply) =>
       reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').send(html),
     );
