@@ -70,7 +70,7 @@ function firstCall(status) {
   const snippet = [
     '# Sign a token (valid 1 hour) with your private key, then make your first call:',
     `JWT=$(npx finum-sync token --payload '${payload}' --key ${keyFile(status)})`,
-    `curl -H "Authorization: Bearer $JWT" ${base}/v1/auth-status`,
+    `curl -sS -H "Authorization: Bearer $JWT" ${base}/v1/auth-status`,
   ].join('\n');
   return [
     el('h2', { id: 'first-call-title' }, 'Your first call'),
