@@ -297,7 +297,12 @@ export async function runStatusCommand(
 
 /** `finum-sync sync reset`: the next run re-syncs the stream in full; until it commits, the old rows stay readable. */
 export async function runResetCommand(
-  options: { database?: string | undefined; provider: string; types: readonly RecordType[] },
+  options: {
+    database?: string | undefined;
+    provider: string;
+    types: readonly RecordType[];
+    json?: boolean | undefined;
+  },
   io: CommandIo,
 ): Promise<number> {
   const mirror = await openMirror(options.database ?? DEFAULT_MIRROR_PATH);
@@ -307,7 +312,9 @@ export async function runResetCommand(
     await mirror.close();
   }
   io.out(
-    `${options.provider} ${options.types.join(', ')}: reset; the next sync lists everything again (old rows stay readable until it commits)`,
+    options.json
+      ? JSON.stringify({ provider: options.provider, types: options.types, reset: true })
+      : `${options.provider} ${options.types.join(', ')}: reset; the next sync lists everything again (old rows stay readable until it commits)`,
   );
   return 0;
 }

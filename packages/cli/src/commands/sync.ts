@@ -1,5 +1,5 @@
 import type { SyncCommandOptions } from '@finum-sync/sync';
-import { type Context, defineCommand, intOption, type OptionDef, UsageError } from '../command.js';
+import { type Context, defineCommand, intOption, JSON_OPTION, type OptionDef, UsageError } from '../command.js';
 import { readPayload, readPrivateKey } from './token.js';
 
 // The engine is imported when a sync command runs, never when the CLI starts: consumer
@@ -175,15 +175,26 @@ export const syncReset = defineCommand({
     provider: { type: 'string', value: '<name>', required: true, description: "The provider's name in the mirror." },
     type: { type: 'string', value: '<types>', required: true, description: 'Record types, comma-separated.' },
     database: providerOptions.database,
+    json: JSON_OPTION,
   },
   async run(values, context) {
     const { runResetCommand, parseTypes } = await engine();
     return runResetCommand(
-      { database: values.database, provider: values.provider, types: parseTypes(values.type, '--type') },
+      {
+        database: values.database,
+        provider: values.provider,
+        types: parseTypes(values.type, '--type'),
+        json: values.json,
+      },
       io(context),
     );
   },
 });
+
+const AIRBYTE_JSON: OptionDef = {
+  type: 'boolean',
+  description: 'Accepted for scripts: the output is Airbyte protocol messages, one JSON object a line, anyway.',
+};
 
 const airbyte = (
   command: 'spec' | 'check' | 'discover' | 'read',
@@ -195,7 +206,8 @@ const airbyte = (
     summary,
     details:
       'An Airbyte source connector over the sync engine: Airbyte protocol messages, one JSON object a line, on stdout (see packages/sync/README.md).',
-    options,
+    // Airbyte messages are JSON lines already: --json is accepted for scripts and changes nothing.
+    options: { ...options, json: AIRBYTE_JSON },
     async run(values, context) {
       const { runAirbyte } = await engine();
       const v = values as Record<string, string | undefined>;
