@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { TOKEN_RULES } from '@finum-sync/spec';
+import { providerWebhookUrlProblem } from './callbacks/url-policy.js';
 import { isPostgresUrl } from './store/open-store.js';
 
 /** Everything the server reads from the environment (SPEC §10), validated at start. */
@@ -34,11 +35,21 @@ export interface Config {
   onboardingRateLimit: number;
   /** Admin sign-in attempts a minute per client address; 0 turns the limit off. */
   adminSignInRateLimit: number;
+  /** Where provider events go (SPEC §10: `PROVIDER_WEBHOOK_URL`); empty: none are sent. */
+  providerWebhookUrls: string[];
+  /** Their Standard Webhooks secret (`whsec_…`); set whenever `providerWebhookUrls` is. */
+  providerWebhookSecret: string | undefined;
+  /** Hosts provider events may reach on loopback or private addresses, and over http (the core system's network). */
+  providerWebhookAllowHosts: string[];
 }
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      problems.length === 1
+        ? `Invalid configuration: ${problems[0]}`
+        : `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -150,6 +161,37 @@ export function loadConfig(env: Env = process.env): Config {
   const onboardingRateLimit = read('ONBOARDING_RATE_LIMIT', 5, int(0, 100_000), 'submissions a minute (0: no limit)');
   const adminSignInRateLimit = read('ADMIN_SIGNIN_RATE_LIMIT', 10, int(0, 100_000), 'attempts a minute (0: no limit)');
 
+  const list = (raw: string) =>
+    raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const providerWebhookAllowHosts = read(
+    'PROVIDER_WEBHOOK_ALLOW_HOSTS',
+    [] as string[],
+    (raw) => {
+      const hosts = list(raw).map((h) => h.toLowerCase().replace(/^\[|\]$/g, ''));
+      return hosts.every((h) => /^[a-z0-9.:-]+$/.test(h)) ? hosts : undefined;
+    },
+    'comma-separated host names or addresses, e.g. core.internal,10.0.0.7',
+  );
+  const urlPolicy = { allowPrivate: allowPrivateCallbacks, allowHosts: new Set(providerWebhookAllowHosts) };
+  const providerWebhookUrls = list(env.PROVIDER_WEBHOOK_URL ?? '');
+  const urlProblem = providerWebhookUrls.map((u) => providerWebhookUrlProblem(u, urlPolicy)).find(Boolean);
+  if (urlProblem) problems.push(`PROVIDER_WEBHOOK_URL: ${urlProblem}`);
+  const providerWebhookSecret = read(
+    'PROVIDER_WEBHOOK_SECRET',
+    undefined as string | undefined,
+    (raw) =>
+      /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(raw) && Buffer.from(raw.slice(6), 'base64').length >= 24 ? raw : undefined,
+    'whsec_ followed by at least 24 random bytes in base64 (e.g. whsec_ and the output of openssl rand -base64 32)',
+  );
+  if (providerWebhookUrls.length > 0 && !providerWebhookSecret && !env.PROVIDER_WEBHOOK_SECRET) {
+    problems.push(
+      'PROVIDER_WEBHOOK_SECRET: required with PROVIDER_WEBHOOK_URL (whsec_ followed by base64 random bytes)',
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -173,5 +215,8 @@ export function loadConfig(env: Env = process.env): Config {
     deliveryRetentionDays,
     onboardingRateLimit,
     adminSignInRateLimit,
+    providerWebhookUrls,
+    providerWebhookSecret,
+    providerWebhookAllowHosts,
   };
 }
