@@ -213,6 +213,13 @@ describe.each(inject('dialects'))('provider events (%s)', (dialect) => {
     );
   });
 
+  it('refuses an unknown kind in the deliveries view with a 400 problem', async () => {
+    const response = await admin.get('/admin/api/deliveries?kind=lost');
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(response.body.detail).toBe('kind must be one-shot, standing or provider.');
+  });
+
   it('refuses a host that is not allow-listed when it resolves to a loopback address, at connect time', async () => {
     const refused = await waitFor(async () => {
       const list = (await providerDeliveries(admin)).filter((d) => d.url === refusedUrl && d.attempts.length > 0);
