@@ -1,10 +1,12 @@
-import { openStore, type Store } from '@finum-sync/server';
+import { openStore, type Store, type StoredRecord } from '@finum-sync/server';
 import type { FastifyBaseLogger } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 // Internals of the server package (not exported): the delivery worker and its event bus.
 import { DeliveryWorker, type DeliveryWorkerOptions } from '../../packages/server/dist/callbacks/delivery-worker.js';
 import { CoreEvents } from '../../packages/server/dist/core/events.js';
+import { consumerApi, seedBasics } from './api.js';
 import { CallbackReceiver } from './callback-receiver.js';
+import { type ServerProcess, spawnServer } from './serve-process.js';
 import {
   createTestConsumer,
   createTestDatabase,
@@ -12,6 +14,7 @@ import {
   TEST_AUDIENCE,
   type TestConsumer,
   type TestDatabase,
+  type TestResponse,
 } from './server.js';
 import { waitFor } from './wait-for.js';
 
@@ -102,4 +105,52 @@ export function useOutboxFixture(dialect: DialectName): () => OutboxFixture {
     if (!fixture) throw new Error('the outbox fixture is not open (use it inside tests)');
     return fixture;
   };
+}
+
+/**
+ * The outbox across a crash: with the fixture's receiver down, a server process runs
+ * `before` (given the process and a way to create a contract of the fixture's consumer), is killed
+ * with SIGKILL once `before` resolved (everything it did was acknowledged), a new process
+ * starts on the same database, the receiver comes back on its port, and `after` runs with
+ * the new process and what `before` returned.
+ */
+export async function acrossSigkill<T>(
+  fixture: OutboxFixture,
+  env: Record<string, string>,
+  before: (
+    server: ServerProcess,
+    createContract: (fields: Record<string, unknown>) => Promise<TestResponse>,
+  ) => Promise<T>,
+  after: (server: ServerProcess, done: T) => Promise<void>,
+): Promise<void> {
+  const { store, consumer, receiver } = fixture;
+  let first: ServerProcess | undefined;
+  let second: ServerProcess | undefined;
+  try {
+    await receiver.stop();
+    first = await spawnServer({ ...fixture.db.env, ...env });
+    const server = {
+      url: first.url,
+      putRecords: (records: StoredRecord[]) => store.transaction((tx) => tx.putRecords(records)),
+    };
+    const basics = await seedBasics(server, consumer);
+    const api = consumerApi(first, consumer);
+    const done = await before(first, async (fields) => {
+      const created = await api.post('/v1/contract', {
+        holderId: basics.clientId,
+        productId: basics.productId,
+        ...fields,
+      });
+      if (created.status !== 201) throw new Error(`POST /v1/contract: ${created.status} ${created.text}`);
+      return created;
+    });
+    const killed = await first.kill('SIGKILL');
+    if (killed.signal !== 'SIGKILL') throw new Error(`the server exited before the kill: ${JSON.stringify(killed)}`);
+    second = await spawnServer({ ...fixture.db.env, ...env });
+    await receiver.start();
+    await after(second, done);
+  } finally {
+    await first?.kill('SIGKILL');
+    await second?.kill('SIGTERM');
+  }
 }

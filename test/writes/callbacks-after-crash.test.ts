@@ -1,9 +1,7 @@
-import type { StoredRecord } from '@finum-sync/server';
 import { describe, expect, inject, it } from 'vitest';
-import { adminApi, consumerApi, seedBasics, TEST_ADMIN_TOKEN } from '../helpers/api.js';
+import { adminApi, TEST_ADMIN_TOKEN } from '../helpers/api.js';
 import { deliveriesOf, verifiedPayload, waitForDelivery } from '../helpers/callbacks.js';
-import { openOutboxFixture } from '../helpers/outbox.js';
-import { type ServerProcess, spawnServer } from '../helpers/serve-process.js';
+import { acrossSigkill, openOutboxFixture } from '../helpers/outbox.js';
 
 /**
  * SPEC §8: deliveries survive a server restart. The server runs as a child process on a
@@ -20,57 +18,41 @@ describe.concurrent('callbacks across a crash', () => {
     'delivers a callback acknowledged before a SIGKILL once a new process runs (%s)',
     { timeout: 150_000 },
     async (dialect) => {
-      const { db, store, consumer, receiver, close } = await openOutboxFixture(dialect);
-      const env = {
-        ...db.env,
-        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-        ALLOW_PRIVATE_CALLBACKS: 'true',
-        CALLBACK_RETRY_BASE_MS: '20',
-      };
-      let first: ServerProcess | undefined;
-      let second: ServerProcess | undefined;
+      const fixture = await openOutboxFixture(dialect);
+      const { consumer, receiver } = fixture;
+      const env = { ADMIN_TOKEN: TEST_ADMIN_TOKEN, ALLOW_PRIVATE_CALLBACKS: 'true', CALLBACK_RETRY_BASE_MS: '20' };
       try {
-        await receiver.stop();
-
-        first = await spawnServer(env);
-        const basics = await seedBasics(
-          {
-            url: first.url,
-            putRecords: (records: StoredRecord[]) => store.transaction((tx) => tx.putRecords(records)),
+        await acrossSigkill(
+          fixture,
+          env,
+          async (first, createContract) => {
+            const created = await createContract({ callbackUrl: receiver.url });
+            const changed = await adminApi(first).post(`/admin/api/contracts/${created.body.id}/status`, {
+              status: 130,
+            });
+            expect(changed.status, changed.text).toBe(200);
+            return { contractId: created.body.id as string, changedAt: changed.body.statusChangedAt as string };
           },
-          consumer,
+          async (second, { contractId, changedAt }) => {
+            const callback = await receiver.next(140_000);
+            expect(verifiedPayload(callback, consumer.callbackSecret)).toEqual({
+              type: 'contract.status-changed',
+              contractId,
+              status: 130,
+              previousStatus: 120,
+              changedBy: 'provider',
+              occurredAt: changedAt,
+            });
+            const admin = adminApi(second);
+            const delivery = await waitForDelivery(admin, contractId, (d) => d.state === 'delivered', 'delivered');
+            expect(delivery.webhookId).toBe(callback.headers['webhook-id']);
+            expect(delivery.attempts.at(-1)!.status).toBe(204);
+            expect(await deliveriesOf(admin, contractId)).toHaveLength(1);
+            for (const c of receiver.received) verifiedPayload(c, consumer.callbackSecret);
+          },
         );
-        const created = await consumerApi(first, consumer).post('/v1/contract', {
-          holderId: basics.clientId,
-          productId: basics.productId,
-          callbackUrl: receiver.url,
-        });
-        expect(created.status, created.text).toBe(201);
-        const changed = await adminApi(first).post(`/admin/api/contracts/${created.body.id}/status`, { status: 130 });
-        expect(changed.status, changed.text).toBe(200);
-        expect(await first.kill('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
-
-        second = await spawnServer(env);
-        await receiver.start();
-        const callback = await receiver.next(140_000);
-        expect(verifiedPayload(callback, consumer.callbackSecret)).toEqual({
-          type: 'contract.status-changed',
-          contractId: created.body.id,
-          status: 130,
-          previousStatus: 120,
-          changedBy: 'provider',
-          occurredAt: changed.body.statusChangedAt,
-        });
-        const admin = adminApi(second);
-        const delivery = await waitForDelivery(admin, created.body.id, (d) => d.state === 'delivered', 'delivered');
-        expect(delivery.webhookId).toBe(callback.headers['webhook-id']);
-        expect(delivery.attempts.at(-1)!.status).toBe(204);
-        expect(await deliveriesOf(admin, created.body.id)).toHaveLength(1);
-        for (const c of receiver.received) verifiedPayload(c, consumer.callbackSecret);
       } finally {
-        await first?.kill('SIGKILL');
-        await second?.kill('SIGTERM');
-        await close();
+        await fixture.close();
       }
     },
   );

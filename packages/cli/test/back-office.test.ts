@@ -100,6 +100,9 @@ describe.each(inject('dialects'))('back-office commands on %s', (dialect) => {
       state: 'pending',
       payload: { contractId: 'c-cli', status: 130, previousStatus: 120 },
     });
+    expect(await runCliJson(['deliveries', '--kind', 'standing', '--contract', 'c-cli'], env)).toEqual(deliveries);
+    // The provider's own changes are never announced back to it as provider events.
+    expect(await runCliJson(['deliveries', '--kind', 'provider'], env)).toEqual([]);
   });
 
   it('reads the NDJSON and a document from standard input with --file -', async () => {
@@ -135,6 +138,9 @@ describe.each(inject('dialects'))('back-office commands on %s', (dialect) => {
     expect(wrongStatus.code).toBe(2);
     expect(wrongStatus.stderr).toMatch(/999 is not a status/);
     expect((await runCli(['deliveries', '--state', 'lost'], env)).code).toBe(2);
+    const kind = await runCli(['deliveries', '--kind', 'lost'], env);
+    expect(kind.code).toBe(2);
+    expect(kind.stderr).toMatch(/--kind must be one of one-shot, standing, provider/);
     expect((await runCli(['import', '--file', join(dir, 'missing.ndjson')], env)).stderr).toMatch(/cannot read/);
   });
 });

@@ -315,6 +315,10 @@ function runBackgroundWork(
     store,
     events: ctx.events,
     policy,
+    provider: {
+      secret: config.providerWebhookSecret,
+      policy: { ...policy, allowHosts: new Set(config.providerWebhookAllowHosts) },
+    },
     log: app.log.child({ component: 'callbacks' }),
     clock,
     retryBaseMs: config.callbackRetryBaseMs,

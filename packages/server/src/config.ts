@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { TOKEN_RULES } from '@finum-sync/spec';
+import { providerWebhookUrlProblem } from './callbacks/url-policy.js';
 import { isPostgresUrl } from './store/open-store.js';
 
 /** Everything the server reads from the environment (SPEC §10), validated at start. */
@@ -45,11 +46,21 @@ export interface Config {
   requestTimeoutMs: number;
   /** Open connections this process accepts; further ones are closed at once. */
   maxConnections: number;
+  /** Where provider events go (SPEC §10: `PROVIDER_WEBHOOK_URL`); empty: none are sent. */
+  providerWebhookUrls: string[];
+  /** Their Standard Webhooks secret (`whsec_…`); set whenever `providerWebhookUrls` is. */
+  providerWebhookSecret: string | undefined;
+  /** Hosts provider events may reach on loopback or private addresses, and over http (the core system's network). */
+  providerWebhookAllowHosts: string[];
 }
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      problems.length === 1
+        ? `Invalid configuration: ${problems[0]}`
+        : `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -183,6 +194,36 @@ export function loadConfig(env: Env = process.env): Config {
   const requestTimeoutMs =
     read('REQUEST_TIMEOUT', 60, int(1, 3600), 'seconds a request may take to arrive (1–3600)') * 1000;
   const maxConnections = read('MAX_CONNECTIONS', 1000, int(1, 1_000_000), 'open connections (1–1000000)');
+  const list = (raw: string) =>
+    raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const providerWebhookAllowHosts = read(
+    'PROVIDER_WEBHOOK_ALLOW_HOSTS',
+    [] as string[],
+    (raw) => {
+      const hosts = list(raw).map((h) => h.toLowerCase().replace(/^\[|\]$/g, ''));
+      return hosts.every((h) => /^[a-z0-9.:-]+$/.test(h)) ? hosts : undefined;
+    },
+    'comma-separated host names or addresses, e.g. core.internal,10.0.0.7',
+  );
+  const urlPolicy = { allowPrivate: allowPrivateCallbacks, allowHosts: new Set(providerWebhookAllowHosts) };
+  const providerWebhookUrls = list(env.PROVIDER_WEBHOOK_URL ?? '');
+  const urlProblem = providerWebhookUrls.map((u) => providerWebhookUrlProblem(u, urlPolicy)).find(Boolean);
+  if (urlProblem) problems.push(`PROVIDER_WEBHOOK_URL: ${urlProblem}`);
+  const providerWebhookSecret = read(
+    'PROVIDER_WEBHOOK_SECRET',
+    undefined as string | undefined,
+    (raw) =>
+      /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(raw) && Buffer.from(raw.slice(6), 'base64').length >= 24 ? raw : undefined,
+    'whsec_ followed by at least 24 random bytes in base64 (e.g. whsec_ and the output of openssl rand -base64 32)',
+  );
+  if (providerWebhookUrls.length > 0 && !providerWebhookSecret && !env.PROVIDER_WEBHOOK_SECRET) {
+    problems.push(
+      'PROVIDER_WEBHOOK_SECRET: required with PROVIDER_WEBHOOK_URL (whsec_ followed by base64 random bytes)',
+    );
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -211,5 +252,8 @@ export function loadConfig(env: Env = process.env): Config {
     authFailureLimit,
     requestTimeoutMs,
     maxConnections,
+    providerWebhookUrls,
+    providerWebhookSecret,
+    providerWebhookAllowHosts,
   };
 }

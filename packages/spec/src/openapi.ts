@@ -239,6 +239,35 @@ export function paths(operations: readonly OperationDef[]) {
 export const license = { name: 'MIT', identifier: 'MIT' };
 
 /**
+ * The Standard Webhooks headers as OpenAPI parameters of a webhook (callbacks, provider events).
+ * @example
+ * WEBHOOK_HEADER_PARAMETERS.map((p) => p.name); // ['webhook-id', 'webhook-timestamp', 'webhook-signature']
+ */
+export const WEBHOOK_HEADER_PARAMETERS = [
+  {
+    name: WEBHOOK_HEADERS.id,
+    in: 'header',
+    required: true,
+    schema: { type: 'string' },
+    description: 'Unique per event.',
+  },
+  {
+    name: WEBHOOK_HEADERS.timestamp,
+    in: 'header',
+    required: true,
+    schema: { type: 'string' },
+    description: 'Seconds since the epoch.',
+  },
+  {
+    name: WEBHOOK_HEADERS.signature,
+    in: 'header',
+    required: true,
+    schema: { type: 'string' },
+    description: 'Space-separated `v1,<base64>` signatures.',
+  },
+];
+
+/**
  * The OpenAPI 3.1 document of the FiNUM Sync API, emitted from the operations map; committed as `openapi.json`.
  * @example
  * const doc = buildOpenApi(); Object.keys(doc.paths).includes('/v1/contract-list'); // true
@@ -264,29 +293,7 @@ export function buildOpenApi(): Record<string, unknown> {
           summary: 'A contract’s status changed',
           description:
             'Sent to the one-shot `callbackUrl` of a contract — once, at the contract’s next status change **made by the provider** (a change the consumer makes itself, with that write or a later one, does not use it; give a new URL with the next write) — and to the consumer’s standing callback URL (set at onboarding), at **every** status change, with `changedBy` saying whose it was. Signed per Standard Webhooks: verify `webhook-signature` (`v1,` + base64 HMAC-SHA256 over `webhook-id.webhook-timestamp.body` with the callback secret) and de-duplicate by `webhook-id`, which stays the same across retries. Any non-2xx answer or a 10 s timeout is retried with exponential backoff for 3 days; `410 Gone` stops retries for that URL. Then fetch the contract with `contract-list?id-list=`.',
-          parameters: [
-            {
-              name: WEBHOOK_HEADERS.id,
-              in: 'header',
-              required: true,
-              schema: { type: 'string' },
-              description: 'Unique per event.',
-            },
-            {
-              name: WEBHOOK_HEADERS.timestamp,
-              in: 'header',
-              required: true,
-              schema: { type: 'string' },
-              description: 'Seconds since the epoch.',
-            },
-            {
-              name: WEBHOOK_HEADERS.signature,
-              in: 'header',
-              required: true,
-              schema: { type: 'string' },
-              description: 'Space-separated `v1,<base64>` signatures.',
-            },
-          ],
+          parameters: WEBHOOK_HEADER_PARAMETERS,
           requestBody: { required: true, content: { 'application/json': { schema: ref('CallbackEvent') } } },
           responses: {
             200: { description: 'Received (any 2xx).' },

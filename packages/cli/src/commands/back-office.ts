@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
-import { DELIVERY_STATES } from '@finum-sync/spec/admin';
+import { DELIVERY_KINDS, DELIVERY_STATES } from '@finum-sync/spec/admin';
 import { type Command, defineCommand, JSON_ALREADY, UsageError } from '../command.js';
 import { readInput, STDIN } from '../input.js';
 import { withStore } from '../store.js';
@@ -164,11 +164,16 @@ export const contractAwaiting = defineCommand({
 
 export const deliveries = defineCommand({
   path: ['deliveries'],
-  summary: 'List callback deliveries with their attempts, newest first.',
+  summary: 'List callback deliveries and provider events with their attempts, newest first.',
   options: {
     consumer: { type: 'string', value: '<consumer-id>', description: 'Only this consumer’s deliveries.' },
     contract: { type: 'string', value: '<contract-id>', description: 'Only this contract’s deliveries.' },
     state: { type: 'string', value: '<state>', description: `Only this state: ${DELIVERY_STATES.join(', ')}.` },
+    kind: {
+      type: 'string',
+      value: '<kind>',
+      description: `Only this kind: ${DELIVERY_KINDS.join(', ')} (provider: the provider events).`,
+    },
     limit: { type: 'string', value: '<n>', default: '100', description: 'At most this many (1–1000).' },
     json: JSON_ALREADY,
   },
@@ -179,6 +184,10 @@ export const deliveries = defineCommand({
     if (state !== undefined && !DELIVERY_STATES.includes(state)) {
       throw new UsageError(`--state must be one of ${DELIVERY_STATES.join(', ')}`);
     }
+    const kind = values.kind as (typeof DELIVERY_KINDS)[number] | undefined;
+    if (kind !== undefined && !DELIVERY_KINDS.includes(kind)) {
+      throw new UsageError(`--kind must be one of ${DELIVERY_KINDS.join(', ')}`);
+    }
     const { deliveryView } = await import('@finum-sync/server');
     const list = await withStore(env, (store) =>
       store.listDeliveries({
@@ -186,6 +195,7 @@ export const deliveries = defineCommand({
         ...(values.consumer ? { consumerId: values.consumer } : {}),
         ...(values.contract ? { contractId: values.contract } : {}),
         ...(state ? { state } : {}),
+        ...(kind ? { kind } : {}),
       }),
     );
     out(json(list.map(deliveryView)));

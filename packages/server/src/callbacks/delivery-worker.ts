@@ -7,12 +7,18 @@ import { Agent, request } from 'undici';
 import type { CoreEvents } from '../core/events.js';
 import type { Delivery, DeliveryOutcome, Store } from '../store/port.js';
 import { signWebhook } from './sign-webhook.js';
-import { addressRefusal, type CallbackPolicy } from './url-policy.js';
+import { addressRefusal, type CallbackPolicy, policyForHost } from './url-policy.js';
 
 export interface DeliveryWorkerOptions {
   store: Store;
   events: CoreEvents;
   policy: CallbackPolicy;
+  /**
+   * Provider events (SPEC §10): their secret (`PROVIDER_WEBHOOK_SECRET`) and their address
+   * policy (the consumers' one plus `PROVIDER_WEBHOOK_ALLOW_HOSTS`). Without a secret, a
+   * provider event in the outbox fails (the configuration no longer sends them).
+   */
+  provider?: { secret: string | undefined; policy: CallbackPolicy };
   log: FastifyBaseLogger;
   clock?: () => number;
   /** First retry delay; doubles per attempt up to `maxRetryDelayMs` (default 5 s). */
@@ -49,11 +55,12 @@ export function retryDelay(attempt: number, baseMs: number, maxMs: number, rando
  */
 export function guardedLookup(policy: CallbackPolicy, resolve: LookupFunction = dnsLookup): LookupFunction {
   return (hostname, options, callback) => {
+    const hostPolicy = policyForHost(policy, hostname);
     resolve(hostname, { ...options, all: true }, (error, result) => {
       if (error) return callback(error, '', 0);
       const addresses = result as unknown as LookupAddress[];
       for (const a of addresses) {
-        const why = addressRefusal(a.address, policy);
+        const why = addressRefusal(a.address, hostPolicy);
         if (why) {
           const refused = Object.assign(new Error(`${hostname} resolves to ${why}`), { code: 'ECALLBACKREFUSED' });
           return callback(refused, '', 0);
@@ -74,6 +81,9 @@ export function guardedLookup(policy: CallbackPolicy, resolve: LookupFunction = 
  */
 export class DeliveryWorker {
   private readonly agent: Agent;
+  /** Provider events connect with a policy of their own (allow-listed hosts): never through the consumers' agent. */
+  private readonly providerAgent: Agent;
+  private readonly providerPolicy: CallbackPolicy;
   private readonly clock: () => number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -83,12 +93,16 @@ export class DeliveryWorker {
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.clock = options.clock ?? Date.now;
-    this.agent = new Agent({
-      connect: { lookup: guardedLookup(options.policy, options.lookup), timeout: ATTEMPT_TIMEOUT_MS },
-      headersTimeout: ATTEMPT_TIMEOUT_MS,
-      bodyTimeout: ATTEMPT_TIMEOUT_MS,
-      keepAliveTimeout: 4_000,
-    });
+    this.providerPolicy = options.provider?.policy ?? options.policy;
+    const agent = (policy: CallbackPolicy) =>
+      new Agent({
+        connect: { lookup: guardedLookup(policy, options.lookup), timeout: ATTEMPT_TIMEOUT_MS },
+        headersTimeout: ATTEMPT_TIMEOUT_MS,
+        bodyTimeout: ATTEMPT_TIMEOUT_MS,
+        keepAliveTimeout: 4_000,
+      });
+    this.agent = agent(options.policy);
+    this.providerAgent = agent(this.providerPolicy);
   }
 
   start(): void {
@@ -104,7 +118,7 @@ export class DeliveryWorker {
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    await this.agent.close();
+    await Promise.all([this.agent.close(), this.providerAgent.close()]);
   }
 
   /** Runs a pass now (or right after the one under way). */
@@ -141,21 +155,19 @@ export class DeliveryWorker {
   private async attempt(delivery: Delivery): Promise<void> {
     const { store, log } = this.options;
     const startedMs = this.clock();
-    const consumer = await store.consumer(delivery.consumerId);
-    const disabled = consumer?.status !== 'active';
+    const { secret, refusal } = await this.secretFor(delivery);
+    const refused = refusal !== undefined;
     let status: number | null = null;
-    let error: string | null = null;
-    if (disabled) {
-      error = 'the consumer is disabled';
-    } else {
+    let error: string | null = refusal ?? null;
+    if (secret) {
       try {
-        status = await this.send(delivery, consumer!.callbackSecret, startedMs);
+        status = await this.send(delivery, secret, startedMs);
       } catch (e) {
         error = describe(e);
       }
     }
     const now = this.clock();
-    const outcome = this.outcome(delivery, status, now, disabled);
+    const outcome = this.outcome(delivery, status, now, refused);
     await store.finishDeliveryAttempt(
       { deliveryId: delivery.id, attempt: delivery.attempts, startedMs, durationMs: now - startedMs, status, error },
       outcome,
@@ -165,6 +177,7 @@ export class DeliveryWorker {
     log.info(
       {
         webhookId: delivery.id,
+        kind: delivery.kind,
         contractId: delivery.contractId,
         attempt: delivery.attempts,
         status,
@@ -173,6 +186,20 @@ export class DeliveryWorker {
       },
       'callback attempt',
     );
+  }
+
+  /** The signing secret of a delivery, or why it may not be attempted (then it fails at once). */
+  private async secretFor(delivery: Delivery): Promise<{ secret?: string; refusal?: string }> {
+    if (delivery.kind === 'provider') {
+      const secret = this.options.provider?.secret;
+      return secret
+        ? { secret }
+        : { refusal: 'provider events are not configured (PROVIDER_WEBHOOK_SECRET is not set)' };
+    }
+    const consumer = await this.options.store.consumer(delivery.consumerId);
+    return consumer?.status === 'active'
+      ? { secret: consumer.callbackSecret }
+      : { refusal: 'the consumer is disabled' };
   }
 
   private outcome(d: Delivery, status: number | null, now: number, stop: boolean): DeliveryOutcome {
@@ -190,13 +217,15 @@ export class DeliveryWorker {
   private async send(delivery: Delivery, secret: string, nowMs: number): Promise<number> {
     const url = new URL(delivery.url);
     const host = url.hostname.replace(/^\[|\]$/g, '');
+    const provider = delivery.kind === 'provider';
+    const policy = provider ? policyForHost(this.providerPolicy, host) : this.options.policy;
     // Literal addresses skip DNS, so the connect-time lookup never sees them: check here.
-    const refusal = isIP(host) ? addressRefusal(host, this.options.policy) : undefined;
+    const refusal = isIP(host) ? addressRefusal(host, policy) : undefined;
     if (refusal) throw Object.assign(new Error(refusal), { code: 'ECALLBACKREFUSED' });
     const timestamp = Math.floor(nowMs / 1000);
     const response = await request(url, {
       method: 'POST',
-      dispatcher: this.agent,
+      dispatcher: provider ? this.providerAgent : this.agent,
       headers: {
         'content-type': 'application/json',
         'user-agent': 'finum-sync-callbacks/1',

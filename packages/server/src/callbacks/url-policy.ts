@@ -89,6 +89,17 @@ export function classifyAddress(ip: string): Category | 'public' {
 
 export interface CallbackPolicy {
   allowPrivate: boolean;
+  /**
+   * Hosts (lower case, as in the URL) that may resolve to loopback or private addresses and
+   * be called over plain http: the provider's own core system (`PROVIDER_WEBHOOK_ALLOW_HOSTS`).
+   * Only the provider events' policy has them; consumer callbacks never do.
+   */
+  allowHosts?: ReadonlySet<string>;
+}
+
+/** The policy for one host: an allow-listed host is treated as with `ALLOW_PRIVATE_CALLBACKS=true`. */
+export function policyForHost(policy: CallbackPolicy, host: string): CallbackPolicy {
+  return policy.allowHosts?.has(host.toLowerCase().replace(/^\[|\]$/g, '')) ? { allowPrivate: true } : policy;
 }
 
 /** Why an address may not be called, or undefined when it may. */
@@ -117,21 +128,9 @@ export const systemResolver: Resolver = async (hostname) =>
  * (`http://2130706433`, `http://0x7f.1`, `http://[::ffff:127.0.0.1]`) into plain addresses.
  */
 export async function checkCallbackUrl(text: string, policy: CallbackPolicy, resolve: Resolver = systemResolver) {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw refuse('not an absolute URL');
-  }
-  if (url.username || url.password) throw refuse('credentials in the URL are not allowed');
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const literal = isIP(host) !== 0;
-  // An address is the graver problem: name it before the scheme.
-  const literalRefusal = literal ? addressRefusal(host, policy) : undefined;
-  if (literalRefusal) throw refuse(literalRefusal);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowPrivate)) {
-    throw refuse(policy.allowPrivate ? 'use https or http' : 'use https');
-  }
+  const checked = staticCheck(text, policy);
+  if (typeof checked === 'string') throw refuse(checked);
+  const { url, host, literal } = checked;
   if (literal) return url;
   let addresses: string[];
   try {
@@ -145,4 +144,36 @@ export async function checkCallbackUrl(text: string, policy: CallbackPolicy, res
     if (why) throw refuse(`${host} resolves to ${why}`);
   }
   return url;
+}
+
+/** The checks that need no DNS: an absolute URL, no credentials, a literal address, the scheme. */
+function staticCheck(text: string, basePolicy: CallbackPolicy): { url: URL; host: string; literal: boolean } | string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'not an absolute URL';
+  }
+  if (url.username || url.password) return 'credentials in the URL are not allowed';
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const policy = policyForHost(basePolicy, host);
+  const literal = isIP(host) !== 0;
+  // An address is the graver problem: name it before the scheme.
+  const literalRefusal = literal ? addressRefusal(host, policy) : undefined;
+  if (literalRefusal) return literalRefusal;
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowPrivate)) {
+    return policy.allowPrivate ? 'use https or http' : 'use https';
+  }
+  return { url, host, literal };
+}
+
+/**
+ * What is wrong with a provider webhook URL, checked at start (no DNS: the core system's name
+ * may not resolve yet; every connection checks its addresses), or undefined when it may be used.
+ * @example
+ * providerWebhookUrlProblem('http://10.0.0.7/events', { allowPrivate: false }); // '10.0.0.7 is a private address …'
+ */
+export function providerWebhookUrlProblem(text: string, policy: CallbackPolicy): string | undefined {
+  const checked = staticCheck(text, policy);
+  return typeof checked === 'string' ? `${text}: ${checked}` : undefined;
 }

@@ -1,4 +1,4 @@
-import { CLIENT_NAME_FIELD } from '@finum-sync/spec';
+import { CLIENT_NAME_FIELD, formatTimestamp } from '@finum-sync/spec';
 import type { StoredRecord } from '../store/port.js';
 import type { BeforeCommit, CoreContext } from './context.js';
 import { newRecordId } from './ids.js';
@@ -16,7 +16,7 @@ export async function createClient(
 ): Promise<StoredRecord> {
   validateWrite('client', 'create', body);
   const id = newRecordId('client');
-  return commitWrite(ctx, async (tx) => {
+  return commitWrite(ctx, async (tx, effects) => {
     await checkReferences(tx, consumerId, 'client', body);
     const now = tx.nowMs;
     const record = composeRecord(
@@ -25,6 +25,7 @@ export async function createClient(
       body,
     );
     await tx.putRecord(record);
+    await effects.providerEvent(tx, clientEvent('client.created', record, now));
     await beforeCommit?.(tx, record);
     return record;
   });
@@ -33,7 +34,7 @@ export async function createClient(
 /** `PATCH /v1/client`: partial update, `null` clears, optional `version` (SPEC §7). */
 export async function updateClient(ctx: CoreContext, consumerId: string, body: unknown): Promise<StoredRecord> {
   validateWrite('client', 'patch', body);
-  return commitWrite(ctx, async (tx) => {
+  return commitWrite(ctx, async (tx, effects) => {
     const current = await ownRecord(tx, 'client', consumerId, String(body.id));
     checkVersion(current, body.version);
     const changes = changedFields(body, ['id', 'version']);
@@ -43,7 +44,15 @@ export async function updateClient(ctx: CoreContext, consumerId: string, body: u
     if (merged[missing] === null)
       throw invalidBody([{ field: missing, message: `is required for a ${current.data.type}` }]);
     const updated = applyChanges(current, changes, tx.nowMs);
-    if (updated !== current) await tx.putRecord(updated);
+    if (updated !== current) {
+      await tx.putRecord(updated);
+      await effects.providerEvent(tx, clientEvent('client.updated', updated, tx.nowMs));
+    }
     return updated;
   });
+}
+
+/** The provider event of a consumer's change to a client (SPEC §10). */
+function clientEvent(type: 'client.created' | 'client.updated', client: StoredRecord, nowMs: number) {
+  return { type, occurredAt: formatTimestamp(nowMs), consumerId: client.ownerId, recordId: client.id };
 }

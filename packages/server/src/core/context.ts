@@ -8,16 +8,22 @@ export interface CoreContext {
   readonly events: CoreEvents;
   /** Throws a `callback-url-refused` problem for a URL callbacks may not go to. */
   readonly checkCallbackUrl: (url: string) => Promise<unknown>;
+  /** Where provider events go (SPEC §10 `PROVIDER_WEBHOOK_URL`); none: they are not written. */
+  readonly providerWebhookUrls: readonly string[];
 }
 
 /** Runs inside the write's transaction before it commits (e.g. to store an idempotent response). */
 export type BeforeCommit = (tx: StoreTx, record: StoredRecord) => Promise<void>;
 
 /** The core for a process of its own (the CLI): its events reach no one; servers poll the outbox. */
-export function coreContext(store: Store, options: { allowPrivateCallbacks: boolean }): CoreContext {
+export function coreContext(
+  store: Store,
+  options: { allowPrivateCallbacks: boolean; providerWebhookUrls?: readonly string[] },
+): CoreContext {
   return {
     store,
     events: new CoreEvents(),
     checkCallbackUrl: (url) => checkCallbackUrl(url, { allowPrivate: options.allowPrivateCallbacks }),
+    providerWebhookUrls: options.providerWebhookUrls ?? [],
   };
 }

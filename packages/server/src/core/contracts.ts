@@ -57,7 +57,7 @@ export async function createContract(
       { ...fields, ...outcome, statusChangedAt: iso(now), fileIdList: [] },
     );
     await tx.putRecord(record);
-    effects.statusSet(record);
+    await effects.contractCreated(tx, record);
     if (typeof callbackUrl === 'string') await tx.setPendingCallback(id, consumerId, callbackUrl);
     await beforeCommit?.(tx, record);
     return record;

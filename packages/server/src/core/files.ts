@@ -1,5 +1,12 @@
 import { basename } from 'node:path';
-import { FILE_CATEGORIES, type FieldError, ID_REGEX, ProblemError, type RecordType } from '@finum-sync/spec';
+import {
+  FILE_CATEGORIES,
+  type FieldError,
+  formatTimestamp,
+  ID_REGEX,
+  ProblemError,
+  type RecordType,
+} from '@finum-sync/spec';
 import { fileTypeFromBuffer } from 'file-type';
 import type { StoredRecord, StoreTx } from '../store/port.js';
 import type { BeforeCommit, CoreContext } from './context.js';
@@ -156,10 +163,18 @@ export async function uploadFile(
   const visible = { getRecord: (type: RecordType, id: string) => ctx.store.visibleRecord(type, consumerId, id) };
   await ownRecord(visible, targetType, consumerId, targetId);
   const stored = await ctx.store.putBlob(upload.bytes);
-  return commitWrite(ctx, async (tx) => {
+  return commitWrite(ctx, async (tx, effects) => {
     const target = await ownRecord(tx, targetType, consumerId, targetId);
     const name = safeFileName(upload.filename, `${target.id}-${category}`);
     const { file } = await attachFileInTx(tx, target, { ...stored, name, mimeType }, category!);
+    await effects.providerEvent(tx, {
+      type: 'file.uploaded',
+      occurredAt: formatTimestamp(tx.nowMs),
+      consumerId,
+      recordId: file.id,
+      contractId: targetType === 'contract' ? target.id : null,
+      clientId: targetType === 'client' ? target.id : null,
+    });
     await beforeCommit?.(tx, file);
     return file;
   });

@@ -1,7 +1,9 @@
-import { ProblemError, type RecordType, type StatusChanger } from '@finum-sync/spec';
+import { type ContractStatus, ProblemError, type RecordType, type StatusChanger } from '@finum-sync/spec';
+import { CONTRACT_STATUS_EVENTS, type ProviderEvent } from '@finum-sync/spec/admin';
 import type { StoredRecord, StoreTx } from '../store/port.js';
 import type { CoreContext } from './context.js';
 import type { StatusChanged } from './events.js';
+import { enqueueProviderEvent } from './provider-events.js';
 import { fieldsOf, nextVersion } from './records.js';
 import { enqueueStatusCallbacks } from './status-callbacks.js';
 
@@ -9,6 +11,26 @@ import { enqueueStatusCallbacks } from './status-callbacks.js';
 export class WriteEffects {
   deliveries = 0;
   readonly statusChanges: StatusChanged[] = [];
+
+  /** @param providerWebhookUrls where provider events go (none: they are not written). */
+  constructor(private readonly providerWebhookUrls: readonly string[] = []) {}
+
+  /** A provider event (SPEC §10), written to the outbox in this transaction. */
+  async providerEvent(tx: StoreTx, event: ProviderEvent): Promise<void> {
+    this.deliveries += await enqueueProviderEvent(tx, this.providerWebhookUrls, event);
+  }
+
+  /**
+   * A consumer created a contract: tell the provider (`contract.created`, and
+   * `contract.proposal-requested` when it asks for a proposal with its data complete).
+   */
+  async contractCreated(tx: StoreTx, contract: StoredRecord): Promise<void> {
+    this.statusSet(contract);
+    const event = contractEvent(contract, null);
+    await this.providerEvent(tx, { ...event, type: 'contract.created' });
+    const step = CONTRACT_STATUS_EVENTS[event.status!];
+    if (step) await this.providerEvent(tx, { ...event, type: step });
+  }
 
   /** A contract was created with a status: no callback (nothing changed), but announce it. */
   statusSet(contract: StoredRecord): void {
@@ -31,6 +53,9 @@ export class WriteEffects {
     changedBy: StatusChanger,
   ): Promise<void> {
     this.deliveries += await enqueueStatusCallbacks(tx, contract, previousStatus, changedBy);
+    // The provider's own changes are not echoed back to it; a consumer's step may ask it to act.
+    const step = changedBy === 'consumer' ? CONTRACT_STATUS_EVENTS[contract.data.status as number] : undefined;
+    if (step) await this.providerEvent(tx, { ...contractEvent(contract, previousStatus), type: step });
     this.statusChanges.push({
       contractId: contract.id,
       ownerId: contract.ownerId,
@@ -40,12 +65,24 @@ export class WriteEffects {
   }
 }
 
+/** The provider event of a contract's status, without its type. */
+function contractEvent(contract: StoredRecord, previousStatus: number | null) {
+  return {
+    occurredAt: String(contract.data.statusChangedAt),
+    consumerId: contract.ownerId,
+    contractId: contract.id,
+    recordId: contract.id,
+    status: contract.data.status as ContractStatus,
+    previousStatus: previousStatus as ContractStatus | null,
+  } as const;
+}
+
 /** Runs a write in one transaction, then tells this process what happened. */
 export async function commitWrite<T>(
-  ctx: CoreContext,
+  ctx: Pick<CoreContext, 'store' | 'events' | 'providerWebhookUrls'>,
   work: (tx: StoreTx, effects: WriteEffects) => Promise<T>,
 ): Promise<T> {
-  const effects = new WriteEffects();
+  const effects = new WriteEffects(ctx.providerWebhookUrls);
   const result = await ctx.store.transaction((tx) => work(tx, effects));
   if (effects.deliveries > 0) ctx.events.deliveriesEnqueued();
   for (const change of effects.statusChanges) ctx.events.statusChanged(change);

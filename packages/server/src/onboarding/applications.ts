@@ -10,6 +10,8 @@ import {
 import { sha256Hex, unguessableToken } from '../admin/sessions.js';
 import { KeyError, parsePublicKey } from '../auth/public-key.js';
 import { addConsumer, ConsumerError } from '../core/consumers.js';
+import type { CoreEvents } from '../core/events.js';
+import { commitWrite } from '../core/write.js';
 import { invalidBody } from '../core/write-validation.js';
 import { IDEMPOTENCY_TTL_MS } from '../plugins/idempotency.js';
 import type { ApplicationRow, Store } from '../store/port.js';
@@ -26,6 +28,9 @@ export interface OnboardingDeps {
   publicUrl: string;
   /** SPEC §8's policy for callback URLs. */
   checkCallbackUrl: (url: string) => Promise<unknown>;
+  /** The core's event bus and the provider's webhook URLs (an `application.submitted` event). */
+  events: CoreEvents;
+  providerWebhookUrls: readonly string[];
 }
 
 export interface ApplicationReceipt {
@@ -126,7 +131,18 @@ export async function submitApplication(
     privateKeyShownMs: null,
   };
   for (let attempt = 0; attempt < 2; attempt++) {
-    if (await deps.store.insertApplication(row)) return { created: true, receipt: receipt(row.id, token) };
+    const inserted = await commitWrite(deps, async (tx, effects) => {
+      if (!(await tx.insertApplication(row))) return false;
+      const { id: applicationId, company } = row;
+      await effects.providerEvent(tx, {
+        type: 'application.submitted',
+        occurredAt: formatTimestamp(row.createdMs),
+        applicationId,
+        company,
+      });
+      return true;
+    });
+    if (inserted) return { created: true, receipt: receipt(row.id, token) };
     const first = await deps.store.findApplication({ idempotencyKey: idempotencyKey! });
     if (!first) continue; // released meanwhile: insert again
     if (first.createdMs + IDEMPOTENCY_TTL_MS <= nowMs) {

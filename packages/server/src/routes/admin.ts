@@ -13,14 +13,20 @@ import {
   type Query,
   wordList,
 } from '@finum-sync/spec';
-import { DELIVERY_STATES, StatusChange } from '@finum-sync/spec/admin';
+import { DELIVERY_KINDS, DELIVERY_STATES, StatusChange } from '@finum-sync/spec/admin';
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../core/context.js';
 import { type ProviderStatusChange, setContractStatus } from '../core/contracts.js';
 import { attachContractFile } from '../core/files.js';
 import { importRecords } from '../core/import-records.js';
 import { invalidBody } from '../core/write-validation.js';
-import type { Delivery, DeliveryAttempt, DeliveryState } from '../store/port.js';
+import {
+  type Delivery,
+  type DeliveryAttempt,
+  type DeliveryKind,
+  type DeliveryState,
+  PUBLIC_OWNER,
+} from '../store/port.js';
 import type { Handlers } from './handlers.js';
 import { readUpload } from './write.js';
 
@@ -31,8 +37,8 @@ export const IMPORT_BODY_LIMIT = 1024 ** 3;
 export function deliveryView(d: Delivery & { attemptList: DeliveryAttempt[] }) {
   return {
     webhookId: d.id,
-    consumerId: d.consumerId,
-    contractId: d.contractId,
+    consumerId: d.consumerId === PUBLIC_OWNER ? null : d.consumerId,
+    contractId: d.contractId === '' ? null : d.contractId,
     url: d.url,
     kind: d.kind,
     state: d.state,
@@ -127,6 +133,10 @@ export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: s
       if (state !== undefined && !DELIVERY_STATES.includes(state)) {
         throw new ProblemError('invalid-parameter', `state must be ${wordList(DELIVERY_STATES, 'or')}.`);
       }
+      const kind = query.kind as DeliveryKind | undefined;
+      if (kind !== undefined && !DELIVERY_KINDS.includes(kind)) {
+        throw new ProblemError('invalid-parameter', `kind must be ${wordList(DELIVERY_KINDS, 'or')}.`);
+      }
       const limit = query.limit === undefined ? 100 : Number(query.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
         throw new ProblemError('invalid-parameter', 'limit must be an integer from 1 to 1000.');
@@ -138,6 +148,7 @@ export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: s
         ...(consumerId ? { consumerId } : {}),
         ...(contractId ? { contractId } : {}),
         ...(state ? { state } : {}),
+        ...(kind ? { kind } : {}),
       });
       return reply.send(deliveries.map(deliveryView));
     },

@@ -194,6 +194,16 @@ function rowOfRecord(record: StoredRecord): RecordRow {
   return { type, id, ownerId, version, createdMs, updatedMs, deleted, body: JSON.stringify(data), fields: data };
 }
 
+/** Stores a new application unless its idempotency key is taken; whether it did. */
+async function insertApplication(db: Kysely<Database>, row: ApplicationRow): Promise<boolean> {
+  const r = await db
+    .insertInto('applications')
+    .values(applicationToRow(row))
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
 class KyselyStoreTx implements StoreTx {
   constructor(
     private readonly trx: Kysely<Database>,
@@ -413,6 +423,10 @@ class KyselyStoreTx implements StoreTx {
       .where('consumer_id', '=', consumerId)
       .where('key', '=', key)
       .execute();
+  }
+
+  insertApplication(row: ApplicationRow): Promise<boolean> {
+    return insertApplication(this.trx, row);
   }
 
   async getApplication(id: string): Promise<ApplicationRow | undefined> {
@@ -772,6 +786,7 @@ export class KyselyStore implements Store {
     if (filter.consumerId) q = q.where('consumer_id', '=', filter.consumerId);
     if (filter.contractId) q = q.where('contract_id', '=', filter.contractId);
     if (filter.state) q = q.where('state', '=', filter.state);
+    if (filter.kind) q = q.where('kind', '=', filter.kind);
     const deliveries = (await q.execute()).map(deliveryFromRow);
     if (deliveries.length === 0) return [];
     const attempts = await this.read
@@ -894,13 +909,8 @@ export class KyselyStore implements Store {
     return this.adapter.getBlob(sha256);
   }
 
-  async insertApplication(row: ApplicationRow): Promise<boolean> {
-    const r = await this.db
-      .insertInto('applications')
-      .values(applicationToRow(row))
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .executeTakeFirst();
-    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  insertApplication(row: ApplicationRow): Promise<boolean> {
+    return this.transaction((tx) => tx.insertApplication(row));
   }
 
   async findApplication(

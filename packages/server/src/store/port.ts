@@ -84,11 +84,13 @@ export interface FileBytes {
 
 export type { DeliveryKind, DeliveryState };
 
-/** A callback to deliver, written to the outbox in the transaction of the status change. */
+/** A callback (or provider event) to deliver, written to the outbox in the transaction of the change. */
 export interface NewDelivery {
   /** The `webhook-id`, the same for every attempt. */
   readonly id: string;
+  /** The consumer called; {@link PUBLIC_OWNER} for a provider event. */
   readonly consumerId: string;
+  /** The contract concerned; `''` when none is (some provider events). */
   readonly contractId: string;
   readonly url: string;
   readonly kind: DeliveryKind;
@@ -127,6 +129,7 @@ export interface DeliveryFilter {
   consumerId?: string;
   contractId?: string;
   state?: DeliveryState;
+  kind?: DeliveryKind;
   limit?: number;
 }
 
@@ -212,6 +215,8 @@ export interface StoreTx {
   enqueueDelivery(delivery: NewDelivery): Promise<void>;
   /** Stores the response of an idempotent request, in the transaction of its write. */
   completeIdempotencyKey(consumerId: string, key: string, response: { status: number; body: string }): Promise<void>;
+  /** Stores a new application; false (and nothing stored) when its idempotency key is taken. */
+  insertApplication(row: ApplicationRow): Promise<boolean>;
   /** An application, locked for the transaction on PostgreSQL. */
   getApplication(id: string): Promise<ApplicationRow | undefined>;
   updateApplication(id: string, change: ApplicationChange): Promise<void>;

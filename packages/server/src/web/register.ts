@@ -151,7 +151,13 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
     setHeaders: (reply) => reply.header('Cache-Control', 'no-cache'),
   });
 
-  const onboarding = { store, publicUrl: config.publicUrl, checkCallbackUrl: ctx.checkCallbackUrl };
+  const onboarding = {
+    store,
+    publicUrl: config.publicUrl,
+    checkCallbackUrl: ctx.checkCallbackUrl,
+    events: ctx.events,
+    providerWebhookUrls: ctx.providerWebhookUrls,
+  };
   registerOperations(app, onboardingHandlers(onboarding, config), ONBOARDING_OPERATIONS);
   registerOperations(app, adminConsoleHandlers(onboarding, config, sessions), ADMIN_CONSOLE_OPERATIONS);
 }

@@ -311,13 +311,18 @@ async function renderDeliveries() {
       'tr',
       {},
       el('td', {}, when(d.createdAt)),
-      el('td', {}, d.consumerId),
+      // A provider event (kind provider) goes to the provider's core system: no consumer is called.
+      el('td', {}, d.consumerId ?? d.payload.consumerId ?? '—'),
       el(
         'td',
         {},
-        d.contractId,
+        d.contractId ?? '—',
         el('br'),
-        el('span', { class: 'hint' }, `${d.payload.previousStatus ?? '—'} → ${d.payload.status}`),
+        el(
+          'span',
+          { class: 'hint' },
+          d.kind === 'provider' ? d.payload.type : `${d.payload.previousStatus ?? '—'} → ${d.payload.status}`,
+        ),
       ),
       el('td', {}, el('code', {}, d.url), el('br'), el('span', { class: 'hint' }, d.kind)),
       el(

@@ -6,4 +6,5 @@
 export * from './console.js';
 export * from './openapi.js';
 export * from './operations.js';
+export * from './provider-events.js';
 export * from './records-import.js';

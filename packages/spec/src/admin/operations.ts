@@ -8,6 +8,7 @@ import { Id, typed } from '../primitives.js';
 import type { ProblemCode } from '../problems.js';
 import { type Contract, contractFields, FILE_CATEGORIES, type FileRecord, type RecordFieldsOf } from '../records.js';
 import { ADMIN_CONSOLE_OPERATIONS, adminConsoleSchemas } from './console.js';
+import { ProviderEvent } from './provider-events.js';
 import { IMPORT_LINE_SCHEMAS, IMPORT_TYPES, importSchemaName } from './records-import.js';
 
 /**
@@ -44,14 +45,14 @@ export const DELIVERY_STATES = ['pending', 'delivered', 'gone', 'failed'] as con
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 /**
- * Which callback URL a delivery goes to: a contract's one-shot `callbackUrl` or the
- * consumer's standing one.
+ * Which URL a delivery goes to: a contract's one-shot `callbackUrl`, the consumer's standing
+ * one, or the provider's own `PROVIDER_WEBHOOK_URL` (a provider event).
  * @example
- * DELIVERY_KINDS; // ['one-shot', 'standing']
+ * DELIVERY_KINDS; // ['one-shot', 'standing', 'provider']
  */
-export const DELIVERY_KINDS = ['one-shot', 'standing'] as const;
+export const DELIVERY_KINDS = ['one-shot', 'standing', 'provider'] as const;
 /**
- * `'one-shot' | 'standing'`.
+ * `'one-shot' | 'standing' | 'provider'`.
  * @example
  * const kind: DeliveryKind = 'standing';
  */
@@ -156,7 +157,8 @@ export const ADMIN_OPERATIONS: readonly OperationDef[] = [
     path: '/admin/api/deliveries',
     tag: 'callbacks',
     summary: 'Callback deliveries and their attempts',
-    description: 'The newest deliveries first, each with every attempt (time, duration, HTTP status or error).',
+    description:
+      'The newest deliveries first — consumer callbacks and provider events (`kind=provider`, to `PROVIDER_WEBHOOK_URL`) — each with every attempt (time, duration, HTTP status or error).',
     security: 'admin',
     parameters: [
       { name: 'consumer-id', in: 'query', schema: ref('Id'), description: 'Only this consumer’s deliveries.' },
@@ -166,6 +168,12 @@ export const ADMIN_OPERATIONS: readonly OperationDef[] = [
         in: 'query',
         schema: Type.Enum([...DELIVERY_STATES]),
         description: 'Only deliveries in this state.',
+      },
+      {
+        name: 'kind',
+        in: 'query',
+        schema: Type.Enum([...DELIVERY_KINDS]),
+        description: 'Only deliveries of this kind (`provider`: the provider events).',
       },
       {
         name: 'limit',
@@ -290,12 +298,14 @@ export type DeliveryAttempt = Static<typeof DeliveryAttempt>;
 export const Delivery = Type.Object(
   {
     webhookId: Type.String(),
-    consumerId: Id,
-    contractId: Id,
+    consumerId: Type.Union([Id, Type.Null()], { description: 'The consumer called; `null` for a provider event.' }),
+    contractId: Type.Union([Id, Type.Null()], { description: 'The contract concerned; `null` when none is.' }),
     url: Type.String(),
     kind: Type.Enum([...DELIVERY_KINDS]),
     state: Type.Enum([...DELIVERY_STATES]),
-    payload: Type.Unsafe<CallbackEvent>({ $ref: '#/components/schemas/CallbackEvent' }),
+    payload: Type.Unsafe<CallbackEvent | ProviderEvent>({
+      oneOf: [ref('CallbackEvent'), ref('ProviderEvent')],
+    }),
     createdAt: Type.String({ format: 'date-time' }),
     nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     attempts: Type.Array(Type.Unsafe<DeliveryAttempt>(ref('DeliveryAttempt'))),
@@ -317,6 +327,7 @@ export function adminComponentSchemas(): Record<string, unknown> {
     ImportReport,
     DeliveryAttempt,
     Delivery,
+    ProviderEvent,
   };
   for (const type of IMPORT_TYPES) schemas[importSchemaName(type)] = IMPORT_LINE_SCHEMAS[type];
   return { ...schemas, ...adminConsoleSchemas() };
