@@ -43,6 +43,15 @@ export const consumerAdd = defineCommand({
       if (callbackUrl !== undefined)
         await checkCallbackUrl(callbackUrl, { allowPrivate: config.allowPrivateCallbacks });
       const recorded = await serverAudience(store);
+      const added = await addConsumer(store, recorded ?? config.publicUrl, {
+        id: values.id,
+        publicKeyPem,
+        ...(values.name !== undefined ? { name: values.name } : {}),
+        ...(callbackUrl !== undefined ? { callbackUrl } : {}),
+        ...(values.alg !== undefined ? { alg: values.alg } : {}),
+        ...(values.kid !== undefined ? { kid: values.kid } : {}),
+      });
+      // Said once the consumer is registered, so that a refusal stays one line.
       if (recorded === undefined) {
         err(
           `finum-sync consumer add: no server has started on this database yet; the audience is ${config.publicUrl} (PUBLIC_URL${env.PUBLIC_URL ? '' : ' default'}) — start the server with the same PUBLIC_URL`,
@@ -52,14 +61,7 @@ export const consumerAdd = defineCommand({
           `finum-sync consumer add: PUBLIC_URL here is ${config.publicUrl}, but the server uses ${recorded}: registering with the server's audience ${recorded}`,
         );
       }
-      return addConsumer(store, recorded ?? config.publicUrl, {
-        id: values.id,
-        publicKeyPem,
-        ...(values.name !== undefined ? { name: values.name } : {}),
-        ...(callbackUrl !== undefined ? { callbackUrl } : {}),
-        ...(values.alg !== undefined ? { alg: values.alg } : {}),
-        ...(values.kid !== undefined ? { kid: values.kid } : {}),
-      });
+      return added;
     });
     const { consumerId, payload, callbackSecret } = credentials;
     out(json({ consumerId, payload, callbackSecret }));
