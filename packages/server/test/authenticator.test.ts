@@ -1,5 +1,5 @@
 import { generateKeyPair, signToken } from '@finum-sync/client/node';
-import { Authenticator, addConsumer, openStore, type Store } from '@finum-sync/server';
+import { Authenticator, addConsumer, openStore, type Store } from '@finum-sync/server/internal';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/server.js';
 

@@ -41,7 +41,7 @@ export const importCommand = defineCommand({
   examples: ['finum-sync import --file contracts.ndjson'],
   async run(values, { env, out }) {
     const file = readable(values.file, '--file');
-    const { coreContext, importRecords } = await import('@finum-sync/server');
+    const { coreContext, importRecords } = await import('@finum-sync/server/internal');
     const report = await withStore(env, (store, config) =>
       importRecords(coreContext(store, config), () =>
         createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY }),
@@ -71,7 +71,7 @@ export const contractStatus = defineCommand({
   async run(values, { env, out }) {
     const status = Number(values.status);
     if (!Number.isInteger(status)) throw new UsageError(`--status must be a status code, not '${values.status}'`);
-    const { coreContext, setContractStatus } = await import('@finum-sync/server');
+    const { coreContext, setContractStatus } = await import('@finum-sync/server/internal');
     const contract = await withStore(env, (store, config) =>
       setContractStatus(coreContext(store, config), values.id, {
         status,
@@ -112,7 +112,7 @@ export const contractAttach = defineCommand({
     } catch {
       throw new UsageError(`--file: cannot read ${values.file}`);
     }
-    const { coreContext, attachContractFile } = await import('@finum-sync/server');
+    const { coreContext, attachContractFile } = await import('@finum-sync/server/internal');
     const { file, contract } = await withStore(env, (store, config) =>
       attachContractFile(
         coreContext(store, config),
@@ -159,7 +159,7 @@ export const deliveries = defineCommand({
     if (state !== undefined && !DELIVERY_STATES.includes(state)) {
       throw new UsageError(`--state must be one of ${DELIVERY_STATES.join(', ')}`);
     }
-    const { deliveryView } = await import('@finum-sync/server');
+    const { deliveryView } = await import('@finum-sync/server/internal');
     const list = await withStore(env, (store) =>
       store.listDeliveries({
         limit,

@@ -33,7 +33,7 @@ export const consumerAdd = defineCommand({
     } catch {
       throw new UsageError(`--public-key: cannot read ${values['public-key']}`);
     }
-    const { addConsumer, checkCallbackUrl } = await import('@finum-sync/server');
+    const { addConsumer, checkCallbackUrl } = await import('@finum-sync/server/internal');
     const credentials = await withStore(env, async (store, config) => {
       const callbackUrl = values['callback-url'];
       // The same policy as for callbackUrl in the API (https, no private or link-local address).
@@ -84,7 +84,7 @@ const statusCommand = (verb: 'disable' | 'enable', summary: string) =>
     options: { id: { type: 'string', value: '<id>', required: true, description: 'Consumer id.' } },
     async run(values, { env, out }) {
       const status = verb === 'disable' ? 'disabled' : 'active';
-      const { setConsumerStatus } = await import('@finum-sync/server');
+      const { setConsumerStatus } = await import('@finum-sync/server/internal');
       const row = await withStore(env, (store) => setConsumerStatus(store, values.id, status));
       out(json({ consumerId: row.id, status: row.status }));
       return 0;
