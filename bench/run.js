@@ -33,6 +33,7 @@ Options:
   --duration <s>             Seconds of each throughput run (default 10).
   --connections <n>          Throughput connections (default 10).
   --reseed                   Drop the cached data set and seed again.
+  --skip-sync                Leave out the sync engine's benchmark (bench/sync.js), which runs after this one.
   --skip-client              Do not measure the SDK's overhead (bench/client.js) over raw fetch.
   -h, --help                 This help.`;
 
@@ -45,6 +46,7 @@ function options() {
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
     reseed: { type: 'boolean', default: false },
+    'skip-sync': { type: 'boolean', default: false },
     'skip-client': { type: 'boolean', default: false },
   });
   return {
@@ -57,6 +59,7 @@ function options() {
     durationS: int('duration'),
     connections: int('connections'),
     reseed: values.reseed,
+    skipSync: values['skip-sync'],
     skipClient: values['skip-client'],
   };
 }
@@ -289,7 +292,16 @@ function report(r) {
   if (r.client) console.log(`\n${reportClientOverhead(r.client)}`);
 }
 
-main().catch((error) => {
-  console.error(`bench: ${error.message}`);
-  process.exitCode = 1;
-});
+/** The sync engine's benchmark (bench/sync.js), as a process of its own after the read path's. */
+async function syncBench() {
+  const child = spawn(process.execPath, [join(ROOT, 'bench/sync.js')], { stdio: 'inherit' });
+  const [code] = await once(child, 'close');
+  if (code !== 0) throw new Error(`bench/sync.js exited with ${code}`);
+}
+
+main()
+  .then(() => (options().skipSync ? undefined : syncBench()))
+  .catch((error) => {
+    console.error(`bench: ${error.message}`);
+    process.exitCode = 1;
+  });

@@ -113,12 +113,12 @@ describe.each(dialects)('%s', (dialect) => {
       ['nbf in the future', () => signedByA({ nbf: nowS() + SKEW_S + 60 }), /not valid before/i],
       ['iat in the future beyond the skew', () => signedByA({ iat: nowS() + SKEW_S + 60 }), /'iat'.*future/],
       ['a missing sub', () => signedByA({ sub: undefined }), /'sub'/],
-      ['an unknown sub', () => signedByA({ sub: 'nobody' }), /unknown consumer 'nobody'/i],
-      ['an unknown kid', () => signedByA({}, { kid: 'no-such-kid' }), /kid 'no-such-kid'/],
+      ['an unknown sub', () => signedByA({ sub: 'nobody' }), /unknown consumer or bad signature/i],
+      ['an unknown kid', () => signedByA({}, { kid: 'no-such-kid' }), /unknown consumer or bad signature/i],
       [
         "a payload re-encoded with another consumer's sub",
         async () => tamperPayload(await a.token(), { sub: b.id }),
-        /bad signature/i,
+        /unknown consumer or bad signature/i,
       ],
       [
         'a payload re-encoded with a later exp',
@@ -128,12 +128,12 @@ describe.each(dialects)('%s', (dialect) => {
       [
         "sub: A signed with B's key",
         () => signClaims(b.privateKey, b.alg, claims()),
-        new RegExp(`bad signature.*'${'broker-a'}'`, 'i'),
+        /unknown consumer or bad signature/i,
       ],
       [
         "sub: A signed with B's key, naming B's kid",
         () => signClaims(b.privateKey, b.alg, claims(), { kid: b.kid }),
-        /no key with kid/i,
+        /unknown consumer or bad signature/i,
       ],
       [
         'a token signed by an attacker key announced in jwk, jku and x5u',
@@ -151,12 +151,20 @@ describe.each(dialects)('%s', (dialect) => {
       [
         'PS256 with an RS256 key',
         () => signToken({ payload: { sub: rsa.id, aud: TEST_AUDIENCE }, privateKey: rsa.privateKey, alg: 'PS256' }),
-        /PS256.*RS256/,
+        /unknown consumer or bad signature/i,
       ],
       // Claims and header fields the server echoes in the detail and in WWW-Authenticate.
-      ['a sub with a character outside Latin-1', () => signedByA({ sub: 'broker-💥' }), /unknown consumer 'broker-/i],
-      ['a sub with CR LF', () => signedByA({ sub: 'x\r\nX-Injected: 1' }), /unknown consumer 'x/i],
-      ['a kid with a control character', () => signedByA({}, { kid: 'k\u0000€' }), /no key with kid 'k/],
+      [
+        'a sub with a character outside Latin-1',
+        () => signedByA({ sub: 'broker-💥' }),
+        /unknown consumer or bad signature/i,
+      ],
+      ['a sub with CR LF', () => signedByA({ sub: 'x\r\nX-Injected: 1' }), /unknown consumer or bad signature/i],
+      [
+        'a kid with a control character',
+        () => signedByA({}, { kid: 'k\u0000€' }),
+        /unknown consumer or bad signature/i,
+      ],
       ['an alg with a control character', async () => rawToken({ alg: 'ES256\n' }, claims()), /algorithm 'ES256/i],
       ['a token that is not a JWT', async () => 'not-a-jwt', /not a JWT/],
       ['a JWT with a garbled payload', async () => 'eyJhbGciOiJFUzI1NiJ9.%%%.abc', /not a JWT/],
@@ -216,8 +224,8 @@ describe.each(dialects)('%s', (dialect) => {
       const c = await server.addConsumer('to-disable');
       const token = await workingToken(c);
       await setConsumerStatus(server.store, c.id, 'disabled');
-      expectUnauthorized(await authStatus(token), /disabled/);
-      expectUnauthorized(await authStatus(await c.token()), /disabled/);
+      expectUnauthorized(await authStatus(token), /unknown consumer or bad signature/i);
+      expectUnauthorized(await authStatus(await c.token()), /unknown consumer or bad signature/i);
       await setConsumerStatus(server.store, c.id, 'active');
       expect((await authStatus(token)).status).toBe(200);
     });
@@ -249,8 +257,8 @@ describe.each(dialects)('%s', (dialect) => {
         expect(await tx.removeKey(c.id, c.kid)).toBe(true);
         await tx.bumpAuthRevision();
       });
-      expectUnauthorized(await authStatus(token), /no (registered )?key/i);
-      expectUnauthorized(await authStatus(await c.token({ kid: c.kid })), /no (registered )?key/i);
+      expectUnauthorized(await authStatus(token), /unknown consumer or bad signature/i);
+      expectUnauthorized(await authStatus(await c.token({ kid: c.kid })), /unknown consumer or bad signature/i);
     });
   });
 

@@ -1,4 +1,5 @@
 import { RECORD_TYPES, schemaName } from '@finum-sync/spec';
+import { problemViolations, stackTraceIn } from '@finum-sync/validator';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import {
@@ -91,20 +92,18 @@ export function documentViolations(
   }
   if (!documented && !HTTP_LEVEL_STATUSES.has(res.status))
     out.push(`${res.status} is not a documented answer of ${op.operationId}`);
-  const type = res.headers['content-type'] ?? '';
-  if (!/^application\/problem\+json\b/.test(type))
-    return [...out, `a ${res.status} with Content-Type '${type}', not application/problem+json`];
+  // RFC 9457 shape and no stack trace: the validator's checks (one set of response checks).
   let problem: Json;
   try {
     problem = JSON.parse(res.text);
   } catch {
-    return [...out, `a problem body that is not JSON: ${res.text.slice(0, 200)}`];
+    problem = undefined;
   }
-  if (problem?.status !== res.status) out.push(`problem status ${problem?.status} ≠ HTTP status ${res.status}`);
-  for (const field of ['type', 'title', 'detail']) {
-    if (typeof problem?.[field] !== 'string' || !/\S/.test(problem[field])) out.push(`problem without a '${field}'`);
-  }
-  if (/\n\s+at |node_modules|Error: /.test(res.text)) out.push('a stack trace or source path in the problem');
+  const shape = problemViolations({ status: res.status, headers: res.headers, json: problem });
+  if (shape.length > 0)
+    return [...out, ...shape.map((v) => `a ${res.status} problem: ${v} (${res.text.slice(0, 200)})`)];
+  const trace = stackTraceIn(res.text);
+  if (trace) out.push(`a stack trace or source path in the problem: ${trace}`);
   const problemSchema = documented?.content['application/problem+json'];
   if (problemSchema) out.push(...validator.errors(problemSchema, problem).map((e) => `problem body: ${e}`));
   return out;

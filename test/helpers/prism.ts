@@ -3,6 +3,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import { createRequire } from 'node:module';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
+import { problemViolations, stackTraceIn } from '@finum-sync/validator';
 
 /**
  * Stoplight Prism's validation proxy in front of a server, for any test traffic.
@@ -178,6 +179,40 @@ async function spawnPrism(documentPath: string, upstream: URL): Promise<{ url: U
 }
 
 /**
+ * What Prism does not judge, the validator's response checks do (one set of checks for
+ * the validator, the fuzzer and this harness): a /v1 error answer is an RFC 9457 problem
+ * without a stack trace.
+ */
+function problemChecks(
+  method: string,
+  path: string,
+  headers: Array<[string, string]>,
+  answer: Recorded,
+): PrismViolation[] {
+  if (!path.startsWith('/v1/') || answer.status < 400) return [];
+  const lower = Object.fromEntries(answer.headers.map(([n, v]) => [n.toLowerCase(), v]));
+  const text = answer.body.toString('utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  const trace = stackTraceIn(text);
+  const requestType = headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
+  return [
+    ...problemViolations({ status: answer.status, headers: lower, json }),
+    ...(trace ? [`shows '${trace}'`] : []),
+  ].map((message) => ({
+    method,
+    path,
+    status: answer.status,
+    requestType,
+    location: ['response', 'problem'],
+    severity: 'Error',
+    message: `validator: ${message}`,
+  }));
+}
+
+/**
  * Starts Prism's validation proxy for `upstreamUrl` with an OpenAPI document, or with
  * several: `{ '/admin/api/': admin.json, '/': openapi.json }` picks by the longest prefix.
  */
@@ -230,6 +265,7 @@ export async function startPrismProxy(
     answer: Recorded,
   ) {
     const path = target.split('?')[0]!;
+    all.push(...problemChecks(method, path, headers, answer));
     const prism = prisms.find((p) => path.startsWith(p.prefix)) ?? prisms.at(-1)!;
     const id = String(++counter);
     recorded.set(id, answer);

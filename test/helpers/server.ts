@@ -113,6 +113,8 @@ export async function startTestServer(
     DEMO: options.demo ? 'on' : 'off',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ALLOW_PRIVATE_CALLBACKS: 'true',
+    // Suites send many refused tokens from one address on purpose; test/security tests the limit.
+    AUTH_FAILURE_LIMIT: '0',
     ...options.env,
   });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });

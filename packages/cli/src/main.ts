@@ -5,7 +5,9 @@ import { consumerCommands } from './commands/consumer.js';
 import { keysGenerate } from './commands/keys.js';
 import { seed } from './commands/seed.js';
 import { serve } from './commands/serve.js';
+import { syncCommands } from './commands/sync.js';
 import { token } from './commands/token.js';
+import { validate } from './commands/validate.js';
 
 export const COMMANDS: readonly Command[] = [
   serve,
@@ -14,6 +16,8 @@ export const COMMANDS: readonly Command[] = [
   ...consumerCommands,
   seed,
   ...backOfficeCommands,
+  validate,
+  ...syncCommands,
 ] as Command[];
 
 /** Exit codes: 0 done, 1 failed (database, network…), 2 bad input or configuration. */

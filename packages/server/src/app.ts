@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
@@ -19,6 +20,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { DeliveryWorker } from './callbacks/delivery-worker.js';
 import type { Config } from './config.js';
 import { type CoreContext, coreContext } from './core/context.js';
+import { jsonValueProblem, MAX_JSON_DEPTH, nulRefused } from './core/json-values.js';
 import { demoCredentials } from './demo/credentials.js';
 import { DemoSimulator } from './demo/simulator.js';
 import { Maintenance } from './maintenance.js';
@@ -32,32 +34,17 @@ import { type Handlers, registerOperations } from './routes/handlers.js';
 import { readHandlers } from './routes/read.js';
 import { writeHandlers } from './routes/write.js';
 import type { Store } from './store/port.js';
+import { failureLimiter } from './web/address-limiter.js';
 import { docsUiOptions, registerWeb } from './web/register.js';
 
 /** JSON bodies: SPEC §7. */
 export const JSON_BODY_LIMIT = 1024 * 1024;
 /** Request line plus headers: SPEC §6 asks for request lines up to 64 KiB. */
 export const MAX_HEADER_SIZE = 80 * 1024;
+/** Idle keep-alive connections are closed after this long. */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** Token clock skew tolerance (SPEC §3). */
 export const CLOCK_SKEW_S = TOKEN_RULES.clockSkewS;
-/**
- * JSON bodies nested deeper than this are refused: records are flat (extension fields
- * may nest a little), and serializing a body thousands of levels deep overflows the stack.
- */
-export const MAX_JSON_DEPTH = 32;
-
-/** Whether a parsed JSON value nests deeper than `max` arrays/objects (iterative: no recursion). */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    if (depth > max) return true;
-    for (const child of Object.values(node))
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 export interface AppDeps {
   config: Config;
@@ -82,6 +69,14 @@ const requestSerializer = (req: { method: string; url: string; id: string }) => 
   requestId: req.id,
 });
 
+/**
+ * The path a request was routed by: its route's pattern, or (no route) its path with
+ * repeated slashes collapsed, as the router reads it — so `//v1/…` is treated as `/v1/…`.
+ */
+export function routePath(request: { url: string; routeOptions: { url?: string | undefined } }): string {
+  return request.routeOptions.url ?? request.url.split('?')[0]!.replace(/\/{2,}/g, '/');
+}
+
 /** Builds the provider server (routes, auth, docs) without listening. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
@@ -92,9 +87,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       serializers: { req: requestSerializer },
     },
-    http: { maxHeaderSize: MAX_HEADER_SIZE },
+    http: {
+      maxHeaderSize: MAX_HEADER_SIZE,
+      // SPEC §7: the request line and headers, like the body, within REQUEST_TIMEOUT; Node
+      // looks for late requests every `connectionsCheckingInterval`, so a stalled one is
+      // closed at most a quarter of the timeout late.
+      headersTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(config.requestTimeoutMs / 4))),
+    },
+    // The whole request (body included) within REQUEST_TIMEOUT (Fastify's default: none).
+    requestTimeout: config.requestTimeoutMs,
+    // An idle keep-alive connection is closed after this; above the 60 s idle timeout of
+    // common proxies and load balancers, so that they never reuse a connection we closed.
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // A socket without any traffic for this long (a client that stopped reading a response) is destroyed.
+    connectionTimeout: Math.max(2 * config.requestTimeoutMs, KEEP_ALIVE_TIMEOUT_MS + 1000),
     bodyLimit: JSON_BODY_LIMIT,
-    trustProxy: config.trustProxy,
+    // TRUST_PROXY hops: the socket's peer and the next addresses of X-Forwarded-For, counted
+    // from the right, are proxies; the address before them is the client's.
+    ...(config.trustProxy === false
+      ? {}
+      : { trustProxy: (_address: string, hop: number) => hop < (config.trustProxy as number) }),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     requestIdHeader: false,
     genReqId: requestId,
@@ -104,6 +117,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: false,
   });
 
+  // Past MAX_CONNECTIONS, Node closes a new connection as soon as it is accepted.
+  app.server.maxConnections = config.maxConnections;
   registerProblemHandling(app, { maxBody: JSON_BODY_LIMIT, maxFileSize: config.maxFileSize });
   await registerHttpConventions(app, config);
 
@@ -125,9 +140,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => limiter?.stop());
   const metrics = new Metrics(store);
   registerMetrics(app, metrics);
-  app.addHook('onRequest', consumerAuthHook(authenticator, limiter, metrics));
+  const failures = failureLimiter(config.authFailureLimit, store);
+  app.addHook('onRequest', consumerAuthHook(authenticator, limiter, metrics, failures));
   const sessions = new AdminSessions(store, { secure: config.publicUrl.startsWith('https:') }, clock);
-  app.addHook('onRequest', adminAuthHook(config.adminToken, sessions));
+  app.addHook('onRequest', adminAuthHook(config.adminToken, sessions, failures));
 
   await registerDocs(app);
 
@@ -158,16 +174,37 @@ async function registerHttpConventions(app: FastifyInstance, config: Config) {
   });
   // No endpoint takes text: a text/plain body is an unsupported media type (415), not a JSON string.
   app.removeContentTypeParser('text/plain');
+  // JSON is UTF-8 (SPEC §2): bytes that are not are a 400, not characters replaced by U+FFFD.
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    if (!isUtf8(body as Buffer)) {
+      return done(new ProblemError('malformed-json', 'The body is not valid UTF-8; JSON is sent in UTF-8.'), undefined);
+    }
+    return parseJson(request, (body as Buffer).toString('utf8'), done);
+  });
   app.addHook('preValidation', async (request) => {
     const body = request.body;
     const parsedJson =
       typeof body === 'object' &&
       body !== null &&
       (Array.isArray(body) || Object.getPrototypeOf(body) === Object.prototype);
-    if (parsedJson && nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+    const found = parsedJson ? jsonValueProblem(body, MAX_JSON_DEPTH) : undefined;
+    if (found?.kind === 'depth') {
       throw new ProblemError('invalid-body', `The body nests deeper than ${MAX_JSON_DEPTH} levels; records are flat.`, {
         errors: [{ field: '', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }],
       });
+    }
+    if (found?.kind === 'nul') throw nulRefused(found.field, 'invalid-body');
+  });
+  // A NUL character in the query (e.g. `external-id=%00`) is refused on both dialects alike.
+  app.addHook('preValidation', async (request) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    for (const [name, value] of Object.entries(query ?? {})) {
+      const values = Array.isArray(value) ? value : [value];
+      if (name.includes('\u0000') || values.some((v) => typeof v === 'string' && v.includes('\u0000'))) {
+        throw nulRefused(name.replace(/\u0000/g, '\\u0000'), 'invalid-parameter');
+      }
     }
   });
   await app.register(multipart, {
@@ -182,7 +219,8 @@ async function registerHttpConventions(app: FastifyInstance, config: Config) {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     if (https) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    if (request.url.startsWith('/v1/') && !request.url.startsWith('/v1/docs') && !reply.hasHeader('Cache-Control')) {
+    const path = routePath(request);
+    if (path.startsWith('/v1/') && !path.startsWith('/v1/docs') && !reply.hasHeader('Cache-Control')) {
       // Consumers' data: never stored by shared caches or the browser.
       reply.header('Cache-Control', 'no-store');
     }

@@ -24,8 +24,11 @@ export interface Config {
   databaseStatementTimeoutMs: number;
   /** Origins allowed to call `/v1` from a browser (CORS); empty: none besides our own pages. */
   corsOrigins: string[];
-  /** Trust `X-Forwarded-For` from a proxy in front (for per-address limits and logs). */
-  trustProxy: boolean;
+  /**
+   * How many proxies in front to trust for the client address (`X-Forwarded-For`, counted
+   * from the right), or `false`: per-address limits and logs then see the real client.
+   */
+  trustProxy: number | false;
   /** First callback retry delay; doubles per attempt up to an hour. */
   callbackRetryBaseMs: number;
   /** Finished callback deliveries (and their attempts) are kept this many days. */
@@ -34,6 +37,12 @@ export interface Config {
   onboardingRateLimit: number;
   /** Admin sign-in attempts a minute per client address; 0 turns the limit off. */
   adminSignInRateLimit: number;
+  /** Failed authentications (consumer tokens, the admin token) a minute per client address; 0: no limit. */
+  authFailureLimit: number;
+  /** A request (line, headers and body) must arrive whole within this time (SPEC §7); else 408 and closed. */
+  requestTimeoutMs: number;
+  /** Open connections this process accepts; further ones are closed at once. */
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -143,12 +152,29 @@ export function loadConfig(env: Env = process.env): Config {
     },
     'comma-separated origins such as https://app.example.com, or *',
   );
-  const trustProxy = read('TRUST_PROXY', false, bool, "'true' or 'false'");
+  // A hop count, never "trust everything": with that a client would pick its own address
+  // (the leftmost X-Forwarded-For entry) and void every per-address limit.
+  const trustProxy = read(
+    'TRUST_PROXY',
+    false as number | false,
+    (raw) => (/^(0|false|off|no)$/i.test(raw) ? false : (int(1, 10)(raw) ?? undefined)),
+    "the number of proxies in front whose X-Forwarded-For to trust (1–10), or 'false'; 'true' is refused, since it lets a client choose its own address",
+  );
   const deliveryRetentionDays = read('DELIVERY_RETENTION_DAYS', 30, int(1, 3650), 'days (1–3650)');
   const callbackRetryBaseMs = read('CALLBACK_RETRY_BASE_MS', 5000, int(10, 3_600_000), 'milliseconds (10–3600000)');
 
   const onboardingRateLimit = read('ONBOARDING_RATE_LIMIT', 5, int(0, 100_000), 'submissions a minute (0: no limit)');
   const adminSignInRateLimit = read('ADMIN_SIGNIN_RATE_LIMIT', 10, int(0, 100_000), 'attempts a minute (0: no limit)');
+
+  const authFailureLimit = read(
+    'AUTH_FAILURE_LIMIT',
+    30,
+    int(0, 100_000),
+    'failed authentications a minute (0: no limit)',
+  );
+  const requestTimeoutMs =
+    read('REQUEST_TIMEOUT', 60, int(1, 3600), 'seconds a request may take to arrive (1–3600)') * 1000;
+  const maxConnections = read('MAX_CONNECTIONS', 1000, int(1, 1_000_000), 'open connections (1–1000000)');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -173,5 +199,8 @@ export function loadConfig(env: Env = process.env): Config {
     deliveryRetentionDays,
     onboardingRateLimit,
     adminSignInRateLimit,
+    authFailureLimit,
+    requestTimeoutMs,
+    maxConnections,
   };
 }

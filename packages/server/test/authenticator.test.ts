@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { generateKeyPair, signToken } from '@finum-sync/client/node';
 import { Authenticator, addConsumer, openStore, type Store } from '@finum-sync/server/internal';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -7,6 +9,14 @@ import { createTestDatabase, type TestDatabase } from '../../../test/helpers/ser
 
 const AUDIENCE = 'https://syncapi.test';
 const rules = { audience: AUDIENCE, maxLifetimeS: 3600, skewS: 60 };
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const heapUsed = () => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
 
 describe.each(inject('dialects'))('%s', (dialect) => {
   let db: TestDatabase;
@@ -40,5 +50,24 @@ describe.each(inject('dialects'))('%s', (dialect) => {
       ok: false,
       reason: expect.stringMatching(/expired/),
     });
+  });
+
+  // Issue 11, item 2: the cache keeps a hash and the time claims, never the token.
+  it('2,000 distinct tokens of ~7 KB each, all accepted, leave well under 4 MB in the cache', async () => {
+    const authenticator = new Authenticator(store, rules);
+    await authenticator.refresh();
+    const before = heapUsed();
+    for (let i = 0; i < 2000; i++) {
+      // Each token is dropped by the test once used: only the cache could keep it.
+      const token = await signToken({
+        payload: { sub: 'broker', aud: AUDIENCE, n: i, pad: `${i}`.padEnd(5000, 'y') },
+        privateKey: keys.privateKey,
+      });
+      expect((await authenticator.authenticate(token)).ok).toBe(true);
+    }
+    const retained = heapUsed() - before;
+    // Holding the tokens (or their decoded claims) retained about 24 MB.
+    expect(retained).toBeLessThan(4 * 1024 * 1024);
+    expect(authenticator.cachedBytes).toBeLessThanOrEqual(4 * 1024 * 1024);
   });
 });

@@ -46,8 +46,8 @@ describe('verifyConsumerToken', () => {
   const keys: ConsumerKeys = {
     status: 'active',
     keys: [
-      { kid: 'k1', alg: 'ES256', key: first.publicKey },
-      { kid: 'k2', alg: 'ES256', key: second.publicKey },
+      { kid: 'k1', alg: 'ES256', key: first.publicKey, fingerprint: 'f1' },
+      { kid: 'k2', alg: 'ES256', key: second.publicKey, fingerprint: 'f2' },
     ],
   };
   const sign = (privateKey: typeof first.privateKey, header: Record<string, unknown> = {}) =>

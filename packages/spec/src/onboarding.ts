@@ -360,23 +360,27 @@ export const ONBOARDING_OPERATIONS: readonly OperationDef[] = [
         name: IDEMPOTENCY_KEY_HEADER,
         in: 'header',
         schema: IdempotencyKey,
-        description: 'Optional: makes a repeated submission of the same form safe for 24 h.',
+        description:
+          'Optional: makes a repeated submission of the same form safe for 24 h (it answers with the first receipt); after 24 h the key is free again.',
       },
     ],
     requestBody: { description: 'The form.', content: json(ref('ApplicationForm')) },
     responses: {
       201: { description: 'Received; pending review.', content: json(ref('ApplicationReceipt')) },
       200: {
-        description: 'The same form was submitted before with this `Idempotency-Key`.',
+        description:
+          'The same form was submitted with this `Idempotency-Key` within 24 h: the first receipt again, with the same status link (never a new one), whatever was decided meanwhile.',
         content: json(ref('ApplicationReceipt')),
       },
     },
     problems: [
       'invalid-body',
       'malformed-json',
+      'request-timeout',
       'payload-too-large',
       'unsupported-media-type',
       'idempotency-key-reused',
+      'idempotency-in-progress',
       'rate-limited',
     ],
   },

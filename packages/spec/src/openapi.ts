@@ -45,6 +45,7 @@ const EXAMPLE_DETAILS: Record<ProblemCode, string> = {
   forbidden: 'This needs an administrator.',
   'not-found': 'No contract with id c-1001.',
   'method-not-allowed': 'DELETE is not allowed on /v1/contract.',
+  'request-timeout': 'The request did not arrive whole within REQUEST_TIMEOUT; the connection is closed.',
   'version-conflict': 'The contract is at version 4, the change was based on version 3.',
   'transition-not-allowed': 'A consumer cannot move a contract from 320 to 190; from 320 it may move to: none.',
   'data-frozen': 'The contract is at status 230; its data can be changed only below 200.',
@@ -145,11 +146,11 @@ const DESCRIPTION = `The FiNUM Sync API: a simple REST standard with which insur
   'or',
 )}); the provider verifies it with the consumer's registered public key. Claims: \`sub\` (the consumer id), \`aud\` (the provider's audience), \`exp\` (at most ${TOKEN_RULES.maxLifetimeS / 3600} h ahead by default), optional \`iat\`, \`nbf\`; header \`kid\` picks one of several keys. Clock skew tolerance: ${TOKEN_RULES.clockSkewS} s. Click **Authorize**, paste the token, then try \`auth-status\`.
 
-**Records** are flat: every field is a scalar or \`null\` (only \`requiredFields\` and \`fileIdList\` are arrays). Every record has \`id\`, \`createdAt\`, \`updatedAt\`, \`version\` and \`deleted\`; removed records stay as tombstones with \`deleted: true\`. Fields starting with \`_\` are provider extensions; ignore those you do not know.
+**Records** are flat: every field is a scalar or \`null\` (only \`requiredFields\` and \`fileIdList\` are arrays). Every record has \`id\`, \`createdAt\`, \`updatedAt\`, \`version\` and \`deleted\`; removed records stay as tombstones with \`deleted: true\`. Fields starting with \`_\` are provider extensions; ignore those you do not know. A stored record, \`_\` fields included, is at most 64 KiB of JSON: a write that would make it bigger is a \`413\`.
 
 **Sync.** Call \`T-id-list-updated?since=\` then \`T-list?id-list=\` for every record type; pass the \`${SYNC_UNTIL_HEADER}\` header as the next \`since\`. No pagination: up to ${MAX_IDS_PER_CALL} ids per list call; 50,000 ids per delta call.
 
-**Errors** are RFC 9457 \`application/problem+json\` with a stable \`type\` (\`${PROBLEM_TYPE_PREFIX}<code>\`), the HTTP \`status\`, a \`detail\` that says what is wrong and, for invalid fields, \`errors: [{ field, message }]\`.
+**Errors** are RFC 9457 \`application/problem+json\` with a stable \`type\` (\`${PROBLEM_TYPE_PREFIX}<code>\`), the HTTP \`status\`, a \`detail\` that says what is wrong and, for invalid fields, \`errors: [{ field, message }]\`. A request must arrive whole within the provider's \`REQUEST_TIMEOUT\` (60 s by default); a stalled one is answered \`408\` where an answer can still be sent, and its connection is closed.
 
 **Contract status codes** (bold: fixed by the published FiNUM flow):
 

@@ -349,6 +349,7 @@ const idempotencyKey: ParamDef = {
 const writeProblems: ProblemCode[] = [
   'invalid-body',
   'malformed-json',
+  'request-timeout',
   'payload-too-large',
   'unsupported-media-type',
   'idempotency-key-reused',
@@ -358,6 +359,7 @@ const writeProblems: ProblemCode[] = [
 const patchProblems: ProblemCode[] = [
   'invalid-body',
   'malformed-json',
+  'request-timeout',
   'payload-too-large',
   'unsupported-media-type',
   'not-found',

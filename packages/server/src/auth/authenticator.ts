@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { importSPKI } from 'jose';
 import type { Store } from '../store/port.js';
 import {
   type ConsumerKeys,
-  checkClaims,
+  checkTimes,
+  MAX_TOKEN_LENGTH,
   type TokenResult,
   type TokenRules,
   type VerificationKey,
@@ -10,16 +12,31 @@ import {
   verifyConsumerToken,
 } from './verify-consumer-token.js';
 
-/** Verified tokens kept to skip the signature check on the next request with the same token. */
-const CACHE_SIZE = 10_000;
+/**
+ * Verified tokens kept to skip the signature check on the next request with the same
+ * token. An entry holds a token's SHA-256 and what a later use checks again — the consumer,
+ * the key's fingerprint, the time claims — never the token or its other claims, so an
+ * entry has a bounded size whatever a token carries: at most {@link CACHE_BYTES} in all.
+ */
+export const CACHE_BYTES = 4 * 1024 * 1024;
+/**
+ * An entry's size, counted generously: the hash key (64 characters), the map entry, the
+ * entry object with its claims object, a consumer id of up to 64 characters (UTF-16).
+ */
+export const CACHE_ENTRY_BYTES = 512;
+const CACHE_SIZE = Math.floor(CACHE_BYTES / CACHE_ENTRY_BYTES);
+
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
+const fingerprintOf = (alg: string, pem: string) => `${alg}:${createHash('sha256').update(pem).digest('base64url')}`;
 
 /**
  * Authenticates bearer tokens against the consumers and keys in the store.
  *
  * Keys live in memory and are reloaded as soon as the store's auth revision moves (a
  * consumer disabled or a key removed, by this process or by another one such as the
- * CLI). A verified token is cached by its exact text, so the signature is checked once;
- * every use still checks the time claims and that the consumer and key are still there.
+ * CLI). A verified token is cached by its hash, so the signature is checked once; every
+ * use still checks the time claims and that the consumer is active and still has the
+ * very key material that verified it (not merely a key with the same `kid`).
  */
 export class Authenticator {
   private ring = new Map<string, ConsumerKeys>();
@@ -34,23 +51,32 @@ export class Authenticator {
   ) {}
 
   async authenticate(token: string): Promise<TokenResult> {
+    // Refused before any work (and before the cache): no consumer's token is this long.
+    if (token.length > MAX_TOKEN_LENGTH) return verifyConsumerToken(token, () => undefined, this.rules, 0);
     await this.refresh();
     const now = this.clock();
-    const cached = this.verified.get(token);
+    const hash = tokenHash(token);
+    const cached = this.verified.get(hash);
     if (cached) {
       const consumer = this.ring.get(cached.consumerId);
-      const stillValid = consumer?.status === 'active' && consumer.keys.some((k) => k.kid === cached.kid);
+      const stillValid =
+        consumer?.status === 'active' && consumer.keys.some((k) => k.fingerprint === cached.keyFingerprint);
       if (stillValid) {
-        return checkClaims(cached.payload, this.rules, now) ?? { ok: true, token: cached };
+        return checkTimes(cached.claims, this.rules, now) ?? { ok: true, token: cached };
       }
-      this.verified.delete(token);
+      this.verified.delete(hash);
     }
     const result = await verifyConsumerToken(token, (id) => this.ring.get(id), this.rules, now);
     if (result.ok) {
       if (this.verified.size >= CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-      this.verified.set(token, result.token);
+      this.verified.set(hash, result.token);
     }
     return result;
+  }
+
+  /** The verified-token cache's size, counted as {@link CACHE_ENTRY_BYTES} an entry. */
+  get cachedBytes(): number {
+    return this.verified.size * CACHE_ENTRY_BYTES;
   }
 
   /** Reloads the key ring when consumers or keys changed anywhere. */
@@ -72,7 +98,8 @@ export class Authenticator {
     for (const k of state.keys) {
       try {
         const key = await importSPKI(k.publicKey, k.alg);
-        keysOf.set(k.consumerId, [...(keysOf.get(k.consumerId) ?? []), { kid: k.kid, alg: k.alg, key }]);
+        const fingerprint = fingerprintOf(k.alg, k.publicKey);
+        keysOf.set(k.consumerId, [...(keysOf.get(k.consumerId) ?? []), { kid: k.kid, alg: k.alg, key, fingerprint }]);
       } catch {
         // A key that no longer imports (corrupt row) cannot verify anything; leave it out.
       }

@@ -11,6 +11,8 @@ export interface VerificationKey {
   readonly kid: string;
   readonly alg: KeyAlgorithm;
   readonly key: CryptoKey | KeyObject;
+  /** The key material's identity (algorithm and SPKI hash): a new key reusing a `kid` has another. */
+  readonly fingerprint: string;
 }
 
 export interface ConsumerKeys {
@@ -29,10 +31,19 @@ export interface TokenRules {
   readonly skewS: number;
 }
 
+/** The time claims of a token: all that is checked again on every use of a verified token. */
+export interface TimeClaims {
+  readonly exp: number;
+  readonly nbf?: unknown;
+  readonly iat?: unknown;
+}
+
 export interface VerifiedToken {
   readonly consumerId: string;
   readonly kid: string;
-  readonly payload: JWTPayload;
+  /** {@link VerificationKey.fingerprint} of the key that verified it. */
+  readonly keyFingerprint: string;
+  readonly claims: TimeClaims;
 }
 
 /** Which rule a refused token broke: a stable code for metrics and logs. */
@@ -61,6 +72,12 @@ export interface TokenFailure {
 
 export type TokenResult = { ok: true; token: VerifiedToken } | TokenFailure;
 
+/**
+ * Longer tokens are refused before anything is decoded: a consumer's token (header, the
+ * claims of SPEC §3, a signature of an RSA key up to 8192 bits) is well under 2 KiB.
+ */
+export const MAX_TOKEN_LENGTH = 8192;
+
 const fail = (code: AuthFailureCode, reason: string): TokenFailure => ({ ok: false, code, reason });
 
 /**
@@ -72,10 +89,21 @@ const shown = (value: unknown, max: number) =>
     .slice(0, max)
     .replace(/[^\x20-\x7e]/g, '?');
 
-/** The time claims and the audience; run on every request, also for cached tokens. */
-export function checkClaims(payload: JWTPayload, rules: TokenRules, nowMs: number): TokenFailure | undefined {
+/**
+ * A claim's time for a message: ISO 8601 when it is a date JavaScript can show, else the
+ * number itself (a huge or odd `exp` must not turn a refusal into an error).
+ */
+const when = (seconds: number) =>
+  Math.abs(seconds) <= 8.64e12 ? new Date(seconds * 1000).toISOString() : `${shown(seconds, 32)} s since 1970`;
+
+/** The time claims; run on every request, also for cached tokens. */
+export function checkTimes(
+  payload: JWTPayload | TimeClaims,
+  rules: TokenRules,
+  nowMs: number,
+): TokenFailure | undefined {
   const now = nowMs / 1000;
-  const { exp, nbf, iat, aud } = payload;
+  const { exp, nbf, iat } = payload;
   if (exp === undefined) {
     return fail(
       'missing-exp',
@@ -85,7 +113,7 @@ export function checkClaims(payload: JWTPayload, rules: TokenRules, nowMs: numbe
   if (typeof exp !== 'number' || !Number.isFinite(exp)) {
     return fail('missing-exp', "The token's 'exp' claim is not a number of seconds.");
   }
-  if (exp + rules.skewS < now) return fail('expired', `The token expired at ${new Date(exp * 1000).toISOString()}.`);
+  if (exp + rules.skewS < now) return fail('expired', `The token expired at ${when(exp)}.`);
   if (exp - now > rules.maxLifetimeS + rules.skewS) {
     return fail(
       'lifetime',
@@ -96,9 +124,16 @@ export function checkClaims(payload: JWTPayload, rules: TokenRules, nowMs: numbe
     return fail('iat-future', "The token's 'iat' lies in the future.");
   }
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf - rules.skewS > now)) {
-    const when = typeof nbf === 'number' ? new Date(nbf * 1000).toISOString() : "its 'nbf'";
-    return fail('not-yet-valid', `The token is not valid before ${when}.`);
+    return fail('not-yet-valid', `The token is not valid before ${typeof nbf === 'number' ? when(nbf) : "its 'nbf'"}.`);
   }
+  return undefined;
+}
+
+/** The time claims and the audience. */
+export function checkClaims(payload: JWTPayload, rules: TokenRules, nowMs: number): TokenFailure | undefined {
+  const timeError = checkTimes(payload, rules, nowMs);
+  if (timeError) return timeError;
+  const { aud } = payload;
   const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
   if (!audiences.includes(rules.audience)) {
     return fail(
@@ -111,12 +146,27 @@ export function checkClaims(payload: JWTPayload, rules: TokenRules, nowMs: numbe
   return undefined;
 }
 
+/**
+ * Verifies a token: any token, however malformed, is a result (a 401 for the caller), never
+ * an exception.
+ */
 export async function verifyConsumerToken(
   token: string,
   lookup: KeyLookup,
   rules: TokenRules,
   nowMs: number,
 ): Promise<TokenResult> {
+  try {
+    return await verify(token, lookup, rules, nowMs);
+  } catch {
+    return fail('malformed', 'The token could not be read.');
+  }
+}
+
+async function verify(token: string, lookup: KeyLookup, rules: TokenRules, nowMs: number): Promise<TokenResult> {
+  if (token.length > MAX_TOKEN_LENGTH) {
+    return fail('malformed', `The token is longer than ${MAX_TOKEN_LENGTH} characters.`);
+  }
   let header: ReturnType<typeof decodeProtectedHeader>;
   let payload: JWTPayload;
   try {
@@ -167,5 +217,15 @@ export async function verifyConsumerToken(
     return fail('bad-signature', `Bad signature: the token was not signed with a registered key of '${sub}'.`);
   const claimError = checkClaims(payload, rules, nowMs);
   if (claimError) return claimError;
-  return { ok: true, token: { consumerId: sub, kid: verifiedBy.kid, payload } };
+  const { exp, nbf, iat } = payload as TimeClaims;
+  return {
+    ok: true,
+    token: {
+      consumerId: sub,
+      kid: verifiedBy.kid,
+      keyFingerprint: verifiedBy.fingerprint,
+      // Only what a later use checks again: no token text, no other claims.
+      claims: { exp, ...(nbf !== undefined ? { nbf } : {}), ...(iat !== undefined ? { iat } : {}) },
+    },
+  };
 }

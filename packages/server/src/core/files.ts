@@ -66,10 +66,14 @@ export async function checkedMediaType(bytes: Buffer, declared: string | undefin
   return type;
 }
 
-/** A file name fit to store and to send in `Content-Disposition`. */
+/**
+ * A file name fit to store and to send in `Content-Disposition`: no path, no control
+ * characters, and no bidirectional controls (a right-to-left override makes
+ * `invoice\u202Efdp.exe` show as `invoiceexe.pdf`).
+ */
 export function safeFileName(name: string | undefined, fallback: string): string {
   const cleaned = basename((name ?? '').replace(/\\/g, '/'))
-    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
     .trim()
     .slice(0, 255);
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? fallback : cleaned;

@@ -11,6 +11,7 @@ import { IMPORT_REQUIRED_ON_CREATE, IMPORT_TYPES, type ImportType, importLineSch
 import type { StoredRecord, StoreTx } from '../store/port.js';
 import { PUBLIC_OWNER } from '../store/port.js';
 import type { CoreContext } from './context.js';
+import { jsonValueProblem, MAX_JSON_DEPTH } from './json-values.js';
 import { composeRecord, fieldsOf, nextVersion } from './records.js';
 import { applyChanges, commitWrite, type WriteEffects } from './write.js';
 
@@ -49,6 +50,12 @@ function parseLine(text: string, line: number, consumers: ReadonlySet<string>): 
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return [{ line, field: '', message: 'must be a JSON object' }];
+  }
+  const found = jsonValueProblem(value, MAX_JSON_DEPTH);
+  if (found) {
+    const message =
+      found.kind === 'nul' ? 'must not contain a NUL character' : `nests deeper than ${MAX_JSON_DEPTH} levels`;
+    return [{ line, field: found.kind === 'nul' ? found.field : '', message }];
   }
   const data = value as Record<string, unknown>;
   const type = data.recordType as ImportType;
@@ -167,6 +174,18 @@ async function checkReferences(tx: StoreTx, references: Reference[]) {
   if (errors.length > 0) throw new ImportError(errors.slice(0, MAX_REPORTED), errors.length);
 }
 
+/** Runs `compose` for a line; a record over the size limit (413) says on which line it is. */
+function onLine(line: number, compose: () => StoredRecord): StoredRecord {
+  try {
+    return compose();
+  } catch (error) {
+    if (error instanceof ProblemError && error.code === 'payload-too-large') {
+      throw new ProblemError(error.code, `Line ${line}: ${error.message}`, { extra: { ...error.extra, line } });
+    }
+    throw error;
+  }
+}
+
 async function applyBatch(tx: StoreTx, effects: WriteEffects, lines: Line[], report: ImportReport) {
   const current = new Map<string, StoredRecord>();
   for (const type of IMPORT_TYPES) {
@@ -197,10 +216,12 @@ async function applyBatch(tx: StoreTx, effects: WriteEffects, lines: Line[], rep
           : type === 'product' || type === 'user'
             ? { active: true }
             : {};
-      next = composeRecord(
-        type,
-        { id: String(id), ownerId: owner, version: 1, createdMs: now, updatedMs: now, deleted: deleted === true },
-        { ...defaults, ...fields },
+      next = onLine(line, () =>
+        composeRecord(
+          type,
+          { id: String(id), ownerId: owner, version: 1, createdMs: now, updatedMs: now, deleted: deleted === true },
+          { ...defaults, ...fields },
+        ),
       );
       report.created++;
     } else {
@@ -215,10 +236,11 @@ async function applyBatch(tx: StoreTx, effects: WriteEffects, lines: Line[], rep
         type === 'contract' && fields.status !== undefined && fields.status !== existing.data.status;
       if (statusChanged && fields.statusChangedAt === undefined) changes.statusChangedAt = formatTimestamp(tx.nowMs);
       const wantsDeleted = deleted === undefined ? existing.deleted : deleted === true;
-      next =
+      next = onLine(line, () =>
         wantsDeleted !== existing.deleted
           ? nextVersion(existing, { ...fieldsOf(existing), ...changes }, tx.nowMs, wantsDeleted)
-          : applyChanges(existing, changes, tx.nowMs);
+          : applyChanges(existing, changes, tx.nowMs),
+      );
       if (next === existing) {
         report.unchanged++;
         continue;

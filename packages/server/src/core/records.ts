@@ -1,4 +1,4 @@
-import { formatTimestamp, metaFields, type RecordType, recordFields } from '@finum-sync/spec';
+import { formatTimestamp, metaFields, ProblemError, type RecordType, recordFields } from '@finum-sync/spec';
 import type { RecordRow, StoredRecord } from '../store/port.js';
 
 export interface RecordMeta {
@@ -28,6 +28,23 @@ const bodyFields = Object.fromEntries(
   ]),
 ) as unknown as Record<RecordType, ReadonlyArray<readonly [string, string, string]>>;
 
+/** SPEC §7: a stored record, `_` fields included, is at most 64 KiB of JSON. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+
+/** Refuses (413) a record whose JSON would exceed {@link MAX_RECORD_BYTES}. */
+export function checkRecordSize(record: StoredRecord): void {
+  const json = JSON.stringify(record.data);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: most records need no byte count.
+  if (json.length * 3 <= MAX_RECORD_BYTES) return;
+  const bytes = Buffer.byteLength(json);
+  if (bytes <= MAX_RECORD_BYTES) return;
+  throw new ProblemError(
+    'payload-too-large',
+    `The ${record.type} ${record.id} would be ${bytes} bytes of JSON; a stored record, _ fields included, is at most ${MAX_RECORD_BYTES} bytes (64 KiB).`,
+    { extra: { limit: MAX_RECORD_BYTES } },
+  );
+}
+
 /**
  * Builds a stored record from its meta data and fields: every standard field present
  * (`null` when unset, `[]` for arrays), then `_` extension fields; write-only fields
@@ -53,7 +70,9 @@ export function composeRecord(
     if (key.charCodeAt(0) === 95 /* _ */ && fields[key] !== undefined) data[key] = fields[key];
   }
   const { id, ownerId, version, createdMs, updatedMs, deleted } = meta;
-  return { type, id, ownerId, version, createdMs, updatedMs, deleted, data };
+  const record = { type, id, ownerId, version, createdMs, updatedMs, deleted, data };
+  checkRecordSize(record);
+  return record;
 }
 
 /** The fields of a stored record without its meta data (for changes). */

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
   type ApplicationInput,
   checkApplication,
@@ -11,6 +11,7 @@ import { sha256Hex, unguessableToken } from '../admin/sessions.js';
 import { KeyError, parsePublicKey } from '../auth/public-key.js';
 import { addConsumer, ConsumerError } from '../core/consumers.js';
 import { invalidBody } from '../core/write-validation.js';
+import { IDEMPOTENCY_TTL_MS } from '../plugins/idempotency.js';
 import type { ApplicationRow, Store } from '../store/port.js';
 
 /**
@@ -70,10 +71,18 @@ async function checkWithIo(deps: OnboardingDeps, input: ApplicationInput): Promi
 }
 
 /**
- * Takes a submitted form. With an idempotency key, the same form again answers with the
- * same application and a fresh status link (the first answer may have been lost; only
- * the token's hash is kept, so the old token cannot be sent again); another form with
- * that key is refused.
+ * The status token of an application submitted with an `Idempotency-Key`: derived from the
+ * key, the application's random id and the form, so that a repeated submission can answer
+ * with the very receipt of the first one while the store keeps only the token's hash.
+ */
+const keyedStatusToken = (idempotencyKey: string, applicationId: string, requestHash: string) =>
+  createHmac('sha256', idempotencyKey).update(`${applicationId}\n${requestHash}`).digest('base64url');
+
+/**
+ * Takes a submitted form. With an idempotency key, the same form again within 24 h answers
+ * with the first answer — the same application and the same status link, whatever was
+ * decided meanwhile (the first answer may have been lost); it never issues another link.
+ * Another form with that key is refused; after 24 h the key is free again.
  */
 export async function submitApplication(
   deps: OnboardingDeps,
@@ -85,15 +94,17 @@ export async function submitApplication(
   if (errors.length > 0) throw invalidBody(errors);
 
   const requestHash = sha256Hex(JSON.stringify(input));
-  const token = unguessableToken();
-  const receipt = (applicationId: string): ApplicationReceipt => ({
+  const receipt = (applicationId: string, token: string): ApplicationReceipt => ({
     applicationId,
     status: 'pending',
     statusToken: token,
     statusUrl: `${deps.publicUrl}/onboarding/status#${token}`,
   });
+  const id = `app_${randomBytes(12).toString('hex')}`;
+  const token = idempotencyKey ? keyedStatusToken(idempotencyKey, id, requestHash) : unguessableToken();
+  const nowMs = await deps.store.nowMs();
   const row: ApplicationRow = {
-    id: `app_${randomBytes(12).toString('hex')}`,
+    id,
     status: 'pending',
     statusTokenHash: sha256Hex(token),
     idempotencyKey: idempotencyKey ?? null,
@@ -107,21 +118,39 @@ export async function submitApplication(
     callbackUrl: input.callbackUrl,
     keySource: input.keySource,
     publicKey: input.publicKey,
-    createdMs: await deps.store.nowMs(),
+    createdMs: nowMs,
     decidedMs: null,
     rejectionReason: null,
     consumerId: null,
     privateKey: null,
     privateKeyShownMs: null,
   };
-  if (await deps.store.insertApplication(row)) return { created: true, receipt: receipt(row.id) };
-
-  const first = await deps.store.findApplication({ idempotencyKey: idempotencyKey! });
-  if (!first || first.requestHash !== requestHash) {
-    throw new ProblemError('idempotency-key-reused', 'This Idempotency-Key was used with another form.');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (await deps.store.insertApplication(row)) return { created: true, receipt: receipt(row.id, token) };
+    const first = await deps.store.findApplication({ idempotencyKey: idempotencyKey! });
+    if (!first) continue; // released meanwhile: insert again
+    if (first.createdMs + IDEMPOTENCY_TTL_MS <= nowMs) {
+      // The key expired: it no longer names the first application.
+      await deps.store.updateApplication(first.id, { idempotencyKey: null });
+      continue;
+    }
+    if (first.requestHash !== requestHash) {
+      throw new ProblemError('idempotency-key-reused', 'This Idempotency-Key was used with another form within 24 h.');
+    }
+    const firstToken = keyedStatusToken(idempotencyKey!, first.id, requestHash);
+    if (sha256Hex(firstToken) !== first.statusTokenHash) {
+      // Submitted before status tokens were derived from the key: its link cannot be shown again.
+      throw new ProblemError('idempotency-key-reused', 'This form was received already; use the status link it got.');
+    }
+    return { created: false, receipt: receipt(first.id, firstToken) };
   }
-  await deps.store.updateApplication(first.id, { statusTokenHash: row.statusTokenHash });
-  return { created: false, receipt: receipt(first.id) };
+  throw new ProblemError(
+    'idempotency-in-progress',
+    'A form with this Idempotency-Key is being received; retry shortly.',
+    {
+      headers: { 'Retry-After': '1' },
+    },
+  );
 }
 
 /**
@@ -135,10 +164,7 @@ export async function applicationStatus(deps: OnboardingDeps, token: unknown) {
   const { store } = deps;
   const found = await store.findApplication({ statusTokenHash: sha256Hex(token) });
   if (!found) {
-    throw new ProblemError(
-      'not-found',
-      'No application has this status link: check that the whole link was copied (a repeated submission replaces the link).',
-    );
+    throw new ProblemError('not-found', 'No application has this status link: check that the whole link was copied.');
   }
   const { app, privateKey } = found.privateKey
     ? await store.transaction(async (tx) => {

@@ -1,12 +1,9 @@
-import { parseIdempotencyKey } from '@finum-sync/spec';
-import type { FastifyRequest } from 'fastify';
 import { KEY_ALGORITHMS } from '../auth/public-key.js';
 import type { Config } from '../config.js';
+import { idempotencyKeyOf } from '../plugins/idempotency.js';
 import type { Handlers } from '../routes/handlers.js';
 import { addressLimiter } from '../web/address-limiter.js';
 import { applicationStatus, type OnboardingDeps, submitApplication } from './applications.js';
-
-const idempotencyKey = (request: FastifyRequest) => parseIdempotencyKey(request.headers);
 
 /** The public endpoints of `ONBOARDING_OPERATIONS`. */
 export function onboardingHandlers(deps: OnboardingDeps, config: Config): Handlers {
@@ -23,7 +20,7 @@ export function onboardingHandlers(deps: OnboardingDeps, config: Config): Handle
     submitApplication: async (request, reply) => {
       // Counted before anything else: refused forms count too.
       await limit(request);
-      const { created, receipt } = await submitApplication(deps, request.body, idempotencyKey(request));
+      const { created, receipt } = await submitApplication(deps, request.body, idempotencyKeyOf(request));
       return reply.code(created ? 201 : 200).send(receipt);
     },
 

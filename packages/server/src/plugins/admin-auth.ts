@@ -4,6 +4,7 @@ import { CSRF_HEADER } from '@finum-sync/spec/admin';
 import type { FastifyRequest } from 'fastify';
 import type { AdminSessions } from '../admin/sessions.js';
 import type { AdminSessionRow } from '../store/port.js';
+import type { FailureLimiter } from '../web/address-limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -47,13 +48,20 @@ export function checkAdminToken(adminToken: string | undefined, token: string | 
  * pages — then every state-changing request must carry the session's CSRF token in
  * `X-CSRF-Token` (403 otherwise). Without `ADMIN_TOKEN` the back office is off.
  */
-export function adminAuthHook(adminToken: string | undefined, sessions?: AdminSessions) {
+export function adminAuthHook(adminToken: string | undefined, sessions?: AdminSessions, failures?: FailureLimiter) {
   return async (request: FastifyRequest) => {
     if (request.routeOptions.config.security !== 'admin') return;
     const header = request.headers.authorization;
     if (header !== undefined || !adminToken || !sessions) {
       const token = /^Bearer +(\S+) *$/i.exec(header ?? '')?.[1];
-      checkAdminToken(adminToken, token);
+      // A brute force of the admin token: refused per address before the token is compared.
+      if (adminToken && header !== undefined) failures?.check(request);
+      try {
+        checkAdminToken(adminToken, token);
+      } catch (error) {
+        if (adminToken && header !== undefined) failures?.failed(request);
+        throw error;
+      }
       return;
     }
     const session = await sessions.resolve(request.headers.cookie);

@@ -1,6 +1,8 @@
 import { ProblemError } from '@finum-sync/spec';
 import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { AuthFailureCode } from '../auth/verify-consumer-token.js';
+import type { FailureLimiter } from '../web/address-limiter.js';
 import type { Metrics } from './metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 
@@ -28,8 +30,30 @@ function unauthorized(detail: string, withError = true): ProblemError {
   return new ProblemError('unauthorized', detail, { headers: { 'WWW-Authenticate': challenge } });
 }
 
-/** The onRequest hook of every route that needs a consumer: authenticate, then count the request. */
-export function consumerAuthHook(authenticator: Authenticator, limiter: RateLimiter | undefined, metrics: Metrics) {
+/**
+ * Failures that would tell whether a consumer id exists (or which keys it has) answer with
+ * one sentence; the precise rule goes to the log and the metrics only.
+ */
+const UNDISCLOSED: ReadonlySet<AuthFailureCode> = new Set([
+  'unknown-consumer',
+  'disabled',
+  'unknown-kid',
+  'algorithm-mismatch',
+  'bad-signature',
+]);
+const UNDISCLOSED_DETAIL =
+  "Unknown consumer or bad signature: 'sub' must be a registered, active consumer and the token signed with one of its registered keys (by 'kid', with the key's algorithm).";
+
+/**
+ * The onRequest hook of every route that needs a consumer: refuse an address that failed
+ * too often, authenticate (counting a failure), then count the request.
+ */
+export function consumerAuthHook(
+  authenticator: Authenticator,
+  limiter: RateLimiter | undefined,
+  metrics: Metrics,
+  failures?: FailureLimiter,
+) {
   return async (request: FastifyRequest) => {
     if (request.routeOptions.config.security !== 'consumer') return;
     const header = request.headers.authorization;
@@ -37,20 +61,23 @@ export function consumerAuthHook(authenticator: Authenticator, limiter: RateLimi
       metrics.authFailures.inc({ reason: 'missing-header' });
       throw unauthorized("Authorization header missing: send 'Authorization: Bearer <JWT>'.", false);
     }
+    failures?.check(request);
     const m = /^Bearer +([^ ]+) *$/i.exec(header);
     if (!m) {
       metrics.authFailures.inc({ reason: 'malformed-header' });
+      failures?.failed(request);
       throw unauthorized("The Authorization header must be 'Bearer <JWT>'.");
     }
     const result = await authenticator.authenticate(m[1]!);
     if (!result.ok) {
       metrics.authFailures.inc({ reason: result.code });
-      request.log.info({ authFailure: result.code }, 'authentication failed');
-      throw unauthorized(result.reason);
+      failures?.failed(request);
+      request.log.info({ authFailure: result.code, reason: result.reason }, 'authentication failed');
+      throw unauthorized(UNDISCLOSED.has(result.code) ? UNDISCLOSED_DETAIL : result.reason);
     }
-    const { consumerId, payload } = result.token;
+    const { consumerId, claims } = result.token;
     if (limiter) await limiter.take(consumerId);
-    request.consumer = { id: consumerId, tokenExpiresAtMs: (payload.exp as number) * 1000 };
+    request.consumer = { id: consumerId, tokenExpiresAtMs: claims.exp * 1000 };
     // The request's own logger (no new child per request: this runs on every call).
     (request.log as { setBindings?: (bindings: object) => void }).setBindings?.({ consumer: consumerId });
   };

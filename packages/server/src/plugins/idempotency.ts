@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED_HEADER, ProblemError, parseIdempotencyKey } from '@finum-sync/spec';
+import {
+  IDEMPOTENCY_KEY,
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_REPLAYED_HEADER,
+  ProblemError,
+  parseIdempotencyKey,
+} from '@finum-sync/spec';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BeforeCommit } from '../core/context.js';
 import type { Store, StoredRecord } from '../store/port.js';
@@ -11,6 +17,23 @@ const LEASE_MS = 60_000;
 
 export const requestHash = (request: FastifyRequest, body: string) =>
   createHash('sha256').update(`${request.method} ${request.routeOptions.url}\n${body}`).digest('hex');
+
+/**
+ * The request's `Idempotency-Key`, if any: one header of 1–255 characters. Sent twice, it
+ * is refused (400) — Node would join the two values into one key that neither means.
+ */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const raw = request.raw.rawHeaders;
+  const name = IDEMPOTENCY_KEY_HEADER.toLowerCase();
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) count++;
+  if (count > 1) {
+    throw new ProblemError('invalid-parameter', `${IDEMPOTENCY_KEY_HEADER} must be one header, not ${count}.`, {
+      errors: [{ field: IDEMPOTENCY_KEY_HEADER, message: 'is sent more than once' }],
+    });
+  }
+  return parseIdempotencyKey(request.headers);
+}
 
 /**
  * Runs a POST under its `Idempotency-Key` (SPEC §7). The first request with a key claims
@@ -26,7 +49,7 @@ export async function idempotent(
   write: (beforeCommit: BeforeCommit | undefined) => Promise<StoredRecord>,
 ): Promise<FastifyReply> {
   const send = (status: number, body: string) => reply.code(status).type('application/json; charset=utf-8').send(body);
-  const header = parseIdempotencyKey(request.headers);
+  const header = idempotencyKeyOf(request);
   if (header === undefined) {
     const record = await write(undefined);
     return send(options.status, JSON.stringify(record.data));

@@ -142,7 +142,10 @@ export function routerErrorHandler(error: FastifyError, _request: unknown, reply
 
 /** Answers HTTP parse errors (oversized headers, garbage) with problem+json on the raw socket. */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket) {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
+  // A response already under way on this socket (e.g. an early 401 while the body still
+  // came): nothing can be added to it.
+  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
     socket.destroy();
     return;
   }
@@ -150,7 +153,10 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
     error.code === 'HPE_HEADER_OVERFLOW'
       ? problem('headers-too-large', 'The request line and headers exceed 80 KiB; send fewer ids per call.')
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? problem('bad-request', 'The request took too long to arrive.', { status: 408 })
+        ? problem(
+            'request-timeout',
+            'The request did not arrive whole within REQUEST_TIMEOUT; the connection is closed.',
+          )
         : problem('bad-request', 'The request is not valid HTTP.');
   const text = JSON.stringify(body);
   socket.end(

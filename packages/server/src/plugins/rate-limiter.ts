@@ -69,6 +69,12 @@ export class RateLimiter {
 
   /** Counts one request for `key`; throws a 429 problem with `Retry-After` past the budget. */
   async take(key: string): Promise<void> {
+    this.check(key);
+    this.note(key);
+  }
+
+  /** Throws a 429 problem with `Retry-After` when `key` has used its budget; counts nothing. */
+  check(key: string): void {
     const now = (this.options.clock ?? Date.now)();
     const window = Math.floor(now / MINUTE) * MINUTE;
     const elapsed = (now - window) / MINUTE;
@@ -81,6 +87,11 @@ export class RateLimiter {
         { headers: { 'Retry-After': String(retryAfter) } },
       );
     }
+  }
+
+  /** Counts one event (a request, a failed authentication) for `key`. */
+  note(key: string): void {
+    const window = Math.floor((this.options.clock ?? Date.now)() / MINUTE) * MINUTE;
     add(this.local, window, key, 1);
     this.forgetBefore(window - MINUTE);
     this.startSync();

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   formatTimestamp,
   listOperationId,
@@ -7,6 +9,7 @@ import {
   parseUpdatedQuery,
   type Query,
   RECORD_TYPES,
+  type RecordType,
   SYNC_UNTIL_HEADER,
   updatedOperationId,
 } from '@finum-sync/spec';
@@ -19,6 +22,57 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Responses are sent as bytes: a string would be scanned once for Content-Length and once more to encode it. */
 const bytesOf = (json: JsonText) => (typeof json === 'string' ? Buffer.from(json) : json);
+
+/**
+ * An id list is read in chunks of about this many bytes, with a turn of the event loop in
+ * between, so that 1,000 records of up to 64 KiB (64 MB) never hold the process for long.
+ */
+const LIST_CHUNK_BYTES = 2 * 1024 * 1024;
+/** Ids of the first chunk (and of every chunk, at least): 2 MB of records of 64 KiB. */
+const LIST_CHUNK_MIN_IDS = 32;
+/** A response up to this size is sent as one buffer; a larger one as the stream of its parts. */
+const LIST_ONE_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * The visible records among `ids` as the parts of one JSON array. The first chunk is small;
+ * the next ones are sized by the bytes per id seen so far, so that a list of small records
+ * takes a few queries and one of large records many short ones.
+ */
+async function listByIds(store: Store, type: RecordType, consumer: string, ids: readonly string[]): Promise<Buffer[]> {
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  let done = 0;
+  let size = LIST_CHUNK_MIN_IDS;
+  while (done < ids.length) {
+    if (done > 0) {
+      // At most four times the last chunk: ids that match nothing cannot make the next one huge.
+      const perId = Math.max(1, bytes / done);
+      size = Math.max(LIST_CHUNK_MIN_IDS, Math.min(4 * size, Math.floor(LIST_CHUNK_BYTES / perId)));
+      await nextTurn();
+    }
+    const json = bytesOf(await store.recordsByIds(type, consumer, ids.slice(done, done + size)));
+    done += size;
+    bytes += json.length;
+    // Each chunk is a JSON array: its elements go into the one answer, without the brackets.
+    if (json.length > 2) parts.push(json.subarray(1, json.length - 1));
+  }
+  return parts;
+}
+
+/** The parts as one JSON array: `[`, the parts separated by commas, `]`. */
+function jsonArray(parts: Buffer[]): { body: Buffer | Readable; length: number } {
+  const pieces: Buffer[] = [OPEN];
+  for (const [i, part] of parts.entries()) {
+    if (i > 0) pieces.push(COMMA);
+    pieces.push(part);
+  }
+  pieces.push(CLOSE);
+  const length = pieces.reduce((sum, p) => sum + p.length, 0);
+  return { body: length <= LIST_ONE_BUFFER_BYTES ? Buffer.concat(pieces, length) : Readable.from(pieces), length };
+}
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
 
 /** SPEC §6: auth-status, T-list, T-id-list-updated, file-download. */
 export function readHandlers(store: Store): Handlers {
@@ -87,10 +141,11 @@ export function readHandlers(store: Store): Handlers {
     handlers[listOperationId(type)] = async (request, reply) => {
       const query = parseListQuery(type, request.query as Query);
       const consumer = request.consumer.id;
-      const json =
-        query.kind === 'ids'
-          ? await store.recordsByIds(type, consumer, query.ids)
-          : await store.recordsByField(type, consumer, query.filter.field, query.value);
+      if (query.kind === 'ids') {
+        const { body, length } = jsonArray(await listByIds(store, type, consumer, query.ids));
+        return reply.type(JSON_TYPE).header('Content-Length', length).send(body);
+      }
+      const json = await store.recordsByField(type, consumer, query.filter.field, query.value);
       return reply.type(JSON_TYPE).send(bytesOf(json));
     };
     handlers[updatedOperationId(type)] = async (request, reply) => {

@@ -6,6 +6,7 @@ import { createClient, updateClient } from '../core/clients.js';
 import type { CoreContext } from '../core/context.js';
 import { createContract, updateContract } from '../core/contracts.js';
 import { type Upload, uploadFile } from '../core/files.js';
+import { nulRefused } from '../core/json-values.js';
 import { idempotent } from '../plugins/idempotency.js';
 import type { Handlers } from './handlers.js';
 
@@ -51,7 +52,11 @@ async function readParts(request: FastifyRequest, fields: Record<string, string>
       }
       file = { bytes: await part.toBuffer(), filename: part.filename, declaredType: part.mimetype };
     } else {
-      fields[part.fieldname] = String(part.value);
+      const value = String(part.value);
+      if (value.includes('\u0000') || part.fieldname.includes('\u0000')) {
+        throw nulRefused(part.fieldname.replace(/\u0000/g, '\\u0000'), 'invalid-body');
+      }
+      fields[part.fieldname] = value;
     }
   }
   return file;

@@ -55,6 +55,7 @@ export const applicationToRow = (a: ApplicationRow): Database['applications'] =>
 const CHANGE_COLUMNS = {
   status: 'status',
   statusTokenHash: 'status_token_hash',
+  idempotencyKey: 'idempotency_key',
   decidedMs: 'decided_ms',
   rejectionReason: 'rejection_reason',
   consumerId: 'consumer_id',

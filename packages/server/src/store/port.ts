@@ -167,7 +167,14 @@ export interface ApplicationRow {
 export type ApplicationChange = Partial<
   Pick<
     ApplicationRow,
-    'status' | 'statusTokenHash' | 'decidedMs' | 'rejectionReason' | 'consumerId' | 'privateKey' | 'privateKeyShownMs'
+    | 'status'
+    | 'statusTokenHash'
+    | 'idempotencyKey'
+    | 'decidedMs'
+    | 'rejectionReason'
+    | 'consumerId'
+    | 'privateKey'
+    | 'privateKeyShownMs'
   >
 >;
 

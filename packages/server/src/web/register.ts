@@ -6,6 +6,7 @@ import { ADMIN_CONSOLE_OPERATIONS } from '@finum-sync/spec/admin';
 import type { FastifyInstance } from 'fastify';
 import { adminConsoleHandlers } from '../admin/console.js';
 import type { AdminSessions } from '../admin/sessions.js';
+import { routePath } from '../app.js';
 import type { Config } from '../config.js';
 import type { CoreContext } from '../core/context.js';
 import { onboardingHandlers } from '../onboarding/routes.js';
@@ -103,7 +104,7 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Cross-Origin-Opener-Policy', 'same-origin');
     // Status links, credentials, sessions: never cached.
-    if (/^\/(admin|onboarding)\/api\//.test(request.url)) reply.header('Cache-Control', 'no-store');
+    if (/^\/(admin|onboarding)\/api\//.test(routePath(request))) reply.header('Cache-Control', 'no-store');
     return payload;
   });
 

@@ -30,7 +30,8 @@ const json = (schema: TSchema | { $ref: string }) => ({ 'application/json': { sc
 const arrayOf = (name: string) => json({ type: 'array', items: ref(name) } as TSchema);
 const body = (description: string, schemaName: string) => ({ description, content: json(ref(schemaName)) });
 
-const PROBLEMS: ProblemCode[] = ['unauthorized', 'forbidden'];
+// 429: too many failed authentications from the address (AUTH_FAILURE_LIMIT).
+const PROBLEMS: ProblemCode[] = ['unauthorized', 'forbidden', 'rate-limited'];
 const WRITE_PROBLEMS: ProblemCode[] = [...PROBLEMS, 'invalid-body', 'malformed-json', 'not-found'];
 
 const pathParam = (name: string, description: string, schema: TSchema | { $ref: string } = ref('Id')): ParamDef => ({

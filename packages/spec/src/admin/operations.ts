@@ -18,7 +18,8 @@ import { IMPORT_LINE_SCHEMAS, IMPORT_TYPES, importSchemaName } from './records-i
 
 const json = (schema: TSchema | { $ref: string }) => ({ 'application/json': { schema } });
 
-const ADMIN_PROBLEMS: ProblemCode[] = ['unauthorized', 'forbidden'];
+// 429: too many failed authentications from the address (AUTH_FAILURE_LIMIT).
+const ADMIN_PROBLEMS: ProblemCode[] = ['unauthorized', 'forbidden', 'rate-limited'];
 
 const contractIdParam: ParamDef = {
   name: 'id',

@@ -1,0 +1,253 @@
+#!/usr/bin/env node
+// The sync engine's benchmark (`npm run bench` runs it after the read path; alone:
+// node bench/sync.js --help). Every figure sits beside a baseline measured in the same run.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { signToken } from '@finum-sync/client';
+import SqliteDatabase from 'better-sqlite3';
+import { benchOptions, fmt } from './lib/options.js';
+import { CLI, cli, machine, ROOT, startServer } from './lib/server-process.js';
+
+const RESULTS = join(ROOT, 'bench/results');
+const AUDIENCE = 'https://bench.finum-sync.test';
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+/** The V8 heap cap of the engine's process (MiB): see syncProcess. */
+const HEAP_CAP_MIB = 160;
+
+const USAGE = `Usage: node bench/sync.js [options]
+
+Seeds (once; cached under bench/results/) two SQLite providers with one consumer each, starts
+each server as a process of its own, and runs \`finum-sync sync --types contract\` as a process
+of its own (its peak RSS read from /proc):
+
+  1. initial sync of --initial contracts, beside the raw insert rate of the same rows into the
+     same mirror database (one prepared INSERT in one transaction) and the server's own list
+     rate (contract-list of 1,000 ids, records/s);
+  2. incremental sync of --changed contracts changed among --large (the mirror first holds all).
+
+Options:
+  --initial <N>   Contracts of the initial sync (default 200000).
+  --large <N>     Contracts of the incremental case (default 1000000).
+  --changed <N>   Contracts changed before the incremental sync (default 1000).
+  --reseed        Seed again.
+  -h, --help      This help.`;
+
+async function dataset(contracts) {
+  const dir = join(RESULTS, `data-sync-1x${contracts}`);
+  const marker = join(dir, 'seed.json');
+  if (!existsSync(marker)) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    console.log(`Seeding 1 consumer × ${fmt(contracts)} contracts (cached in ${dir}) …`);
+    const out = await cli(['seed', '--consumers', '1', '--contracts', String(contracts), '--json'], {
+      DATA_DIR: dir,
+      PUBLIC_URL: AUDIENCE,
+    });
+    writeFileSync(marker, out);
+  }
+  const seeded = JSON.parse(readFileSync(marker, 'utf8'));
+  const consumer = seeded.consumers[0];
+  const keyFile = join(dir, 'seed-keys', `${consumer.consumerId}.private.pem`);
+  const payloadFile = join(dir, 'payload.json');
+  writeFileSync(payloadFile, JSON.stringify(consumer.payload));
+  return { dir, consumer, keyFile, payloadFile };
+}
+
+/** `finum-sync sync --types contract --json` as a process; its summary and peak RSS (VmHWM). */
+async function syncProcess(server, data, mirrorPath) {
+  const child = spawn(
+    process.execPath,
+    [
+      // V8 otherwise lets garbage pile up to a fraction of the machine's memory before it
+      // collects; the cap shows the engine's working set, which does not grow with the data.
+      `--max-old-space-size=${HEAP_CAP_MIB}`,
+      CLI,
+      'sync',
+      ...['--base-url', server.url, '--payload', data.payloadFile, '--key', data.keyFile],
+      ...['--provider', 'bench', '--database', mirrorPath, '--types', 'contract', '--json'],
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => {
+    stdout += d;
+  });
+  let peak = 0;
+  const sample = () => {
+    try {
+      const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (match) peak = Math.max(peak, Number(match[1]) * 1024);
+    } catch {}
+  };
+  const timer = setInterval(sample, 50);
+  const started = performance.now();
+  const [code] = await once(child, 'close');
+  const wallMs = performance.now() - started;
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`finum-sync sync exited with ${code}`);
+  const summary = JSON.parse(stdout.trim().split('\n').at(-1));
+  return { contract: summary.providers[0].types.contract, peakRss: peak, wallMs };
+}
+
+/** The raw rate of the same mirror database: the same rows, one prepared INSERT, one transaction. */
+function rawInsertRate(mirrorPath, scratchPath) {
+  const source = new SqliteDatabase(mirrorPath, { readonly: true });
+  const rows = source
+    .prepare('select provider, id, version, deleted, updated_at, record, synced_at from contract')
+    .raw()
+    .all();
+  const schema = source.prepare(`select sql from sqlite_master where name = 'contract'`).pluck().get();
+  source.close();
+  rmSync(scratchPath, { force: true });
+  const db = new SqliteDatabase(scratchPath);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(schema);
+  const insert = db.prepare('insert into contract values (?, ?, ?, ?, ?, ?, ?)');
+  const started = performance.now();
+  db.transaction(() => {
+    for (const row of rows) insert.run(row);
+  })();
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  rmSync(scratchPath, { force: true });
+  for (const suffix of ['-wal', '-shm']) rmSync(scratchPath + suffix, { force: true });
+  return { rows: rows.length, perSecond: rows.length / seconds };
+}
+
+/** The server's own list rate: contract-list of 1,000 ids, one call after the other, records/s. */
+async function serverListRate(server, data, ids) {
+  const auth = {
+    authorization: `Bearer ${await signToken({ payload: data.consumer.payload, privateKey: readFileSync(data.keyFile, 'utf8') })}`,
+  };
+  const calls = Math.min(50, Math.floor(ids.length / 1000));
+  const started = performance.now();
+  let records = 0;
+  for (let i = 0; i < calls; i++) {
+    const r = await fetch(`${server.url}/v1/contract-list?id-list=${ids.slice(i * 1000, (i + 1) * 1000).join(',')}`, {
+      headers: auth,
+    });
+    records += (await r.json()).length;
+  }
+  return records / ((performance.now() - started) / 1000);
+}
+
+const removeDb = (path) => {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+  rmSync(`${path}.files`, { recursive: true, force: true });
+};
+
+async function main() {
+  const { values, int } = benchOptions(USAGE, {
+    initial: { type: 'string', default: '200000' },
+    large: { type: 'string', default: '1000000' },
+    changed: { type: 'string', default: '1000' },
+    reseed: { type: 'boolean', default: false },
+  });
+  const o = { initial: int('initial'), large: int('large'), changed: int('changed') };
+  if (values.reseed) {
+    for (const n of [o.initial, o.large]) rmSync(join(RESULTS, `data-sync-1x${n}`), { recursive: true, force: true });
+  }
+  const result = { machine: machine(), at: new Date().toISOString(), ...o };
+
+  // 1. Initial sync.
+  const small = await dataset(o.initial);
+  let server = await startServer({ DATA_DIR: small.dir, ADMIN_TOKEN }, AUDIENCE);
+  const mirrorPath = join(RESULTS, 'sync-mirror.db');
+  try {
+    removeDb(mirrorPath);
+    const initial = await syncProcess(server, small, mirrorPath);
+    const raw = rawInsertRate(mirrorPath, join(RESULTS, 'sync-raw.db'));
+    const mirror = new SqliteDatabase(mirrorPath, { readonly: true });
+    const ids = mirror.prepare('select id from contract limit 50000').pluck().all();
+    mirror.close();
+    const listRate = await serverListRate(server, small, ids);
+    const rate = initial.contract.listed / (initial.contract.durationMs / 1000);
+    result.initialSync = {
+      contracts: initial.contract.listed,
+      created: initial.contract.created,
+      durationMs: initial.contract.durationMs,
+      recordsPerSecond: rate,
+      rawInsertPerSecond: raw.perSecond,
+      ratioToRawInsert: rate / raw.perSecond,
+      serverListRecordsPerSecond: listRate,
+      ratioToServerList: rate / listRate,
+      peakRssMiB: initial.peakRss / 2 ** 20,
+    };
+  } finally {
+    await server.stop();
+    removeDb(mirrorPath);
+  }
+
+  // 2. Incremental: the mirror holds all --large contracts, then --changed of them change.
+  const large = await dataset(o.large);
+  server = await startServer({ DATA_DIR: large.dir, ADMIN_TOKEN }, AUDIENCE);
+  try {
+    removeDb(mirrorPath);
+    const full = await syncProcess(server, large, mirrorPath);
+    const mirror = new SqliteDatabase(mirrorPath, { readonly: true });
+    const ids = mirror.prepare('select id from contract order by random() limit ?').pluck().all(o.changed);
+    mirror.close();
+    const stamp = Date.now();
+    const lines = ids.map((id) =>
+      JSON.stringify({
+        recordType: 'contract',
+        id,
+        consumerId: large.consumer.consumerId,
+        statusNote: `bench ${stamp}`,
+      }),
+    );
+    const imported = await fetch(`${server.url}/admin/api/records`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/x-ndjson' },
+      body: lines.join('\n'),
+    });
+    if (imported.status !== 200) throw new Error(`import of the changes: HTTP ${imported.status}`);
+    const incremental = await syncProcess(server, large, mirrorPath);
+    result.largeInitialSync = {
+      contracts: full.contract.listed,
+      durationMs: full.contract.durationMs,
+      recordsPerSecond: full.contract.listed / (full.contract.durationMs / 1000),
+      peakRssMiB: full.peakRss / 2 ** 20,
+    };
+    result.incrementalSync = {
+      among: full.contract.listed,
+      listed: incremental.contract.listed,
+      updated: incremental.contract.updated,
+      durationMs: incremental.contract.durationMs,
+      processWallMs: incremental.wallMs,
+      peakRssMiB: incremental.peakRss / 2 ** 20,
+    };
+  } finally {
+    await server.stop();
+    removeDb(mirrorPath);
+  }
+
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'sync.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const i = result.initialSync;
+  const n = result.incrementalSync;
+  const l = result.largeInitialSync;
+  console.log(
+    `\nFiNUM Sync engine — SQLite mirror; ${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}`,
+  );
+  console.log(
+    `initial sync of ${fmt(i.contracts)} contracts: ${fmt(i.durationMs)} ms = ${fmt(i.recordsPerSecond)} records/s; ` +
+      `raw insert ${fmt(i.rawInsertPerSecond)} rows/s → ${fmt(i.ratioToRawInsert * 100, 1)} % (target ≥ 30 %); ` +
+      `server list ${fmt(i.serverListRecordsPerSecond)} records/s → ${fmt(i.ratioToServerList * 100, 1)} %; peak RSS ${fmt(i.peakRssMiB)} MiB`,
+  );
+  console.log(
+    `initial sync of ${fmt(l.contracts)} contracts: ${fmt(l.durationMs)} ms = ${fmt(l.recordsPerSecond)} records/s; peak RSS ${fmt(l.peakRssMiB)} MiB`,
+  );
+  console.log(
+    `incremental sync of ${fmt(n.updated)} changed among ${fmt(n.among)}: ${fmt(n.durationMs)} ms in the engine ` +
+      `(target < 250 ms; whole process ${fmt(n.processWallMs)} ms); peak RSS ${fmt(n.peakRssMiB)} MiB (target < 256 MiB)`,
+  );
+}
+
+main().catch((error) => {
+  console.error(`bench/sync: ${error.message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,678 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { RecordType } from '@finum-sync/spec';
+import SqliteDatabase from 'better-sqlite3';
+import { type Kysely, Kysely as KyselyClass, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Chunk, ProviderRecord, StoredStream, SyncWindow, Tally } from '../planner.js';
+import {
+  MIGRATION_LOCK_TABLE,
+  MIGRATION_TABLE,
+  type MirrorDatabase,
+  mirrorMigrations,
+  type StreamRow,
+} from './schema.js';
+
+/** Counts a written chunk adds to its stream's tally. */
+export type WriteTally = Omit<Tally, 'listed' | 'removed'>;
+
+/** One stream's line of `sync status`. */
+export interface StreamStatus {
+  provider: string;
+  type: string;
+  watermark: string | null;
+  warning: string | null;
+  lastAttemptAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  /** Rows in the mirror, tombstones included, and how many of them are tombstones. */
+  records: number;
+  tombstones: number;
+  /** Chunks of an unfinished window (a run was interrupted). */
+  pendingChunks: number;
+}
+
+/** A file record whose bytes the mirror does not hold yet (or holds for another sha256). */
+export interface MissingFile {
+  id: string;
+  sha256: string;
+  size: number;
+}
+
+/**
+ * The mirror database: record tables (SPEC §11) and the engine's state, on SQLite or
+ * PostgreSQL through one Kysely implementation. Every method touches one provider's rows only.
+ */
+export interface MirrorStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** The stream's watermark, its open window and pending chunks. */
+  readStream(provider: string, type: RecordType): Promise<StoredStream>;
+  /** The ids of an open window's chunks, by index. */
+  readChunks(provider: string, type: RecordType, indexes: readonly number[]): Promise<Chunk[]>;
+  /** Records that a run starts on the stream. */
+  markAttempt(provider: string, type: RecordType, at: string): Promise<void>;
+  /** Persists a listed window and all its chunks, in one transaction. */
+  openWindow(
+    provider: string,
+    type: RecordType,
+    window: SyncWindow,
+    chunks: readonly Chunk[],
+    listedIds?: readonly string[],
+  ): Promise<void>;
+  /** Upserts one chunk's records (version-guarded) and removes the chunk from the pending ones, in one transaction. */
+  writeChunk(
+    provider: string,
+    type: RecordType,
+    window: SyncWindow,
+    chunk: number,
+    records: readonly ProviderRecord[],
+  ): Promise<WriteTally>;
+  /** Upserts records outside any window (a callback's contract), version-guarded; the watermark does not move. */
+  applyRecords(provider: string, type: RecordType, records: readonly ProviderRecord[]): Promise<WriteTally>;
+  /**
+   * Closes a window whose chunks are all written: stores its watermark (and, for a full
+   * window, removes the rows the listing did not name). Resolves to the rows removed.
+   */
+  advance(provider: string, type: RecordType, window: SyncWindow, at: string): Promise<number>;
+  /** Records a failed run of the stream; the watermark stays. */
+  markFailure(provider: string, type: RecordType, message: string, at: string): Promise<void>;
+  /** `sync reset`: the next run lists everything; old rows stay readable until that window commits. */
+  requestReset(provider: string, type: RecordType): Promise<void>;
+  status(provider?: string): Promise<StreamStatus[]>;
+  /** Non-deleted file records whose bytes are not stored (for their current sha256). */
+  missingFiles(provider: string): Promise<MissingFile[]>;
+  /** Stores verified bytes and marks the file's content as held. */
+  putFileContent(provider: string, fileId: string, sha256: string, bytes: Uint8Array, at: string): Promise<void>;
+  /** The bytes held for a sha256, if any. */
+  getBlob(sha256: string): Promise<Uint8Array | undefined>;
+  /** Kysely over the mirror, for queries of its users and tests. */
+  readonly db: Kysely<MirrorDatabase>;
+  close(): Promise<void>;
+}
+
+export const isPostgresUrl = (value: string) => /^postgres(ql)?:\/\//.test(value);
+
+/** The default mirror database (SPEC §11). */
+export const DEFAULT_MIRROR_PATH = './finum-mirror.db';
+
+const SQLITE_BATCH_ROWS = 1000;
+
+/**
+ * Opens (and migrates) a mirror: a `postgres://` URL or a SQLite file path.
+ *
+ * @example
+ * const mirror = await openMirror('./finum-mirror.db');
+ * const rows = await mirror.db.selectFrom('contract').selectAll().where('provider', '=', 'acme').execute();
+ */
+export async function openMirror(database: string = DEFAULT_MIRROR_PATH): Promise<MirrorStore> {
+  const postgres = isPostgresUrl(database);
+  let db: Kysely<MirrorDatabase>;
+  let blobDir: string | undefined;
+  let sqliteConnection: SqliteDatabase.Database | undefined;
+  if (postgres) {
+    const pool = new pg.Pool({
+      connectionString: database,
+      max: 8,
+      connectionTimeoutMillis: 10_000,
+      // int8 sizes are safe as numbers.
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === 20
+            ? (v: string) => Number(v)
+            : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    pool.on('error', () => {});
+    db = new KyselyClass<MirrorDatabase>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    const file = resolve(database);
+    mkdirSync(dirname(file), { recursive: true });
+    const connection = new SqliteDatabase(file);
+    sqliteConnection = connection;
+    connection.pragma('journal_mode = WAL');
+    connection.pragma('synchronous = NORMAL');
+    connection.pragma('busy_timeout = 15000');
+    // 16 MiB of pages: the engine's memory stays bounded whatever the mirror's size.
+    connection.pragma('cache_size = -16384');
+    db = new KyselyClass<MirrorDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
+    // Content-addressed file bytes beside the database.
+    blobDir = `${file}.files`;
+  }
+  const migrator = new Migrator({
+    db,
+    provider: mirrorMigrations(postgres ? 'postgres' : 'sqlite'),
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new MirrorError(`mirror migration ${failed ?? ''} failed: ${(error as Error).message ?? error}`);
+  }
+  return new KyselyMirror(db, postgres ? 'postgres' : 'sqlite', blobDir, sqliteConnection);
+}
+
+/** Statements kept prepared (by SQL text: Kysely parameterizes values, so a chunk's upsert text repeats). */
+const STATEMENT_CACHE_SIZE = 64;
+
+/**
+ * The connection as Kysely's SQLite driver sees it, with its statements prepared once:
+ * the driver prepares every query it runs, which for a chunk's 1,000-row upsert costs a
+ * good part of the write. A statement still iterating is not handed out twice.
+ */
+function withStatementCache(connection: SqliteDatabase.Database) {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare(text: string) {
+      const cached = statements.get(text);
+      if (cached && !cached.busy) return cached;
+      const statement = connection.prepare(text);
+      if (!cached) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+/** A failure of the mirror database (exit 1). */
+export class MirrorError extends Error {
+  override name = 'MirrorError';
+}
+
+const sha256Of = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+class KyselyMirror implements MirrorStore {
+  constructor(
+    readonly db: Kysely<MirrorDatabase>,
+    readonly dialect: 'sqlite' | 'postgres',
+    private readonly blobDir: string | undefined,
+    /**
+     * SQLite: the connection under Kysely, for the chunk writes. Kysely's driver holds it
+     * for the whole transaction, so statements run on it belong to that transaction; one
+     * prepared statement run per row is several times faster than a built multi-row insert.
+     */
+    private readonly sqlite?: SqliteDatabase.Database,
+  ) {}
+
+  private readonly sqliteStatements = new Map<string, SqliteDatabase.Statement>();
+
+  private sqliteStatement(text: string): SqliteDatabase.Statement {
+    let statement = this.sqliteStatements.get(text);
+    if (!statement) {
+      statement = this.sqlite!.prepare(text);
+      this.sqliteStatements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** The mirror rows' versions among `ids`. */
+  private async existingVersions(
+    trx: Transaction<MirrorDatabase>,
+    provider: string,
+    type: RecordType,
+    ids: readonly string[],
+  ): Promise<Map<string, { version: number; deleted: boolean }>> {
+    const existing = new Map<string, { version: number; deleted: boolean }>();
+    if (this.sqlite) {
+      const rows = this.sqliteStatement(
+        `select id, version, deleted from "${type}" where provider = ? and id in (select value from json_each(?))`,
+      ).all(provider, JSON.stringify(ids)) as { id: string; version: number; deleted: number }[];
+      for (const row of rows) existing.set(row.id, { version: row.version, deleted: row.deleted === 1 });
+      return existing;
+    }
+    for (let at = 0; at < ids.length; at += SQLITE_BATCH_ROWS) {
+      const rows = await trx
+        .selectFrom(type)
+        .select(['id', 'version', 'deleted'])
+        .where('provider', '=', provider)
+        .where('id', 'in', ids.slice(at, at + SQLITE_BATCH_ROWS))
+        .execute();
+      for (const row of rows) existing.set(row.id, { version: Number(row.version), deleted: Boolean(row.deleted) });
+    }
+    return existing;
+  }
+
+  private bool(value: boolean): number | boolean {
+    return this.dialect === 'postgres' ? value : value ? 1 : 0;
+  }
+
+  /** Creates the stream's row if it is new. */
+  private async ensureStream(
+    trx: Kysely<MirrorDatabase> | Transaction<MirrorDatabase>,
+    provider: string,
+    type: RecordType,
+  ) {
+    await trx
+      .insertInto('sync_stream')
+      .values({
+        provider,
+        type,
+        watermark: null,
+        watermark_warning: null,
+        last_attempt_at: null,
+        last_success_at: null,
+        last_error: null,
+        last_error_at: null,
+        reset_requested: 0,
+      })
+      .onConflict((oc) => oc.columns(['provider', 'type']).doNothing())
+      .execute();
+  }
+
+  async readStream(provider: string, type: RecordType): Promise<StoredStream> {
+    const stream = await this.db
+      .selectFrom('sync_stream')
+      .selectAll()
+      .where('provider', '=', provider)
+      .where('type', '=', type)
+      .executeTakeFirst();
+    const window = await this.db
+      .selectFrom('sync_window')
+      .selectAll()
+      .where('provider', '=', provider)
+      .where('type', '=', type)
+      .executeTakeFirst();
+    let open: StoredStream['window'] = null;
+    if (window) {
+      const pending = await this.db
+        .selectFrom('sync_pending_chunk')
+        .select('chunk')
+        .where('provider', '=', provider)
+        .where('type', '=', type)
+        .orderBy('chunk')
+        .execute();
+      open = {
+        window: {
+          since: window.since,
+          until: window.until,
+          warning: window.warning,
+          full: window.full === 1,
+          chunkCount: window.chunk_count,
+          listed: window.listed,
+        },
+        pending: pending.map((p) => Number(p.chunk)),
+      };
+    }
+    return { watermark: stream?.watermark ?? null, window: open, resetRequested: stream?.reset_requested === 1 };
+  }
+
+  async readChunks(provider: string, type: RecordType, indexes: readonly number[]): Promise<Chunk[]> {
+    if (indexes.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('sync_pending_chunk')
+      .select(['chunk', 'ids'])
+      .where('provider', '=', provider)
+      .where('type', '=', type)
+      .where('chunk', 'in', indexes)
+      .execute();
+    const byIndex = new Map(rows.map((r) => [Number(r.chunk), JSON.parse(r.ids) as string[]]));
+    return indexes.map((index) => {
+      const ids = byIndex.get(index);
+      if (!ids)
+        throw new MirrorError(`${provider}/${type}: chunk ${index} of the open window is gone (another process?)`);
+      return { index, ids };
+    });
+  }
+
+  async markAttempt(provider: string, type: RecordType, at: string) {
+    await this.ensureStream(this.db, provider, type);
+    await this.db
+      .updateTable('sync_stream')
+      .set({ last_attempt_at: at })
+      .where('provider', '=', provider)
+      .where('type', '=', type)
+      .execute();
+  }
+
+  async openWindow(
+    provider: string,
+    type: RecordType,
+    window: SyncWindow,
+    chunks: readonly Chunk[],
+    listedIds: readonly string[] = [],
+  ) {
+    await this.db.transaction().execute(async (trx) => {
+      await this.ensureStream(trx, provider, type);
+      const key = (t: 'sync_window' | 'sync_pending_chunk' | 'sync_listed_id') =>
+        trx.deleteFrom(t).where('provider', '=', provider).where('type', '=', type).execute();
+      await key('sync_window');
+      await key('sync_pending_chunk');
+      await key('sync_listed_id');
+      await trx
+        .insertInto('sync_window')
+        .values({
+          provider,
+          type,
+          since: window.since,
+          until: window.until,
+          warning: window.warning,
+          full: window.full ? 1 : 0,
+          chunk_count: window.chunkCount,
+          listed: window.listed,
+          opened_at: new Date().toISOString(),
+        })
+        .execute();
+      for (let at = 0; at < chunks.length; at += 100) {
+        await trx
+          .insertInto('sync_pending_chunk')
+          .values(
+            chunks.slice(at, at + 100).map((c) => ({ provider, type, chunk: c.index, ids: JSON.stringify(c.ids) })),
+          )
+          .execute();
+      }
+      if (window.full) {
+        for (let at = 0; at < listedIds.length; at += SQLITE_BATCH_ROWS) {
+          await trx
+            .insertInto('sync_listed_id')
+            .values(listedIds.slice(at, at + SQLITE_BATCH_ROWS).map((id) => ({ provider, type, id })))
+            .onConflict((oc) => oc.doNothing())
+            .execute();
+        }
+      }
+    });
+  }
+
+  async writeChunk(
+    provider: string,
+    type: RecordType,
+    window: SyncWindow,
+    chunk: number,
+    records: readonly ProviderRecord[],
+  ): Promise<WriteTally> {
+    return this.db.transaction().execute(async (trx) => {
+      const tally = await this.upsert(trx, provider, type, window.full, records);
+      await trx
+        .deleteFrom('sync_pending_chunk')
+        .where('provider', '=', provider)
+        .where('type', '=', type)
+        .where('chunk', '=', chunk)
+        .execute();
+      return tally;
+    });
+  }
+
+  async applyRecords(provider: string, type: RecordType, records: readonly ProviderRecord[]): Promise<WriteTally> {
+    return this.db.transaction().execute((trx) => this.upsert(trx, provider, type, false, records));
+  }
+
+  /**
+   * Writes the records newer than the mirror's rows (any other version, in a full window)
+   * and counts what happened to each.
+   */
+  private async upsert(
+    trx: Transaction<MirrorDatabase>,
+    provider: string,
+    type: RecordType,
+    full: boolean,
+    records: readonly ProviderRecord[],
+  ): Promise<WriteTally> {
+    const tally: WriteTally = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
+    const syncedAt = new Date().toISOString();
+    const existing = await this.existingVersions(
+      trx,
+      provider,
+      type,
+      records.map((r) => r.id),
+    );
+    const writes: MirrorDatabase[RecordType][] = [];
+    for (const record of records) {
+      const before = existing.get(record.id);
+      const newer =
+        before === undefined || (full ? record.version !== before.version : record.version > before.version);
+      if (!newer) {
+        tally.unchanged++;
+        continue;
+      }
+      if (record.deleted && !before?.deleted) tally.deleted++;
+      else if (before === undefined) tally.created++;
+      else tally.updated++;
+      writes.push({
+        provider,
+        id: record.id,
+        version: record.version,
+        deleted: this.bool(record.deleted === true),
+        updated_at: record.updatedAt,
+        record: JSON.stringify(record),
+        synced_at: syncedAt,
+      });
+    }
+    if (this.sqlite && writes.length > 0) {
+      // The guard in SQL too: another process writing the same stream never goes back in versions.
+      const upsert = this.sqliteStatement(
+        `insert into "${type}" (provider, id, version, deleted, updated_at, record, synced_at) values (?, ?, ?, ?, ?, ?, ?)` +
+          ' on conflict (provider, id) do update set version = excluded.version, deleted = excluded.deleted,' +
+          ' updated_at = excluded.updated_at, record = excluded.record, synced_at = excluded.synced_at' +
+          ` where "${type}".version ${full ? '<>' : '<'} excluded.version`,
+      );
+      for (const w of writes) upsert.run(w.provider, w.id, w.version, w.deleted, w.updated_at, w.record, w.synced_at);
+      return tally;
+    }
+    for (let at = 0; at < writes.length; at += SQLITE_BATCH_ROWS) {
+      await trx
+        .insertInto(type)
+        .values(writes.slice(at, at + SQLITE_BATCH_ROWS))
+        .onConflict((oc) =>
+          oc
+            .columns(['provider', 'id'])
+            .doUpdateSet((eb) => ({
+              version: eb.ref('excluded.version'),
+              deleted: eb.ref('excluded.deleted'),
+              updated_at: eb.ref('excluded.updated_at'),
+              record: eb.ref('excluded.record'),
+              synced_at: eb.ref('excluded.synced_at'),
+            }))
+            // The guard in SQL too: another process writing the same stream never goes back in versions.
+            .where(`${type}.version` as 'version', full ? '<>' : '<', (eb) => eb.ref('excluded.version')),
+        )
+        .execute();
+    }
+    return tally;
+  }
+
+  async advance(provider: string, type: RecordType, window: SyncWindow, at: string): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const pending = await trx
+        .selectFrom('sync_pending_chunk')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('provider', '=', provider)
+        .where('type', '=', type)
+        .executeTakeFirst();
+      // The planner only advances an empty window; the database says so too.
+      if (Number(pending?.n ?? 0) > 0)
+        throw new MirrorError(`${provider}/${type}: chunks still pending; not advancing`);
+      let removed = 0;
+      if (window.full) {
+        const result = await trx
+          .deleteFrom(type)
+          .where('provider', '=', provider)
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('sync_listed_id')
+                  .select('sync_listed_id.id')
+                  .whereRef('sync_listed_id.id', '=', `${type}.id` as 'id')
+                  .where('sync_listed_id.provider', '=', provider)
+                  .where('sync_listed_id.type', '=', type),
+              ),
+            ),
+          )
+          .executeTakeFirst();
+        removed = Number(result.numDeletedRows);
+      }
+      for (const table of ['sync_window', 'sync_listed_id'] as const) {
+        await trx.deleteFrom(table).where('provider', '=', provider).where('type', '=', type).execute();
+      }
+      await this.ensureStream(trx, provider, type);
+      await trx
+        .updateTable('sync_stream')
+        .set({
+          watermark: window.until,
+          watermark_warning: window.warning,
+          last_success_at: at,
+          last_error: null,
+          last_error_at: null,
+          reset_requested: 0,
+        })
+        .where('provider', '=', provider)
+        .where('type', '=', type)
+        .execute();
+      return removed;
+    });
+  }
+
+  async markFailure(provider: string, type: RecordType, message: string, at: string) {
+    await this.ensureStream(this.db, provider, type);
+    await this.db
+      .updateTable('sync_stream')
+      .set({ last_error: message, last_error_at: at })
+      .where('provider', '=', provider)
+      .where('type', '=', type)
+      .execute();
+  }
+
+  async requestReset(provider: string, type: RecordType) {
+    await this.ensureStream(this.db, provider, type);
+    await this.db.transaction().execute(async (trx) => {
+      // An unfinished window would be resumed first: drop it, the full window covers it.
+      for (const table of ['sync_window', 'sync_pending_chunk', 'sync_listed_id'] as const) {
+        await trx.deleteFrom(table).where('provider', '=', provider).where('type', '=', type).execute();
+      }
+      await trx
+        .updateTable('sync_stream')
+        .set({ reset_requested: 1 })
+        .where('provider', '=', provider)
+        .where('type', '=', type)
+        .execute();
+    });
+  }
+
+  async status(provider?: string): Promise<StreamStatus[]> {
+    let query = this.db.selectFrom('sync_stream').selectAll().orderBy('provider').orderBy('type');
+    if (provider !== undefined) query = query.where('provider', '=', provider);
+    const streams: StreamRow[] = await query.execute();
+    const out: StreamStatus[] = [];
+    for (const s of streams) {
+      const type = s.type as RecordType;
+      const counts = await this.db
+        .selectFrom(type)
+        .select((eb) => [
+          eb.fn.countAll<number>().as('records'),
+          eb.fn.sum<number>(eb.case().when('deleted', '=', this.bool(true)).then(1).else(0).end()).as('tombstones'),
+        ])
+        .where('provider', '=', s.provider)
+        .executeTakeFirst();
+      const pending = await this.db
+        .selectFrom('sync_pending_chunk')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('provider', '=', s.provider)
+        .where('type', '=', s.type)
+        .executeTakeFirst();
+      out.push({
+        provider: s.provider,
+        type: s.type,
+        watermark: s.watermark,
+        warning: s.watermark_warning,
+        lastAttemptAt: s.last_attempt_at,
+        lastSuccessAt: s.last_success_at,
+        lastError: s.last_error,
+        lastErrorAt: s.last_error_at,
+        records: Number(counts?.records ?? 0),
+        tombstones: Number(counts?.tombstones ?? 0),
+        pendingChunks: Number(pending?.n ?? 0),
+      });
+    }
+    return out;
+  }
+
+  async missingFiles(provider: string): Promise<MissingFile[]> {
+    const rows = await this.db
+      .selectFrom('file')
+      .leftJoin('sync_file_content as c', (join) =>
+        join.onRef('c.provider', '=', 'file.provider').onRef('c.id', '=', 'file.id'),
+      )
+      .select(['file.id', 'file.record', 'c.sha256 as held'])
+      .where('file.provider', '=', provider)
+      .where('file.deleted', '=', this.bool(false))
+      .execute();
+    const missing: MissingFile[] = [];
+    for (const row of rows) {
+      const record = (typeof row.record === 'string' ? JSON.parse(row.record) : row.record) as {
+        sha256?: string;
+        size?: number;
+      };
+      if (typeof record.sha256 === 'string' && record.sha256 !== row.held) {
+        missing.push({ id: row.id, sha256: record.sha256, size: Number(record.size ?? 0) });
+      }
+    }
+    return missing;
+  }
+
+  async putFileContent(provider: string, fileId: string, sha256: string, bytes: Uint8Array, at: string) {
+    if (sha256Of(bytes) !== sha256) throw new MirrorError(`file ${fileId}: bytes do not match sha256 ${sha256}`);
+    if (this.blobDir) await this.writeBlobFile(sha256, bytes);
+    await this.db.transaction().execute(async (trx) => {
+      if (!this.blobDir) {
+        await trx
+          .insertInto('sync_blob')
+          .values({ sha256, bytes })
+          .onConflict((oc) => oc.column('sha256').doNothing())
+          .execute();
+      }
+      await trx
+        .insertInto('sync_file_content')
+        .values({ provider, id: fileId, sha256, size: bytes.length, stored_at: at })
+        .onConflict((oc) => oc.columns(['provider', 'id']).doUpdateSet({ sha256, size: bytes.length, stored_at: at }))
+        .execute();
+    });
+  }
+
+  /** Content-addressed: `<db>.files/ab/abcd…`, written aside and renamed so a crash never leaves half a file. */
+  private async writeBlobFile(sha256: string, bytes: Uint8Array) {
+    const dir = join(this.blobDir!, sha256.slice(0, 2));
+    const target = join(dir, sha256);
+    try {
+      await stat(target);
+      return;
+    } catch {}
+    mkdirSync(dir, { recursive: true });
+    const temp = join(dir, `.${sha256}.${randomUUID()}.tmp`);
+    const handle = await open(temp, 'wx');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await rename(temp, target);
+    } catch (error) {
+      await unlink(temp).catch(() => {});
+      throw error;
+    }
+  }
+
+  async getBlob(sha256: string): Promise<Uint8Array | undefined> {
+    if (!/^[a-f0-9]{64}$/.test(sha256)) return undefined;
+    if (this.blobDir) {
+      try {
+        return await readFile(join(this.blobDir, sha256.slice(0, 2), sha256));
+      } catch {
+        return undefined;
+      }
+    }
+    const row = await this.db.selectFrom('sync_blob').select('bytes').where('sha256', '=', sha256).executeTakeFirst();
+    return row?.bytes;
+  }
+
+  async close() {
+    await this.db.destroy();
+  }
+}
