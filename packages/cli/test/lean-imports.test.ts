@@ -71,6 +71,23 @@ describe('consumer-side commands load no server module', () => {
     expect(serverSide(help.loaded)).toEqual([]);
   });
 
+  it('validate loads no server side either; sync loads its own mirror database, but not the server nor Fastify', async () => {
+    const prefix = join(dir, 'consumer');
+    expect((await traced(['keys', 'generate', '--out', prefix])).code).toBe(0);
+    // A provider that cannot be reached: each command fails fast, after loading what it needs.
+    const provider = ['--base-url', 'http://127.0.0.1:9', '--payload', '{"sub":"a","aud":"http://127.0.0.1:9"}'];
+    const validate = await traced(['validate', ...provider, '--key', `${prefix}.private.pem`]);
+    expect(validate.code).toBe(2);
+    expect(validate.loaded.some((line) => /\/packages\/validator\/dist\//.test(line))).toBe(true);
+    expect(serverSide(validate.loaded)).toEqual([]);
+    const database = join(dir, 'mirror.db');
+    const sync = await traced(['sync', ...provider, '--key', `${prefix}.private.pem`, '--database', database]);
+    expect(sync.code).toBe(1);
+    expect(
+      sync.loaded.filter((line) => /\/packages\/server\/|\/node_modules\/(?:fastify|@fastify)\//.test(line)),
+    ).toEqual([]);
+  });
+
   it('sees the server, Fastify and the SQLite addon when a provider-side command runs (the trace can fail)', async () => {
     const list = await traced(['consumer', 'list'], { DATA_DIR: join(dir, 'data') });
     expect(list.stderr).toBe('');
