@@ -22,6 +22,36 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('"/" and /v1/docs/ in Chr
     await server?.close();
   });
 
+  it('has what the public description has: implement your own, the two common flows, the FAQ; no link outside', async () => {
+    await withPage(browser, server.url, async (session, page) => {
+      await session.goto('/');
+      for (const heading of [
+        '3. Implement your own',
+        'Going live',
+        'Validation',
+        'Connecting with us',
+        '4. Common flows',
+        'Syncing data from the provider to your database',
+        'Creating new contracts with a provider',
+        'FAQ',
+      ]) {
+        await expect
+          .poll(() => page.getByRole('heading', { name: heading, exact: true }).count(), { message: heading })
+          .toBe(1);
+      }
+      const faq = (await page.locator('details summary').allTextContents()).join('\n');
+      for (const topic of [/fields of its own/, /terminated/i, /pagination/, /matched/]) expect(faq).toMatch(topic);
+      const text = (await page.locator('main').textContent()) ?? '';
+      for (const point of ['_hasEverBeenInDebt', 'foreignId', '50,000', 'contract-id-list-updated', 'status 230']) {
+        expect(text).toContain(point);
+      }
+      const hrefs = await page
+        .locator('a[href]')
+        .evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
+      expect(hrefs.filter((href) => new URL(href).origin !== new URL(server.url).origin)).toEqual([]);
+    });
+  });
+
   it('Test it: a JWT signed in the browser, copied, authorized in the docs, survives a reload, auth-status 200', async () => {
     await withPage(browser, server.url, async (session, page) => {
       const signingRequests: string[] = [];
@@ -54,13 +84,11 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('"/" and /v1/docs/ in Chr
       const copied = await page.evaluate(() => navigator.clipboard.readText());
       expect(copied).toBe(jwt);
 
-      // 1b: open the docs from the page, Authorize with the copied token.
-      await page.getByRole('link', { name: 'Open the API docs' }).click();
-      await page.waitForURL('**/v1/docs/');
-      await page.getByRole('button', { name: 'Authorize' }).click();
-      await page.locator('.modal-ux input#auth-bearer-value').fill(copied);
-      await page.locator('.modal-ux button.authorize').click();
-      await page.locator('.modal-ux button.btn-done').click();
+      // 1b: open the docs from the page: already authorized with the token (Authorize shows it).
+      await page.getByRole('link', { name: 'Open the API docs, authorized' }).click();
+      // The token travelled in the fragment and leaves the address bar at once.
+      await expect.poll(() => page.url()).toMatch(/\/v1\/docs\/$/);
+      await page.locator('.btn.authorize.locked').first().waitFor();
 
       // The token survives a reload (persistAuthorization).
       await page.reload();

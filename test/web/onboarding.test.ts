@@ -1,9 +1,15 @@
+import { execFile } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { generateKeyPair, signToken } from '@finum-sync/client/node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type BrowserSession, hasChromium, launchBrowser, withPage } from '../helpers/browser.js';
+import { CLI } from '../helpers/serve-process.js';
 import { fetchParsed, startTestServer, type TestServer } from '../helpers/server.js';
 
 const ADMIN_TOKEN = 'web-test-admin-token-0123456789';
@@ -129,8 +135,52 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('/onboarding/ in Chromium
       const status = await authStatus(payload, privateKey);
       expect(status.status).toBe(200);
       expect(status.body.consumerId).toBe(consumerId);
+
+      // The status page's commands run as shown (the CLI of this checkout for `npx finum-sync`),
+      // beside the key file the page downloaded, and the first call answers for this consumer.
+      const snippet = await page.locator('#first-call').inputValue();
+      expect(snippet).toContain(`--payload '${JSON.stringify(payload)}'`);
+      expect(snippet).toContain(`${server.url}/v1/auth-status`);
+      expect(await page.getByRole('link', { name: `${server.url}/v1/docs/` }).getAttribute('href')).toBe('/v1/docs/');
+      const cwd = mkdtempSync(join(tmpdir(), 'finum-first-call-'));
+      try {
+        writeFileSync(join(cwd, 'finum-sync-private-key.pem'), privateKey);
+        // Not execFileSync: the server answering the curl runs in this process.
+        const { stdout: firstCall } = await promisify(execFile)(
+          'bash',
+          ['-euo', 'pipefail', '-c', snippet.replaceAll('npx finum-sync', `node ${CLI}`)],
+          { cwd, encoding: 'utf8', timeout: 60_000 },
+        );
+        expect(JSON.parse(firstCall)).toMatchObject({ authenticated: true, consumerId });
+      } finally {
+        rmSync(cwd, { recursive: true, force: true });
+      }
       // The standing callback URL of the form is the consumer's.
       expect((await server.store.consumer(consumerId))?.callbackUrl).toBe(FORM.callbackUrl);
+    });
+  });
+
+  it('a status link that is cut short or unknown: the page says so in plain words', async () => {
+    await withPage(browser, server.url, async (session, page) => {
+      session.expectHttpError('/onboarding/api/application-status', 400);
+      session.expectHttpError('/onboarding/api/application-status', 404);
+      for (const hash of ['abc', 'x'.repeat(43)]) {
+        await session.goto(`/onboarding/status#${hash}`);
+        const message = page.locator('#status-message');
+        await expect.poll(() => message.textContent()).toContain('This status link is not complete or not known');
+        expect(await message.textContent()).not.toMatch(/43-character|token|body|field/i);
+      }
+    });
+  });
+
+  it('no consumer page links to the back office', async () => {
+    await withPage(browser, server.url, async (session, page) => {
+      session.expectHttpError('/onboarding/api/application-status', 400);
+      for (const path of ['/', '/onboarding/', '/onboarding/status#abc', '/v1/docs/']) {
+        await session.goto(path);
+        await page.locator('footer, .finum-docs-header').first().waitFor();
+        expect(await page.locator('a[href*="/admin"]').count(), path).toBe(0);
+      }
     });
   });
 

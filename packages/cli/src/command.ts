@@ -59,6 +59,21 @@ export interface Command<O extends Options = Options> {
 /** Keeps the option names as literal types so that `run` sees typed values. */
 export const defineCommand = <const O extends Options>(command: Command<O>): Command<O> => command;
 
+/**
+ * `--json` (SPEC §10): one machine-readable result on stdout. Every command that prints a
+ * result takes it; {@link JSON_ALREADY} for those whose result is JSON anyway.
+ */
+export const JSON_OPTION = {
+  type: 'boolean',
+  description: 'Print the result as one JSON document on stdout.',
+} as const satisfies OptionDef;
+
+/** `--json` for a command whose result is one JSON document already: accepted, changes nothing. */
+export const JSON_ALREADY = {
+  type: 'boolean',
+  description: 'Accepted for scripts: the result is one JSON document on stdout anyway.',
+} as const satisfies OptionDef;
+
 const HELP: OptionDef = { type: 'boolean', short: 'h', description: 'Show this help.' };
 
 const optionLabel = (name: string, def: OptionDef) =>

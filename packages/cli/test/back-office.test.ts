@@ -102,6 +102,22 @@ describe.each(inject('dialects'))('back-office commands on %s', (dialect) => {
     });
   });
 
+  it('reads the NDJSON and a document from standard input with --file -', async () => {
+    const line = { recordType: 'client', id: 'cl-stdin', consumerId: 'office', type: 'person', lastName: 'Eingabe' };
+    const imported = await runCli(['import', '--file', '-', '--json'], env, undefined, `${JSON.stringify(line)}\n`);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ lines: 1, created: 1 });
+
+    const pdf = Buffer.from('%PDF-1.4\n% piped in\n%%EOF\n');
+    const args = ['contract', 'attach', '--id', 'c-cli', '--file', '-', '--category', 'correspondence'];
+    const unnamed = await runCli(args, env, undefined, pdf);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toMatch(/--name/);
+    const attached = await runCli([...args, '--name', 'letter.pdf'], env, undefined, pdf);
+    expect(attached.code, attached.stderr).toBe(0);
+    expect(JSON.parse(attached.stdout).file).toMatchObject({ name: 'letter.pdf', size: pdf.length });
+  });
+
   it('refuses bad input with a clear message and exit code 2, writing nothing', async () => {
     const badLine = { recordType: 'client', id: 'cl-bad', consumerId: 'office', type: 'person', lastName: 5 };
     const bad = file('bad.ndjson', `${JSON.stringify(badLine)}\nnot json\n`);

@@ -113,6 +113,39 @@ describe('finum-sync keys generate', () => {
   });
 });
 
+describe('finum-sync --json', () => {
+  it('is accepted by every command that prints a result (all but serve), and documented in its --help', async () => {
+    const help = await runCli(['--help']);
+    const commands = [...help.stdout.matchAll(/^ {2}([a-z]+(?: [a-z]+)?) {2,}/gm)].map((m) => m[1]!);
+    expect(commands).toEqual(expect.arrayContaining(['deliveries', 'contract awaiting', 'token', 'keys generate']));
+    for (const command of commands.filter((c) => c !== 'serve')) {
+      const usage = await runCli([...command.split(' '), '--help']);
+      expect(usage.stdout, command).toMatch(/^ {2}--json +\S/m);
+    }
+  });
+
+  it('deliveries and contract awaiting print JSON with --json', async () => {
+    const env = { DATA_DIR: mkdtempSync(join(dir, 'json-')) };
+    for (const args of [['deliveries'], ['contract', 'awaiting']]) {
+      const result = await runCli([...args, '--json'], env);
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual([]);
+    }
+  });
+
+  it('keys generate --json names the files and the kid', async () => {
+    const prefix = join(dir, 'json-key');
+    const result = await runCli(['keys', 'generate', '--alg', 'EdDSA', '--out', prefix, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      alg: 'EdDSA',
+      kid: expect.any(String),
+      privateKeyPath: `${prefix}.private.pem`,
+      publicKeyPath: `${prefix}.public.pem`,
+    });
+  });
+});
+
 describe('finum-sync token', () => {
   let prefix: string;
   beforeAll(async () => {
@@ -142,6 +175,31 @@ describe('finum-sync token', () => {
     expect(claims).toMatchObject({ sub: 'acme-broker', aud: 'https://syncapi.test' });
     expect(claims.exp! - claims.iat!).toBe(600);
     expect(Math.abs(claims.iat! - Date.now() / 1000)).toBeLessThan(60);
+  });
+
+  it('reads the payload or the key from standard input with -, and prints JSON with --json', async () => {
+    const fromStdin = await runCli(
+      ['token', '--payload', '-', '--key', `${prefix}.private.pem`],
+      {},
+      undefined,
+      payload,
+    );
+    expect(fromStdin.code, fromStdin.stderr).toBe(0);
+    expect(decodeJwt(fromStdin.stdout.trim()).sub).toBe('acme-broker');
+    const keyFromStdin = await runCli(
+      ['token', '--payload', payload, '--key', '-', '--json'],
+      {},
+      undefined,
+      readFileSync(`${prefix}.private.pem`),
+    );
+    expect(keyFromStdin.code, keyFromStdin.stderr).toBe(0);
+    const result = JSON.parse(keyFromStdin.stdout);
+    expect(result).toEqual({ token: expect.any(String), alg: 'ES256', expiresAt: expect.any(String) });
+    expect(new Date(result.expiresAt).getTime() / 1000).toBe(decodeJwt(result.token).exp);
+    expectInputError(
+      await runCli(['token', '--payload', '-', '--key', '-'], {}, undefined, payload),
+      /standard input is read for --payload already/,
+    );
   });
 
   it('reads the payload from a file', async () => {

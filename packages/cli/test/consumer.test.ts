@@ -83,6 +83,63 @@ describe.each(dialects)('consumers through the CLI on %s', (dialect) => {
     server = undefined;
   });
 
+  it('registers with the audience of the server on the database, not one guessed from its own environment', async () => {
+    // A server on its own database with its own PUBLIC_URL (not the default http://localhost:8080).
+    const other = await createTestDatabase(dialect);
+    const serverAudience = 'https://syncapi.other-port.test';
+    const running = await spawnServer({ ...other.env, PUBLIC_URL: serverAudience });
+    try {
+      const prefix = join(dir, 'aud');
+      await runCli(['keys', 'generate', '--alg', 'ES256', '--out', prefix]);
+      const check = async (payload: unknown) => {
+        const response = await fetch(`${running.url}/v1/auth-status`, {
+          headers: { authorization: `Bearer ${await token(payload, `${prefix}.private.pem`)}` },
+        });
+        return response.status;
+      };
+
+      // The administrator's shell has no PUBLIC_URL at all: the server's audience all the same, silently.
+      const plain = await runCli(['consumer', 'add', '--id', 'aud-plain', '--public-key', `${prefix}.public.pem`], {
+        ...other.env,
+      });
+      expect(plain.code, plain.stderr).toBe(0);
+      expect(plain.stderr).toBe('');
+      const plainCredentials = JSON.parse(plain.stdout);
+      expect(plainCredentials.payload).toEqual({ sub: 'aud-plain', aud: serverAudience });
+      expect(await check(plainCredentials.payload)).toBe(200);
+
+      // A PUBLIC_URL here that differs: the server's audience, and a line on stderr that says so.
+      const differing = await runCli(
+        ['consumer', 'add', '--id', 'aud-differing', '--public-key', `${prefix}.public.pem`],
+        { ...other.env, PUBLIC_URL: 'http://localhost:8080' },
+      );
+      expect(differing.code, differing.stderr).toBe(0);
+      expect(JSON.parse(differing.stdout).payload.aud).toBe(serverAudience);
+      expect(differing.stderr).toMatch(/http:\/\/localhost:8080.*https:\/\/syncapi\.other-port\.test/);
+      expect(await check(JSON.parse(differing.stdout).payload)).toBe(200);
+    } finally {
+      await running.kill('SIGTERM');
+      await other.drop();
+    }
+  });
+
+  it('says so when no server has started on the database yet', async () => {
+    const fresh = await createTestDatabase(dialect);
+    try {
+      const prefix = join(dir, 'fresh');
+      await runCli(['keys', 'generate', '--alg', 'ES256', '--out', prefix]);
+      const added = await runCli(['consumer', 'add', '--id', 'early', '--public-key', `${prefix}.public.pem`], {
+        ...fresh.env,
+        PUBLIC_URL: TEST_AUDIENCE,
+      });
+      expect(added.code, added.stderr).toBe(0);
+      expect(JSON.parse(added.stdout).payload.aud).toBe(TEST_AUDIENCE);
+      expect(added.stderr).toMatch(/no server has started on this database yet.*https:\/\/syncapi\.test/);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it('consumer list shows consumers, their status and keys, and no secrets', async () => {
     const list = await runCliJson<Record<string, unknown>[]>(['consumer', 'list'], env);
     expect(list.map((c) => c.id)).toEqual(['acme-broker', 'second-broker']);

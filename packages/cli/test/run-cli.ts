@@ -14,9 +14,15 @@ export interface CliResult {
 /** A minimal environment: nothing of the caller's configuration leaks into the child. */
 const baseEnv = () => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' });
 
-/** Runs `finum-sync <args>` to completion. */
-export async function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
+/** Runs `finum-sync <args>` to completion; `stdin` is what it reads on standard input (none by default). */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+  stdin?: string | Buffer,
+): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...baseEnv(), ...env }, cwd });
+  child.stdin.end(stdin);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {

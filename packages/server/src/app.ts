@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
@@ -78,6 +79,21 @@ export function routePath(request: { url: string; routeOptions: { url?: string |
   return request.routeOptions.url ?? request.url.split('?')[0]!.replace(/\/{2,}/g, '/');
 }
 
+/**
+ * Human-readable lines on a terminal (pino-pretty, in pino's worker thread), one JSON object
+ * a line otherwise (for log collectors): `LOG_FORMAT` overrides the guess.
+ */
+function logTransport(format: Config['logFormat']) {
+  const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+  if (!pretty) return {};
+  return {
+    transport: {
+      target: createRequire(import.meta.url).resolve('pino-pretty'),
+      options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true },
+    },
+  };
+}
+
 /** Builds the provider server (routes, auth, docs) without listening. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
@@ -87,6 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       serializers: { req: requestSerializer },
+      ...logTransport(config.logFormat),
     },
     http: {
       maxHeaderSize: MAX_HEADER_SIZE,

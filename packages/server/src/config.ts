@@ -20,6 +20,8 @@ export interface Config {
   /** Requests a minute per consumer; 0 turns the limit off. */
   rateLimit: number;
   logLevel: string;
+  /** `pretty` (human-readable lines), `json` (one JSON object a line), or `auto`: pretty on a terminal. */
+  logFormat: 'auto' | 'pretty' | 'json';
   databasePoolSize: number;
   databaseStatementTimeoutMs: number;
   /** Origins allowed to call `/v1` from a browser (CORS); empty: none besides our own pages. */
@@ -133,6 +135,12 @@ export function loadConfig(env: Env = process.env): Config {
     (raw) => (LOG_LEVELS.includes(raw) ? raw : undefined),
     LOG_LEVELS.join(', '),
   );
+  const logFormat = read(
+    'LOG_FORMAT',
+    'auto' as Config['logFormat'],
+    (raw) => (['auto', 'pretty', 'json'].includes(raw) ? (raw as Config['logFormat']) : undefined),
+    "'auto' (pretty on a terminal, JSON otherwise), 'pretty' or 'json'",
+  );
   const databasePoolSize = read('DATABASE_POOL_SIZE', 10, int(1, 1000), 'connections (1–1000)');
   const databaseStatementTimeoutMs = read(
     'DATABASE_STATEMENT_TIMEOUT_MS',
@@ -191,6 +199,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowPrivateCallbacks,
     rateLimit,
     logLevel,
+    logFormat,
     databasePoolSize,
     databaseStatementTimeoutMs,
     corsOrigins,

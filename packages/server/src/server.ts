@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
+import { recordServerAudience } from './core/consumers.js';
 import { seedDemo } from './demo/seed-demo.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/port.js';
@@ -23,6 +24,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   let app: FastifyInstance | undefined;
   try {
+    // `consumer add` on this database hands out this audience (SPEC §10).
+    await recordServerAudience(store, config.publicUrl);
     app = await buildApp({ config, store });
     if (config.demo) {
       const { seeded } = await seedDemo(store);

@@ -2,6 +2,7 @@
 export type { Static, TSchema } from 'typebox';
 export * from './auth.js';
 export * from './callbacks.js';
+export * from './examples.js';
 export * from './headers.js';
 export * from './lifecycle.js';
 export * from './onboarding.js';

@@ -1,4 +1,5 @@
 import Type, { type TSchema } from 'typebox';
+import { DOC_EXAMPLES } from './examples.js';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './headers.js';
 import type { OperationDef } from './operations.js';
 import { ref } from './operations.js';
@@ -327,6 +328,17 @@ export function onboardingComponentSchemas(): Record<string, unknown> {
   };
 }
 
+/** A form that is accepted as shown: the fields' examples, the provider generating the key pair. */
+const APPLICATION_EXAMPLE = {
+  ...Object.fromEntries(
+    (['company', 'contactName', 'email', 'phone', 'website', 'intendedUse'] as const).map((field) => [
+      field,
+      APPLICATION_FIELDS[field].example,
+    ]),
+  ),
+  keySource: 'provider',
+};
+
 /**
  * The public onboarding endpoints (`/onboarding/api`), part of `openapi.json`.
  * @example
@@ -352,7 +364,7 @@ export const ONBOARDING_OPERATIONS: readonly OperationDef[] = [
     summary: 'Apply for credentials',
     description: [
       'The onboarding form (`/onboarding/`). Every field is checked; errors come as a 400 with `errors: [{ field, message }]`. The callback URL must be one the provider may call (SPEC §8); the public key must be RSA ≥ 2048 bits, P-256 or Ed25519.',
-      'Answers with the **status link**: keep it, it is the only way to the credentials once approved. Submissions are limited per client address (429 with `Retry-After`). With an `Idempotency-Key`, a repeated submission of the same form answers 200 with the same application and a fresh status link (the previous link stops working); the same key with another form is a 422.',
+      'Answers with the **status link**: keep it, it is the only way to the credentials once approved. Submissions are limited per client address (429 with `Retry-After`). With an `Idempotency-Key`, a repeated submission of the same form within 24 h answers 200 with the first receipt and the same status link; the same key with another form is a 422.',
     ].join('\n\n'),
     security: 'public',
     parameters: [
@@ -364,7 +376,7 @@ export const ONBOARDING_OPERATIONS: readonly OperationDef[] = [
           'Optional: makes a repeated submission of the same form safe for 24 h (it answers with the first receipt); after 24 h the key is free again.',
       },
     ],
-    requestBody: { description: 'The form.', content: json(ref('ApplicationForm')) },
+    requestBody: { description: 'The form.', content: json(ref('ApplicationForm'), APPLICATION_EXAMPLE) },
     responses: {
       201: { description: 'Received; pending review.', content: json(ref('ApplicationReceipt')) },
       200: {
@@ -393,7 +405,11 @@ export const ONBOARDING_OPERATIONS: readonly OperationDef[] = [
     description:
       'Pending, rejected (with the reason) or approved (with the JWT payload and the callback secret). When the provider generated the key pair, the first answer after approval carries the private key, which is deleted from the provider’s database as it is sent. A POST because of that; the token travels in the body, never in a URL.',
     security: 'public',
-    requestBody: { description: 'The status token of the status link.', content: json(ref('StatusRequest')) },
+    requestBody: {
+      description:
+        'The status token of the status link. With `DEMO=on`, the example is the public demo application’s (rejected).',
+      content: json(ref('StatusRequest'), { token: DOC_EXAMPLES.demoStatusToken }),
+    },
     responses: { 200: { description: 'The application’s status.', content: json(ref('ApplicationStatus')) } },
     problems: ['invalid-body', 'malformed-json', 'not-found'],
   },

@@ -1,5 +1,6 @@
 import Type, { type Static, type TArray, type TSchema, type TString, type TUnsafe } from 'typebox';
 import { AuthStatus, TOKEN_RULES } from './auth.js';
+import { DOC_EXAMPLES, REQUEST_EXAMPLES } from './examples.js';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, IdempotencyKey, SYNC_UNTIL_HEADER } from './headers.js';
 import type { OptionalUndefined } from './internal.js';
 import { CONSUMER_CREATE_STATUSES, DATA_FROZEN_FROM, describeCreateStatuses } from './lifecycle.js';
@@ -211,15 +212,25 @@ export function defineOperation<const O extends OperationDef>(op: O): TypedOpera
 // ---------------------------------------------------------------------------------------
 // Reads: `T-list` and `T-id-list-updated` for every record type.
 
-const idListParam = {
-  name: 'id-list',
-  in: 'query',
-  // No maxLength: spaces, empty entries and duplicates are tolerated, so the text of 1,000 ids
-  // has no fixed bound below the request line limit (64 KiB, SPEC §6).
-  schema: Type.String({ pattern: '^[A-Za-z0-9_, -]*$' }),
-  description: `Comma-separated ids, at most ${MAX_IDS_PER_CALL} per call. Empty entries, duplicates and spaces around ids are ignored; an invalid id is a 400. Ids the consumer may not see are left out, exactly like ids that do not exist.`,
-  example: 'c-1001,c-1002',
-} as const satisfies ParamDef;
+const idListParam = <T extends RecordType>(type: T) =>
+  ({
+    name: 'id-list',
+    in: 'query',
+    // No maxLength: spaces, empty entries and duplicates are tolerated, so the text of 1,000 ids
+    // has no fixed bound below the request line limit (64 KiB, SPEC §6).
+    schema: Type.String({ pattern: '^[A-Za-z0-9_, -]*$' }),
+    description: `Comma-separated ids, at most ${MAX_IDS_PER_CALL} per call. Empty entries, duplicates and spaces around ids are ignored; an invalid id is a 400. Ids the consumer may not see are left out, exactly like ids that do not exist.`,
+    example: DOC_EXAMPLES.idList[type].join(','),
+  }) as const satisfies ParamDef;
+
+/**
+ * What a filter other than `id-list` looks like in the demo data. Not an `example` of the
+ * parameter: the docs would fill it in beside `id-list`, and two filters are a 400.
+ */
+const FILTER_EXAMPLES: Record<string, string> = {
+  'holder-id': DOC_EXAMPLES.holderId,
+  'external-id': DOC_EXAMPLES.externalId,
+};
 
 const TITLES: Record<RecordType, { one: string; many: string }> = {
   client: { one: 'client', many: 'clients' },
@@ -251,8 +262,7 @@ function filterParams<T extends RecordType>(type: T): FilterParams<T> {
       name: f.param,
       in: 'query',
       schema: f.isId ? Id : Type.String({ minLength: 1, maxLength: 255 }),
-      description: f.description,
-      example: f.isId ? 'cl-1001' : 'CRM-4711',
+      description: `${f.description} Instead of \`id-list\`, not with it (clear \`id-list\` in Try it out), e.g. \`${FILTER_EXAMPLES[f.param]}\` in the demo data.`,
     }),
   ) as unknown as FilterParams<T>;
 }
@@ -271,7 +281,7 @@ function listOperation<T extends RecordType>(type: T) {
       `Exactly one filter per call: ${['`id-list`', ...filters.map((f) => `\`${f.param}\``)].join(' or ')}. A call without a filter is a 400 — lists are always bounded; use \`${type}-id-list-updated\` to learn ids.`,
     ].join('\n\n'),
     security: 'consumer',
-    parameters: [idListParam, ...filterParams(type)],
+    parameters: [idListParam(type), ...filterParams(type)],
     responses: {
       200: {
         description: `The matching ${t.many}.`,
@@ -302,13 +312,13 @@ function updatedOperation<T extends RecordType>(type: T) {
         // Any RFC 3339 timestamp is read (offsets, any fraction); the API writes UTC with milliseconds.
         schema: Type.String({ format: 'date-time' }),
         description: `RFC 3339 timestamp (any offset; pass \`${SYNC_UNTIL_HEADER}\` as it is); inclusive. Unparsable, or more than ${TOKEN_RULES.clockSkewS} s ahead of the provider’s clock, is a 400.`,
-        example: '2026-11-16T00:00:00.000Z',
+        example: DOC_EXAMPLES.since,
       },
     ],
     responses: {
       200: {
         description: `Ids of the ${t.many} changed at or after \`since\`, in no particular order.`,
-        content: json(IdList, ['c-1001', 'c-1002']),
+        content: json(IdList, DOC_EXAMPLES.idList[type]),
         headers: {
           [SYNC_UNTIL_HEADER]: {
             description: 'The watermark: pass it as the next `since` to miss no change.',
@@ -387,9 +397,22 @@ export const FileUpload = typed<{
   Type.Object(
     {
       file: Type.String({ format: 'binary', description: 'The bytes, with a file name and content type.' }),
-      contractId: Type.Optional({ ...Id, description: 'Contract the file belongs to (this or `clientId`).' }),
-      clientId: Type.Optional({ ...Id, description: 'Client the file belongs to (this or `contractId`).' }),
-      category: Type.Enum([...FILE_CATEGORIES], { description: 'What kind of document it is.' }),
+      contractId: Type.Optional({
+        ...Id,
+        description: 'Contract the file belongs to (this or `clientId`).',
+        examples: [REQUEST_EXAMPLES.fileUpload.contractId],
+      }),
+      // The interactive docs fill form fields with their example: an empty one is sent empty,
+      // which counts as not given, so that the example form (with `contractId`) is accepted.
+      clientId: Type.Optional({
+        ...Id,
+        description: 'Client the file belongs to (this or `contractId`). An empty field counts as not given.',
+        examples: [''],
+      }),
+      category: Type.Enum([...FILE_CATEGORIES], {
+        description: 'What kind of document it is.',
+        examples: [REQUEST_EXAMPLES.fileUpload.category],
+      }),
     },
     { additionalProperties: false },
   ),
@@ -409,7 +432,7 @@ const writeOperations = {
       'Creates a client of the consumer. Persons need `lastName`, companies `companyName`. Unknown fields without `_` and read-only fields are a 400 naming them.',
     security: 'consumer',
     parameters: [idempotencyKey],
-    requestBody: { description: 'The client’s data.', content: json(ClientCreate) },
+    requestBody: { description: 'The client’s data.', content: json(ClientCreate, REQUEST_EXAMPLES.clientCreate) },
     responses: { 201: { description: 'The created client.', content: json(ClientRecord), headers: replayHeader } },
     problems: writeProblems,
   }),
@@ -424,7 +447,7 @@ const writeOperations = {
     security: 'consumer',
     requestBody: {
       description: '`id`, optional `version`, and the fields to change.',
-      content: json(ClientPatch),
+      content: json(ClientPatch, REQUEST_EXAMPLES.clientUpdate),
     },
     responses: { 200: { description: 'The changed client.', content: json(ClientRecord) } },
     problems: patchProblems,
@@ -438,7 +461,10 @@ const writeOperations = {
     description: `Creates a contract for one of the consumer’s clients with status ${describeCreateStatuses()}. When a field of the product’s \`requiredFields\` is missing, the provider answers with status 110 and names the missing fields in \`statusNote\`. A \`callbackUrl\` is called once, at the contract’s next status change made by the provider (not at changes the consumer makes itself).\n\n${contractFlow}`,
     security: 'consumer',
     parameters: [idempotencyKey],
-    requestBody: { description: 'The contract’s data.', content: json(ContractCreate) },
+    requestBody: {
+      description: 'The contract’s data. Add `callbackUrl` (https) to be called at the provider’s next status change.',
+      content: json(ContractCreate, REQUEST_EXAMPLES.contractCreate),
+    },
     responses: {
       201: { description: 'The created contract.', content: json(Contract), headers: replayHeader },
     },
@@ -454,7 +480,7 @@ const writeOperations = {
     security: 'consumer',
     requestBody: {
       description: '`id`, optional `version`, `status`, `callbackUrl` and the fields to change.',
-      content: json(ContractPatch),
+      content: json(ContractPatch, REQUEST_EXAMPLES.contractUpdate),
     },
     responses: { 200: { description: 'The changed contract.', content: json(Contract) } },
     problems: [...patchProblems, 'transition-not-allowed', 'data-frozen', 'callback-url-refused'],
@@ -555,7 +581,14 @@ export const operations = {
       'Streams the bytes of a visible file with `Content-Type`, `Content-Length`, `Content-Disposition` and `ETag` (the sha256). Supports `If-None-Match` (304) and a single `Range` (206).',
     security: 'consumer',
     parameters: [
-      { name: 'id', in: 'query', required: true, schema: Id, description: 'The file id.', example: 'f-1001' },
+      {
+        name: 'id',
+        in: 'query',
+        required: true,
+        schema: Id,
+        description: 'The file id.',
+        example: DOC_EXAMPLES.fileId,
+      },
       {
         name: 'Range',
         in: 'header',

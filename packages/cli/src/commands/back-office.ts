@@ -1,8 +1,11 @@
-import { accessSync, constants, createReadStream, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { accessSync, constants, createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream/promises';
 import { DELIVERY_STATES } from '@finum-sync/spec/admin';
-import { type Command, defineCommand, UsageError } from '../command.js';
+import { type Command, defineCommand, JSON_ALREADY, UsageError } from '../command.js';
+import { readInput, STDIN } from '../input.js';
 import { withStore } from '../store.js';
 
 /**
@@ -14,6 +17,7 @@ import { withStore } from '../store.js';
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 
 function readable(path: string, option: string): string {
+  if (path === STDIN) return path;
   try {
     accessSync(path, constants.R_OK);
     return path;
@@ -35,20 +39,29 @@ export const importCommand = defineCommand({
       type: 'string',
       value: '<ndjson-file>',
       required: true,
-      description: 'The records, one JSON object a line.',
+      description: 'The records, one JSON object a line (- for standard input).',
     },
+    json: JSON_ALREADY,
   },
-  examples: ['finum-sync import --file contracts.ndjson'],
+  examples: ['finum-sync import --file contracts.ndjson', 'gunzip -c export.ndjson.gz | finum-sync import --file -'],
   async run(values, { env, out }) {
     const file = readable(values.file, '--file');
-    const { coreContext, importRecords } = await import('@finum-sync/server/internal');
-    const report = await withStore(env, (store, config) =>
-      importRecords(coreContext(store, config), () =>
-        createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY }),
-      ),
-    );
-    out(json(report));
-    return 0;
+    // The import reads its lines twice (check, then apply): standard input goes to a file first.
+    const spool = file === STDIN ? mkdtempSync(join(tmpdir(), 'finum-import-')) : undefined;
+    try {
+      const path = spool ? join(spool, 'stdin.ndjson') : file;
+      if (spool) await pipeline(process.stdin, createWriteStream(path));
+      const { coreContext, importRecords } = await import('@finum-sync/server/internal');
+      const report = await withStore(env, (store, config) =>
+        importRecords(coreContext(store, config), () =>
+          createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY }),
+        ),
+      );
+      out(json(report));
+      return 0;
+    } finally {
+      if (spool) rmSync(spool, { recursive: true, force: true });
+    }
   },
 });
 
@@ -66,6 +79,7 @@ export const contractStatus = defineCommand({
     'end-reason': { type: 'string', value: '<text>', description: 'Why the contract ended.' },
     'start-date': { type: 'string', value: '<YYYY-MM-DD>', description: 'Start of cover.' },
     'end-date': { type: 'string', value: '<YYYY-MM-DD>', description: 'End of cover.' },
+    json: JSON_ALREADY,
   },
   examples: ['finum-sync contract status --id c-1042 --status 320 --contract-number POL-2026-1042'],
   async run(values, { env, out }) {
@@ -93,7 +107,12 @@ export const contractAttach = defineCommand({
   details: 'The media type is taken from the bytes unless --type says it (and the bytes must match it).',
   options: {
     id: { type: 'string', value: '<contract-id>', required: true, description: 'The contract.' },
-    file: { type: 'string', value: '<path>', required: true, description: 'The document.' },
+    file: {
+      type: 'string',
+      value: '<path>',
+      required: true,
+      description: 'The document (- for standard input; then give --name).',
+    },
     category: {
       type: 'string',
       value: '<category>',
@@ -103,15 +122,14 @@ export const contractAttach = defineCommand({
     type: { type: 'string', value: '<media-type>', description: 'Declared media type, e.g. application/pdf.' },
     name: { type: 'string', value: '<file-name>', description: 'File name (default: the file’s own).' },
     proposal: { type: 'boolean', description: 'Point the contract’s proposalFileId at it.' },
+    json: JSON_ALREADY,
   },
   examples: ['finum-sync contract attach --id c-1042 --file policy.pdf --category policy'],
   async run(values, { env, out }) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(values.file);
-    } catch {
-      throw new UsageError(`--file: cannot read ${values.file}`);
+    if (values.file === STDIN && values.name === undefined) {
+      throw new UsageError('--file -: give the document’s file name with --name');
     }
+    const bytes = readInput(values.file, 'file');
     const { coreContext, attachContractFile } = await import('@finum-sync/server/internal');
     const { file, contract } = await withStore(env, (store, config) =>
       attachContractFile(
@@ -132,6 +150,7 @@ export const contractAwaiting = defineCommand({
   summary: 'List the contracts waiting for the provider: proposals requested (120), orders placed (230).',
   options: {
     consumer: { type: 'string', value: '<consumer-id>', description: 'Only this consumer’s contracts.' },
+    json: JSON_ALREADY,
   },
   async run(values, { env, out }) {
     const { AWAITING_PROVIDER_STATUSES } = await import('@finum-sync/spec');
@@ -151,6 +170,7 @@ export const deliveries = defineCommand({
     contract: { type: 'string', value: '<contract-id>', description: 'Only this contract’s deliveries.' },
     state: { type: 'string', value: '<state>', description: `Only this state: ${DELIVERY_STATES.join(', ')}.` },
     limit: { type: 'string', value: '<n>', default: '100', description: 'At most this many (1–1000).' },
+    json: JSON_ALREADY,
   },
   async run(values, { env, out }) {
     const limit = Number(values.limit);

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { type Command, defineCommand, SIGNING_ALGORITHMS, UsageError } from '../command.js';
+import { type Command, defineCommand, JSON_ALREADY, SIGNING_ALGORITHMS } from '../command.js';
+import { readInput } from '../input.js';
 import { withStore } from '../store.js';
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
@@ -8,14 +8,21 @@ export const consumerAdd = defineCommand({
   path: ['consumer', 'add'],
   summary: 'Register a consumer with its public key.',
   details: [
-    'Uses the database the environment configures (DATABASE_URL, or DATA_DIR for SQLite); the JWT audience is',
-    'PUBLIC_URL. Prints the credentials to hand to the consumer as JSON:',
+    'Uses the database the environment configures (DATABASE_URL, or DATA_DIR for SQLite). The JWT audience is the',
+    'one the server on that database uses (its PUBLIC_URL, recorded by `serve` at start), never guessed from this',
+    'shell: when they could differ (PUBLIC_URL set here to something else, or no server has started on the',
+    'database yet), it says so on stderr. Prints the credentials to hand to the consumer as JSON:',
     '{ "consumerId", "payload" (the JWT payload it signs), "callbackSecret" (for callback signatures) }.',
     'Running servers accept the new consumer at once.',
   ].join('\n'),
   options: {
     id: { type: 'string', value: '<id>', required: true, description: 'Consumer id (1–64 of A–Z a–z 0–9 _ -).' },
-    'public-key': { type: 'string', value: '<pem-file>', required: true, description: 'SPKI PEM public key file.' },
+    'public-key': {
+      type: 'string',
+      value: '<pem-file>',
+      required: true,
+      description: 'SPKI PEM public key file (- for standard input).',
+    },
     name: { type: 'string', value: '<name>', description: 'Display name (default: the id).' },
     'callback-url': { type: 'string', value: '<url>', description: 'Standing callback URL for status changes.' },
     alg: {
@@ -24,22 +31,28 @@ export const consumerAdd = defineCommand({
       description: `Key algorithm (${SIGNING_ALGORITHMS.join(', ')}); from the key by default.`,
     },
     kid: { type: 'string', value: '<kid>', description: 'Key id (default: the key’s RFC 7638 thumbprint).' },
+    json: JSON_ALREADY,
   },
   examples: ['finum-sync consumer add --id acme-broker --public-key finum-key.public.pem --name "ACME Broker"'],
-  async run(values, { env, out }) {
-    let publicKeyPem: string;
-    try {
-      publicKeyPem = readFileSync(values['public-key'], 'utf8');
-    } catch {
-      throw new UsageError(`--public-key: cannot read ${values['public-key']}`);
-    }
-    const { addConsumer, checkCallbackUrl } = await import('@finum-sync/server/internal');
+  async run(values, { env, out, err }) {
+    const publicKeyPem = readInput(values['public-key'], 'public-key', 'utf8');
+    const { addConsumer, checkCallbackUrl, serverAudience } = await import('@finum-sync/server/internal');
     const credentials = await withStore(env, async (store, config) => {
       const callbackUrl = values['callback-url'];
       // The same policy as for callbackUrl in the API (https, no private or link-local address).
       if (callbackUrl !== undefined)
         await checkCallbackUrl(callbackUrl, { allowPrivate: config.allowPrivateCallbacks });
-      return addConsumer(store, config.publicUrl, {
+      const recorded = await serverAudience(store);
+      if (recorded === undefined) {
+        err(
+          `finum-sync consumer add: no server has started on this database yet; the audience is ${config.publicUrl} (PUBLIC_URL${env.PUBLIC_URL ? '' : ' default'}) — start the server with the same PUBLIC_URL`,
+        );
+      } else if (env.PUBLIC_URL && config.publicUrl !== recorded) {
+        err(
+          `finum-sync consumer add: PUBLIC_URL here is ${config.publicUrl}, but the server uses ${recorded}: registering with the server's audience ${recorded}`,
+        );
+      }
+      return addConsumer(store, recorded ?? config.publicUrl, {
         id: values.id,
         publicKeyPem,
         ...(values.name !== undefined ? { name: values.name } : {}),
@@ -57,7 +70,7 @@ export const consumerAdd = defineCommand({
 export const consumerList = defineCommand({
   path: ['consumer', 'list'],
   summary: 'List the registered consumers and their keys as JSON (no secrets).',
-  options: {},
+  options: { json: JSON_ALREADY },
   async run(_values, { env, out }) {
     const list = await withStore(env, async (store) => {
       const [consumers, { keys }] = await Promise.all([store.listConsumers(), store.loadAuthState()]);
@@ -81,7 +94,7 @@ const statusCommand = (verb: 'disable' | 'enable', summary: string) =>
   defineCommand({
     path: ['consumer', verb],
     summary,
-    options: { id: { type: 'string', value: '<id>', required: true, description: 'Consumer id.' } },
+    options: { id: { type: 'string', value: '<id>', required: true, description: 'Consumer id.' }, json: JSON_ALREADY },
     async run(values, { env, out }) {
       const status = verb === 'disable' ? 'disabled' : 'active';
       const { setConsumerStatus } = await import('@finum-sync/server/internal');

@@ -1,7 +1,7 @@
 import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { generateKeyPair, keyThumbprint, type SigningAlgorithm } from '@finum-sync/client/node';
-import { choiceOption, defineCommand, SIGNING_ALGORITHMS, UsageError } from '../command.js';
+import { choiceOption, defineCommand, JSON_OPTION, SIGNING_ALGORITHMS, UsageError } from '../command.js';
 
 export interface WrittenKeyPair {
   alg: SigningAlgorithm;
@@ -48,11 +48,17 @@ export const keysGenerate = defineCommand({
   options: {
     alg: { type: 'string', value: '<alg>', default: 'ES256', description: 'Signing algorithm.' },
     out: { type: 'string', value: '<path-prefix>', default: './finum-key', description: 'Where to write the files.' },
+    json: { ...JSON_OPTION, description: 'Print { "alg", "kid", "privateKeyPath", "publicKeyPath" } as JSON.' },
   },
   examples: ['finum-sync keys generate', 'finum-sync keys generate --alg EdDSA --out ./keys/acme-broker'],
   async run(values, { out }) {
     const alg = choiceOption(values.alg, 'alg', SIGNING_ALGORITHMS);
     const written = await writeKeyPair(values.out, alg);
+    if (values.json) {
+      const { kid, privateKeyPath, publicKeyPath } = written;
+      out(JSON.stringify({ alg, kid, privateKeyPath, publicKeyPath }, null, 2));
+      return 0;
+    }
     const width = Math.max(written.privateKeyPath.length, written.publicKeyPath.length) + 2;
     out(
       [

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { defineCommand, intOption, UsageError } from '../command.js';
+import { defineCommand, intOption, JSON_OPTION, UsageError } from '../command.js';
 import { storeConfigOf } from '../store.js';
 
 const thousands = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -30,7 +30,7 @@ export const seed = defineCommand({
       description: 'Where the private keys go (default: $DATA_DIR/seed-keys).',
     },
     workers: { type: 'string', value: '<n>', description: 'Worker threads (default: one per CPU core).' },
-    json: { type: 'boolean', description: 'Print the result as JSON (counts, rate, consumers and key files).' },
+    json: { ...JSON_OPTION, description: 'Print the result as JSON (counts, rate, consumers and key files).' },
   },
   examples: ['DATA_DIR=./bench-data finum-sync seed --consumers 20 --contracts 1000000 --seed 1'],
   async run(values, { env, out, err }) {

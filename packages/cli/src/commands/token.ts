@@ -1,21 +1,12 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { algorithmForKey, type SigningAlgorithm, signToken } from '@finum-sync/client';
 import { algorithmsForKeyType, isKeyType, TOKEN_RULES } from '@finum-sync/spec';
-import { choiceOption, defineCommand, intOption, SIGNING_ALGORITHMS, UsageError } from '../command.js';
+import { choiceOption, defineCommand, intOption, JSON_OPTION, SIGNING_ALGORITHMS, UsageError } from '../command.js';
+import { readInput } from '../input.js';
 
-function readOptionFile(path: string, option: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`--${option}: cannot read ${path}${code === 'ENOENT' ? ': no such file' : ` (${code})`}`);
-  }
-}
-
-/** The JWT payload from `--payload`: JSON text or a file holding it. */
+/** The JWT payload from `--payload`: JSON text, or a file holding it (`-`: standard input). */
 export function readPayload(text: string): Record<string, unknown> {
-  const json = text.trim().startsWith('{') ? text : readOptionFile(text, 'payload');
+  const json = text.trim().startsWith('{') ? text : readInput(text, 'payload', 'utf8');
   let payload: unknown;
   try {
     payload = JSON.parse(json);
@@ -38,7 +29,7 @@ export function readPayload(text: string): Record<string, unknown> {
 
 /** The private key from `--key`, with the algorithm it signs with. */
 export function readPrivateKey(path: string, requested?: string): { key: KeyObject; alg: SigningAlgorithm } {
-  const pem = readOptionFile(path, 'key');
+  const pem = readInput(path, 'key', 'utf8');
   if (/-----BEGIN PUBLIC KEY-----/.test(pem)) {
     throw new UsageError(`--key: ${path} is a public key; tokens are signed with the private key`);
   }
@@ -72,8 +63,13 @@ export const token = defineCommand({
     '(RSA → RS256, P-256 → ES256, Ed25519 → EdDSA) unless --alg says PS256.',
   ].join('\n'),
   options: {
-    payload: { type: 'string', value: '<json|file>', required: true, description: 'JWT payload as JSON, or a file.' },
-    key: { type: 'string', value: '<pem-file>', required: true, description: 'PEM private key file.' },
+    payload: {
+      type: 'string',
+      value: '<json|file>',
+      required: true,
+      description: 'JWT payload as JSON, or a file (- for standard input).',
+    },
+    key: { type: 'string', value: '<pem-file>', required: true, description: 'PEM private key file (- for stdin).' },
     ttl: {
       type: 'string',
       value: '<seconds>',
@@ -82,6 +78,7 @@ export const token = defineCommand({
     },
     kid: { type: 'string', value: '<kid>', description: 'Key id header: picks one of several registered keys.' },
     alg: { type: 'string', value: '<alg>', description: `Algorithm (${SIGNING_ALGORITHMS.join(', ')}).` },
+    json: { ...JSON_OPTION, description: 'Print { "token", "alg", "expiresAt" } as JSON instead of the bare token.' },
   },
   examples: [
     `finum-sync token --payload '{"sub":"acme-broker","aud":"https://syncapi.example.com"}' --key finum-key.private.pem`,
@@ -92,7 +89,19 @@ export const token = defineCommand({
     const payload = readPayload(values.payload);
     const ttlSeconds = intOption(values.ttl, 'ttl', 1, 86_400);
     const { key, alg } = readPrivateKey(values.key, values.alg);
-    out(await signToken({ payload, privateKey: key, alg, ttlSeconds, ...(values.kid ? { kid: values.kid } : {}) }));
+    const jwt = await signToken({
+      payload,
+      privateKey: key,
+      alg,
+      ttlSeconds,
+      ...(values.kid ? { kid: values.kid } : {}),
+    });
+    if (!values.json) {
+      out(jwt);
+      return 0;
+    }
+    const { exp } = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number };
+    out(JSON.stringify({ token: jwt, alg, expiresAt: new Date(exp * 1000).toISOString() }, null, 2));
     return 0;
   },
 });

@@ -15,6 +15,29 @@ export class ConsumerError extends Error {
   }
 }
 
+/** Where `serve` keeps its audience (`PUBLIC_URL`) in the database, for the CLI (SPEC §10). */
+const SERVER_AUDIENCE_KEY = 'server_audience';
+
+/**
+ * Records the audience a server accepts tokens for (its `PUBLIC_URL`), at every start, so
+ * that tools on the same database (`finum-sync consumer add`) hand out the right `aud`.
+ *
+ * @example await recordServerAudience(store, config.publicUrl);
+ */
+export function recordServerAudience(store: Store, audience: string): Promise<void> {
+  return store.transaction((tx) => tx.setMeta(SERVER_AUDIENCE_KEY, audience));
+}
+
+/**
+ * The audience the last started server on this database uses; `undefined` when no server
+ * has started on it yet.
+ *
+ * @example const aud = (await serverAudience(store)) ?? config.publicUrl;
+ */
+export function serverAudience(store: Store): Promise<string | undefined> {
+  return store.transaction((tx) => tx.getMeta(SERVER_AUDIENCE_KEY));
+}
+
 /** A Standard Webhooks secret: `whsec_` and 24 random bytes in base64. */
 export const newCallbackSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 

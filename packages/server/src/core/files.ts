@@ -134,7 +134,10 @@ export async function uploadFile(
   upload: Upload,
   beforeCommit?: BeforeCommit,
 ): Promise<StoredRecord> {
-  const { contractId, clientId, category, ...unknown } = upload.fields;
+  // An empty form field counts as not given, as HTML forms (and the interactive docs) send them.
+  const given = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value);
+  const { contractId: rawContractId, clientId: rawClientId, category, ...unknown } = upload.fields;
+  const [contractId, clientId] = [given(rawContractId), given(rawClientId)];
   const errors: FieldError[] = Object.keys(unknown).map((field) => ({ field, message: 'is not a known field' }));
   if ((contractId === undefined) === (clientId === undefined)) {
     errors.push({ field: 'contractId', message: 'give either contractId or clientId' });

@@ -1,3 +1,5 @@
+import { DOC_EXAMPLES } from '@finum-sync/spec';
+import { sha256Hex } from '../admin/sessions.js';
 import { parsePublicKey } from '../auth/public-key.js';
 import type { Store } from '../store/port.js';
 import { DEMO_CALLBACK_SECRET, DEMO_CONSUMER_ID, DEMO_PUBLIC_KEY } from './credentials.js';
@@ -34,6 +36,7 @@ export async function seedDemo(store: Store): Promise<{ seeded: boolean }> {
     }
     return (await tx.getMeta('demo_data_version')) === DEMO_DATA_VERSION;
   });
+  await seedDemoApplication(store);
   if (seededAlready) return { seeded: false };
   const data = await buildDemoData(await store.nowMs());
   for (const bytes of data.blobs) await store.putBlob(bytes);
@@ -43,5 +46,37 @@ export async function seedDemo(store: Store): Promise<{ seeded: boolean }> {
     await tx.putRecords(data.records);
     await tx.setMeta('demo_data_version', DEMO_DATA_VERSION);
     return { seeded: true };
+  });
+}
+
+/**
+ * The demo application: rejected, with a public status token, so that the documented
+ * example of `application-status` answers (there is nothing to take from it).
+ */
+async function seedDemoApplication(store: Store): Promise<void> {
+  const id = DOC_EXAMPLES.demoApplicationId;
+  if (await store.findApplication({ id })) return;
+  const nowMs = await store.nowMs();
+  await store.insertApplication({
+    id,
+    status: 'rejected',
+    statusTokenHash: sha256Hex(DOC_EXAMPLES.demoStatusToken),
+    idempotencyKey: null,
+    requestHash: sha256Hex(id),
+    company: 'Demo application',
+    contactName: 'Demo',
+    email: 'demo@demo-broker.example',
+    phone: '+43 1 234 5678',
+    website: null,
+    intendedUse: 'The demo application: its status link is public, to try the status API.',
+    callbackUrl: null,
+    keySource: 'provider',
+    publicKey: null,
+    createdMs: nowMs,
+    decidedMs: nowMs,
+    rejectionReason: 'This is the public demo application. Apply with your own details on the onboarding page.',
+    consumerId: null,
+    privateKey: null,
+    privateKeyShownMs: null,
   });
 }

@@ -68,11 +68,21 @@ const PAGES = [
   { path: '/admin/', file: 'admin.html', title: 'Back office — FiNUM Sync API', script: 'admin.js' },
 ] as const;
 
+type Page = (typeof PAGES)[number] | typeof ADMIN_OFF_PAGE;
+
+/** `/admin/` without `ADMIN_TOKEN`: says the back office is off and how to turn it on, no sign-in form. */
+const ADMIN_OFF_PAGE = {
+  path: '/admin/',
+  file: 'admin-off.html',
+  title: 'Back office (off) — FiNUM Sync API',
+  script: 'common.js',
+} as const;
+
 /**
  * Puts a page into the layout, once at start: `{{field:<name>}}` becomes an onboarding
  * form field; the page's own link in the navigation is marked current.
  */
-export function renderPage(page: (typeof PAGES)[number]): string {
+export function renderPage(page: Page): string {
   const fill: Record<string, string> = {
     title: page.title,
     script: page.script,
@@ -82,6 +92,21 @@ export function renderPage(page: (typeof PAGES)[number]): string {
     .replace(/\{\{(\w+)\}\}/g, (_, name: string) => fill[name]!)
     .replace(/\{\{field:(\w+)\}\}/g, (_, name: string) => fieldHtml(name as ApplicationField));
   return html.replace(`<a href="${page.path}">`, `<a href="${page.path}" aria-current="page">`);
+}
+
+/** The HTML page of the interactive docs (Swagger UI's index). */
+const DOCS_INDEX = /^\/v1\/docs\/?(?:index\.html)?(?:\?|$)/;
+
+/**
+ * Swagger UI's index page has no viewport declaration: without it a phone shows the page
+ * at desktop width, zoomed out. Added to its head.
+ */
+export function withViewport(html: string): string {
+  if (/<meta name="viewport"/.test(html)) return html;
+  return html.replace(
+    /<meta charset="UTF-8">/i,
+    '<meta charset="UTF-8">\n      <meta name="viewport" content="width=device-width, initial-scale=1">',
+  );
 }
 
 export interface WebDeps {
@@ -99,6 +124,7 @@ export interface WebDeps {
 export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const { config, store, ctx, sessions } = deps;
   app.addHook('onSend', async (request, reply, payload) => {
+    if (typeof payload === 'string' && DOCS_INDEX.test(request.url)) payload = withViewport(payload);
     // Swagger UI sets its own policy (DOCS_CSP) in its hook, which runs after this one.
     if (!reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', PAGE_CSP);
     reply.header('X-Frame-Options', 'DENY');
@@ -109,7 +135,7 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
   });
 
   for (const page of PAGES) {
-    const html = renderPage(page);
+    const html = renderPage(page.path === '/admin/' && !config.adminToken ? ADMIN_OFF_PAGE : page);
     app.get(page.path, (_request, reply) =>
       reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').send(html),
     );

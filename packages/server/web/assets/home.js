@@ -107,6 +107,8 @@ async function generate(event) {
       lifetimeSeconds: Number(lifetimeSelect.value),
     });
     jwtField.value = signed.token;
+    // The docs read the token from the fragment (never sent to the server) and open authorized.
+    document.getElementById('open-docs-authorized').href = `/v1/docs/#authorize=${signed.token}`;
     expiry.textContent = `Signed with ${signed.header.alg}; valid until ${when(signed.claims.exp * 1000)}.`;
     decoded.textContent = `${JSON.stringify(signed.header, null, 2)}\n${JSON.stringify(signed.claims, null, 2)}`;
     result.hidden = false;

@@ -1,7 +1,7 @@
 // /onboarding/status#<token>: the status of an application. The token stays in the URL's
 // fragment (never sent in a request line, never in a Referer) and goes in a POST body.
 
-import { api, copyable, downloadText, el, notify, when } from './common.js';
+import { ApiError, api, copyable, downloadText, el, notify, when } from './common.js';
 
 const message = document.getElementById('status-message');
 const details = document.getElementById('status-details');
@@ -60,6 +60,42 @@ function privateKeySection(status) {
   );
 }
 
+/** The file the private key is in: the name the pages download it as, or the applicant's own. */
+const keyFile = (status) => (status.keySource === 'pasted' ? 'your-private-key.pem' : 'finum-sync-private-key.pem');
+
+/** Ready to run: sign a token with the applicant's payload and key, call auth-status with it. */
+function firstCall(status) {
+  const base = window.location.origin;
+  const payload = JSON.stringify(status.credentials.payload);
+  const snippet = [
+    '# Sign a token (valid 1 hour) with your private key, then make your first call:',
+    `JWT=$(npx finum-sync token --payload '${payload}' --key ${keyFile(status)})`,
+    `curl -sS -H "Authorization: Bearer $JWT" ${base}/v1/auth-status`,
+  ].join('\n');
+  return [
+    el('h2', { id: 'first-call-title' }, 'Your first call'),
+    facts([
+      ['API base URL', el('code', {}, `${base}/v1`)],
+      ['Interactive docs', el('a', { href: '/v1/docs/' }, `${base}/v1/docs/`)],
+    ]),
+    el(
+      'p',
+      {},
+      'In a terminal, with the finum-sync command (',
+      el('code', {}, 'npx finum-sync'),
+      ' in a copy of finum-sync) and your private key file beside you:',
+    ),
+    copyable('Commands', snippet, { id: 'first-call', rows: 3 }),
+    el(
+      'p',
+      { class: 'hint' },
+      'Or sign a token in this browser on the ',
+      el('a', { href: '/#test-it' }, 'Test it'),
+      ' page and open the interactive docs authorized from there. The answer to auth-status names your consumer id.',
+    ),
+  ];
+}
+
 function approved(status) {
   const { credentials } = status;
   return [
@@ -81,7 +117,19 @@ function approved(status) {
       'Callbacks are signed with the callback secret (Standard Webhooks: check webhook-signature with it).',
     ),
     privateKeySection(status),
+    ...firstCall(status),
   ];
+}
+
+/** What went wrong, in words for the applicant (never the API's). */
+function loadFailure(error) {
+  if (error instanceof ApiError && (error.status === 400 || error.status === 404)) {
+    return 'This status link is not complete or not known. Open the whole link you got when you submitted the form (it ends in a long code after the #); if it is lost, apply again.';
+  }
+  if (error instanceof ApiError && error.status === 429) {
+    return 'Too many attempts from your address just now: try again in a minute.';
+  }
+  return 'The status of your application could not be loaded just now. Check your connection and reload the page in a moment.';
 }
 
 async function load() {
@@ -98,7 +146,7 @@ async function load() {
   try {
     status = await api('/onboarding/api/application-status', { method: 'POST', body: { token } });
   } catch (error) {
-    notify(message, 'error', error.message);
+    notify(message, 'error', loadFailure(error));
     return;
   }
   const common = facts([
