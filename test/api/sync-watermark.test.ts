@@ -1,4 +1,4 @@
-import { seededRandom } from '@finum-sync/server';
+import { seededRandom } from '@finum-sync/server/internal';
 import { TIMESTAMP_PATTERN } from '@finum-sync/spec';
 import { describe, expect, inject, it } from 'vitest';
 import { useTestServer } from '../helpers/suite.js';

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { generateKeyPair, signToken } from '@finum-sync/client/node';
-import { openStore, parsePublicKey, setConsumerStatus } from '@finum-sync/server';
+import { openStore, parsePublicKey, setConsumerStatus } from '@finum-sync/server/internal';
 import { OPERATIONS } from '@finum-sync/spec';
 import { decodeJwt, type JWK, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

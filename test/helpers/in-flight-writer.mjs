@@ -6,7 +6,7 @@
 // The records are written inside the transaction with updatedAt = the transaction's clock,
 // and the transaction stays open until "commit".
 import { createInterface } from 'node:readline';
-import { composeRecord, openStore } from '@finum-sync/server';
+import { composeRecord, openStore } from '@finum-sync/server/internal';
 
 const send = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
 const store = await openStore({ databaseUrl: process.env.DATABASE_URL, dataDir: process.env.DATA_DIR });

@@ -12,7 +12,7 @@ import {
   type Store,
   type StoredRecord,
   seedDemo,
-} from '@finum-sync/server';
+} from '@finum-sync/server/internal';
 import type { RecordType } from '@finum-sync/spec';
 import type { FastifyInstance } from 'fastify';
 import { API_DOCUMENTS } from './openapi-documents.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { composeRecord, openStore, type Store } from '@finum-sync/server';
+import { composeRecord, openStore, type Store } from '@finum-sync/server/internal';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';

@@ -1,5 +1,5 @@
 import { signToken } from '@finum-sync/client';
-import { ConfigError, loadConfig, Maintenance } from '@finum-sync/server';
+import { ConfigError, loadConfig, Maintenance } from '@finum-sync/server/internal';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fetchParsed, startTestServer, type TestConsumer, type TestServer, testRecord } from '../helpers/server.js';
 

@@ -76,6 +76,17 @@ const isInputError = (error: unknown) =>
     (error.name === 'ProblemError' && (error as { status?: number }).status! < 500));
 
 /**
+ * The provider server is an optional peer dependency: consumer-side commands (`keys`, `token`)
+ * never import it, so that installing the CLI for them installs no Fastify and no native
+ * module. The server's commands import it when they run; without it they say what to install.
+ */
+const SERVER_PACKAGE = '@finum-sync/server';
+const isServerMissing = (error: unknown) =>
+  error instanceof Error &&
+  (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
+  error.message.includes(`'${SERVER_PACKAGE}`);
+
+/**
  * Runs the CLI: `argv` without the node binary and script. Resolves to the exit code;
  * writes only through `context`.
  */
@@ -121,6 +132,12 @@ export async function main(argv: readonly string[], context: Context): Promise<n
   } catch (error) {
     if (error instanceof Error && error.name === 'ConfigError') {
       context.err(`finum-sync: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    if (isServerMissing(error)) {
+      context.err(
+        `finum-sync ${command.path.join(' ')}: needs the provider server package ${SERVER_PACKAGE}, an optional peer of the CLI (npm install ${SERVER_PACKAGE})`,
+      );
       return EXIT_USAGE;
     }
     const hint =

@@ -2,8 +2,9 @@
  * `@finum-sync/client/node`: what only Node has — key files, key generation with
  * `node:crypto`, and a `fetch` that goes through the proxy `HTTPS_PROXY`/`NO_PROXY` name.
  */
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
 import type { FetchLike } from './transport.js';
 import type { SigningAlgorithm } from './types.js';
@@ -48,6 +49,17 @@ export function generateKeyPair(alg: SigningAlgorithm = 'ES256'): KeyPairPem {
     privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
+}
+
+/**
+ * The RFC 7638 JWK thumbprint (SHA-256, base64url) of a public key: the key id (`kid`) a
+ * provider gives a key registered without one.
+ *
+ * @example
+ * const kid = await keyThumbprint(generateKeyPair('EdDSA').publicKey);
+ */
+export async function keyThumbprint(publicKeyPem: string): Promise<string> {
+  return calculateJwkThumbprint(createPublicKey(publicKeyPem).export({ format: 'jwk' }) as JWK, 'sha256');
 }
 
 /**

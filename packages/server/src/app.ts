@@ -9,12 +9,13 @@ import {
   buildOpenApi,
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENT_REPLAYED_HEADER,
+  operations,
   ProblemError,
   problem,
   SYNC_UNTIL_HEADER,
   TOKEN_RULES,
 } from '@finum-sync/spec';
-import { ADMIN_OPERATIONS, buildAdminOpenApi } from '@finum-sync/spec/admin';
+import { ADMIN_CONSOLE_OPERATIONS, ADMIN_OPERATIONS, buildAdminOpenApi } from '@finum-sync/spec/admin';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { AdminSessions } from './admin/sessions.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -31,7 +32,7 @@ import { Metrics, registerMetrics } from './plugins/metrics.js';
 import { clientErrorHandler, registerProblemHandling, routerErrorHandler, sendProblem } from './plugins/problems.js';
 import { RateLimiter } from './plugins/rate-limiter.js';
 import { adminHandlers } from './routes/admin.js';
-import { type Handlers, registerOperations } from './routes/handlers.js';
+import { type HandlersFor, registerOperations } from './routes/handlers.js';
 import { readHandlers } from './routes/read.js';
 import { writeHandlers } from './routes/write.js';
 import type { Store } from './store/port.js';
@@ -165,8 +166,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerDocs(app);
 
   const ctx = coreContext(store, config);
-  registerOperations(app, { ...readHandlers(store), ...writeHandlers(ctx, clock), ...publicHandlers(config, store) });
-  registerOperations(app, adminHandlers(app, ctx, config.dataDir), ADMIN_OPERATIONS);
+  registerOperations(
+    app,
+    { ...readHandlers(store), ...writeHandlers(ctx, clock), ...publicHandlers(config, store) },
+    operations,
+  );
+  // The console's operations (sign-in, applications, consumers) are registered with the pages (web/register.ts).
+  const backOffice = ADMIN_OPERATIONS.filter((op) => !ADMIN_CONSOLE_OPERATIONS.includes(op));
+  registerOperations(app, adminHandlers(app, ctx, config.dataDir), backOffice);
   await registerWeb(app, { config, store, ctx, sessions });
 
   if (deps.background ?? true) runBackgroundWork(app, { store, ctx, config, clock, metrics });
@@ -216,8 +223,8 @@ async function registerHttpConventions(app: FastifyInstance, config: Config) {
   });
   // A NUL character in the query (e.g. `external-id=%00`) is refused on both dialects alike.
   app.addHook('preValidation', async (request) => {
-    const query = request.query as Record<string, unknown> | undefined;
-    for (const [name, value] of Object.entries(query ?? {})) {
+    const query: unknown = request.query;
+    for (const [name, value] of typeof query === 'object' && query !== null ? Object.entries(query) : []) {
       const values = Array.isArray(value) ? value : [value];
       if (name.includes('\u0000') || values.some((v) => typeof v === 'string' && v.includes('\u0000'))) {
         throw nulRefused(name.replace(/\u0000/g, '\\u0000'), 'invalid-parameter');
@@ -346,7 +353,7 @@ function runBackgroundWork(
 }
 
 /** The endpoints without authentication: demo credentials, liveness and readiness. */
-function publicHandlers(config: Config, store: Store): Handlers {
+function publicHandlers(config: Config, store: Store): HandlersFor<'demoCredentials' | 'healthz' | 'readyz'> {
   return {
     demoCredentials: async (_request, reply) => {
       if (!config.demo) return sendProblem(reply, problem('not-found', 'The demo is off on this provider (DEMO=off).'));

@@ -1,20 +1,11 @@
+/**
+ * The supported surface of `@finum-sync/server`: build or start the provider server from a
+ * configuration, and open its database. Everything else the CLI and the tests use (the
+ * core's operations, the authenticator, the demo data…) is in `@finum-sync/server/internal`,
+ * which follows the code rather than semver (see the README).
+ */
 export { type AppDeps, buildApp } from './app.js';
-export { Authenticator } from './auth/authenticator.js';
-export { KEY_ALGORITHMS, KeyError, parsePublicKey } from './auth/public-key.js';
-export { checkCallbackUrl } from './callbacks/url-policy.js';
 export { type Config, ConfigError, loadConfig } from './config.js';
-export { addConsumer, ConsumerError, serverAudience, setConsumerStatus } from './core/consumers.js';
-export { type CoreContext, coreContext } from './core/context.js';
-export { setContractStatus } from './core/contracts.js';
-export { attachContractFile } from './core/files.js';
-export { type ImportReport, importRecords } from './core/import-records.js';
-export { seededRandom } from './core/random.js';
-export { composeRecord, type RecordMeta, recordRow } from './core/records.js';
-export { DEMO_CONSUMER_ID, demoCredentials } from './demo/credentials.js';
-export { seedDemo } from './demo/seed-demo.js';
-export { Maintenance } from './maintenance.js';
-export { RateLimiter, type SharedRateCounts } from './plugins/rate-limiter.js';
-export { deliveryView } from './routes/admin.js';
 export { type RunningServer, startServer } from './server.js';
 export { isPostgresUrl, openStore, type StoreConfig } from './store/open-store.js';
 export type { ConsumerRow, RecordRow, Store, StoredRecord, StoreTx } from './store/port.js';

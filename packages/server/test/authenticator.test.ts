@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { generateKeyPair, signToken } from '@finum-sync/client/node';
-import { Authenticator, addConsumer, openStore, type Store } from '@finum-sync/server';
+import { Authenticator, addConsumer, openStore, type Store } from '@finum-sync/server/internal';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/server.js';
 

@@ -1,4 +1,4 @@
-import { RateLimiter } from '@finum-sync/server';
+import { RateLimiter } from '@finum-sync/server/internal';
 import { ProblemError } from '@finum-sync/spec';
 import { describe, expect, inject, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/helpers/server.js';

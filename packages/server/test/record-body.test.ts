@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { composeRecord, recordRow } from '../src/index.js';
+import { composeRecord, recordRow } from '../src/internal.js';
 
 const META = {
   id: 'c-1',

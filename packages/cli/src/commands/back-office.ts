@@ -51,7 +51,7 @@ export const importCommand = defineCommand({
     try {
       const path = spool ? join(spool, 'stdin.ndjson') : file;
       if (spool) await pipeline(process.stdin, createWriteStream(path));
-      const { coreContext, importRecords } = await import('@finum-sync/server');
+      const { coreContext, importRecords } = await import('@finum-sync/server/internal');
       const report = await withStore(env, (store, config) =>
         importRecords(coreContext(store, config), () =>
           createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY }),
@@ -85,7 +85,7 @@ export const contractStatus = defineCommand({
   async run(values, { env, out }) {
     const status = Number(values.status);
     if (!Number.isInteger(status)) throw new UsageError(`--status must be a status code, not '${values.status}'`);
-    const { coreContext, setContractStatus } = await import('@finum-sync/server');
+    const { coreContext, setContractStatus } = await import('@finum-sync/server/internal');
     const contract = await withStore(env, (store, config) =>
       setContractStatus(coreContext(store, config), values.id, {
         status,
@@ -130,7 +130,7 @@ export const contractAttach = defineCommand({
       throw new UsageError('--file -: give the document’s file name with --name');
     }
     const bytes = readInput(values.file, 'file');
-    const { coreContext, attachContractFile } = await import('@finum-sync/server');
+    const { coreContext, attachContractFile } = await import('@finum-sync/server/internal');
     const { file, contract } = await withStore(env, (store, config) =>
       attachContractFile(
         coreContext(store, config),
@@ -188,7 +188,7 @@ export const deliveries = defineCommand({
     if (kind !== undefined && !DELIVERY_KINDS.includes(kind)) {
       throw new UsageError(`--kind must be one of ${DELIVERY_KINDS.join(', ')}`);
     }
-    const { deliveryView } = await import('@finum-sync/server');
+    const { deliveryView } = await import('@finum-sync/server/internal');
     const list = await withStore(env, (store) =>
       store.listDeliveries({
         limit,

@@ -1,6 +1,6 @@
 import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { generateKeyPair, type SigningAlgorithm } from '@finum-sync/client/node';
+import { generateKeyPair, keyThumbprint, type SigningAlgorithm } from '@finum-sync/client/node';
 import { choiceOption, defineCommand, JSON_OPTION, SIGNING_ALGORITHMS, UsageError } from '../command.js';
 
 export interface WrittenKeyPair {
@@ -24,8 +24,8 @@ export async function writeKeyPair(prefix: string, alg: SigningAlgorithm): Promi
   }
   if (!existsSync(dirname(privateKeyPath))) throw new UsageError(`directory ${dirname(privateKeyPath)} does not exist`);
   const pair = generateKeyPair(alg);
-  const { parsePublicKey } = await import('@finum-sync/server');
-  const { kid } = await parsePublicKey(pair.publicKey, { alg });
+  // The kid the provider gives the key when it is registered without one.
+  const kid = await keyThumbprint(pair.publicKey);
   // 'wx' fails rather than overwrite a file created since the check above.
   writeFileSync(privateKeyPath, pair.privateKey, { flag: 'wx', mode: 0o600 });
   try {

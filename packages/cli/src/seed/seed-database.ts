@@ -3,7 +3,14 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { generateKeyPair, type SigningAlgorithm } from '@finum-sync/client/node';
-import { addConsumer, ConsumerError, isPostgresUrl, openStore, type Store, type StoreConfig } from '@finum-sync/server';
+import {
+  addConsumer,
+  ConsumerError,
+  isPostgresUrl,
+  openStore,
+  type Store,
+  type StoreConfig,
+} from '@finum-sync/server/internal';
 import type { RecordType } from '@finum-sync/spec';
 import type { SeedWorkerData, SeedWorkerProgress } from './seed-worker.js';
 import { type SeedPlan, seedConsumerIds, seedCounts, seedParts, syntheticProducts } from './synthetic-data.js';

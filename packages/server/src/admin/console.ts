@@ -38,6 +38,10 @@ function bodyOf<T>(schemaName: string, body: unknown): T {
   return body as T;
 }
 
+/** A status of the applications' table (a query parameter may also be repeated: then it is not). */
+const isApplicationStatus = (value: unknown): value is ApplicationStatus =>
+  APPLICATION_STATUSES.some((status) => status === value);
+
 const keyView = (k: ConsumerKeyRow) => ({
   kid: k.kid,
   alg: k.alg,
@@ -98,13 +102,13 @@ export function adminConsoleHandlers(deps: OnboardingDeps, config: Config, sessi
     },
 
     adminApplications: async (request, reply) => {
-      const { status } = request.query as { status?: string };
-      if (status !== undefined && !APPLICATION_STATUSES.includes(status as ApplicationStatus)) {
+      const { status } = request.query;
+      if (status !== undefined && !isApplicationStatus(status)) {
         throw new ProblemError('invalid-parameter', `status must be one of ${APPLICATION_STATUSES.join(', ')}.`, {
           errors: [{ field: 'status', message: `must be one of ${APPLICATION_STATUSES.join(', ')}` }],
         });
       }
-      const list = await store.listApplications(status ? { status: status as ApplicationStatus } : {});
+      const list = await store.listApplications(status ? { status } : {});
       return reply.send(list.map(applicationView));
     },
 

@@ -56,9 +56,11 @@ export function retryDelay(attempt: number, baseMs: number, maxMs: number, rando
 export function guardedLookup(policy: CallbackPolicy, resolve: LookupFunction = dnsLookup): LookupFunction {
   return (hostname, options, callback) => {
     const hostPolicy = policyForHost(policy, hostname);
-    resolve(hostname, { ...options, all: true }, (error, result) => {
+    resolve(hostname, { ...options, all: true }, (error, result, family) => {
       if (error) return callback(error, '', 0);
-      const addresses = result as unknown as LookupAddress[];
+      // Asked with `all: true`, a lookup answers a list; a resolver that answers one address is taken as it is.
+      const addresses: LookupAddress[] =
+        typeof result === 'string' ? [{ address: result, family: family ?? 4 }] : result;
       for (const a of addresses) {
         const why = addressRefusal(a.address, hostPolicy);
         if (why) {

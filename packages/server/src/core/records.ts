@@ -1,4 +1,12 @@
-import { formatTimestamp, metaFields, ProblemError, type RecordType, recordFields } from '@finum-sync/spec';
+import {
+  type FieldDef,
+  formatTimestamp,
+  metaFields,
+  ProblemError,
+  RECORD_TYPES,
+  type RecordType,
+  recordFields,
+} from '@finum-sync/spec';
 import type { RecordRow, StoredRecord } from '../store/port.js';
 
 export interface RecordMeta {
@@ -10,23 +18,24 @@ export interface RecordMeta {
   deleted: boolean;
 }
 
+/** A value for each record type. */
+const byRecordType = <V>(value: (type: RecordType) => V): Record<RecordType, V> =>
+  // Object.fromEntries types its keys as string; RECORD_TYPES lists every record type.
+  Object.fromEntries(RECORD_TYPES.map((type) => [type, value(type)])) as Record<RecordType, V>;
+
 /** Per record type: the standard fields a record shows, each with its value when unset. */
-const shownFields = Object.fromEntries(
-  Object.entries(recordFields).map(([type, fields]) => [
-    type,
-    Object.entries(fields)
-      .filter(([, def]) => def.access !== 'write-only')
-      .map(([key, def]) => [key, (def.schema as { type?: unknown }).type === 'array' ? 'array' : 'null'] as const),
-  ]),
-) as unknown as Record<RecordType, ReadonlyArray<readonly [string, 'array' | 'null']>>;
+const shownFields = byRecordType((type) =>
+  Object.entries(recordFields[type] as Record<string, FieldDef>)
+    .filter(([, def]) => def.access !== 'write-only')
+    .map(([key, def]) => [key, (def.schema as { type?: unknown }).type === 'array' ? 'array' : 'null'] as const),
+);
 
 /** Per record type: the standard fields as recordBody() writes them (`,"key":`, and the text when unset). */
-const bodyFields = Object.fromEntries(
-  Object.entries(shownFields).map(([type, fields]) => [
-    type,
-    fields.map(([key, unset]) => [key, `,${JSON.stringify(key)}:`, unset === 'array' ? '[]' : 'null'] as const),
-  ]),
-) as unknown as Record<RecordType, ReadonlyArray<readonly [string, string, string]>>;
+const bodyFields = byRecordType((type) =>
+  shownFields[type].map(
+    ([key, unset]) => [key, `,${JSON.stringify(key)}:`, unset === 'array' ? '[]' : 'null'] as const,
+  ),
+);
 
 /** SPEC §7: a stored record, `_` fields included, is at most 64 KiB of JSON. */
 export const MAX_RECORD_BYTES = 64 * 1024;

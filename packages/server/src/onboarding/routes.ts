@@ -25,8 +25,9 @@ export function onboardingHandlers(deps: OnboardingDeps, config: Config): Handle
     },
 
     applicationStatus: async (request, reply) => {
-      const body = request.body as { token?: unknown } | null;
-      return reply.send(await applicationStatus(deps, typeof body === 'object' && body ? body.token : undefined));
+      const { body } = request;
+      const token = typeof body === 'object' && body !== null && 'token' in body ? body.token : undefined;
+      return reply.send(await applicationStatus(deps, token));
     },
   };
 }

@@ -3,10 +3,11 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   AWAITING_PROVIDER_STATUSES,
-  compileCheck,
+  compileParse,
   formatTimestamp,
   ID_REGEX,
   ProblemError,
@@ -16,7 +17,7 @@ import {
 import { DELIVERY_KINDS, DELIVERY_STATES, StatusChange } from '@finum-sync/spec/admin';
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../core/context.js';
-import { type ProviderStatusChange, setContractStatus } from '../core/contracts.js';
+import { setContractStatus } from '../core/contracts.js';
 import { attachContractFile } from '../core/files.js';
 import { importRecords } from '../core/import-records.js';
 import { invalidBody } from '../core/write-validation.js';
@@ -67,7 +68,7 @@ function optionalId(query: Query, name: string): string | undefined {
 }
 
 /** The fields of a status change keep the constraints they have in the contract record. */
-const checkStatusChange = compileCheck(StatusChange);
+const parseStatusChange = compileParse(StatusChange);
 
 /** The provider's back office (`/admin/api`): see `ADMIN_OPERATIONS` in the spec. */
 export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: string): Handlers {
@@ -88,7 +89,9 @@ export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: s
       const spool = join(dataDir, 'tmp', `import-${randomUUID()}.ndjson`);
       await mkdir(join(dataDir, 'tmp'), { recursive: true });
       try {
-        await pipeline(request.body as NodeJS.ReadableStream, createWriteStream(spool));
+        // The NDJSON parser above hands the request stream over as the body.
+        if (!(request.body instanceof Readable)) throw new Error('the NDJSON body is not a stream');
+        await pipeline(request.body, createWriteStream(spool));
         const report = await importRecords(ctx, () =>
           createInterface({ input: createReadStream(spool), crlfDelay: Infinity }),
         );
@@ -100,13 +103,13 @@ export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: s
 
     adminSetContractStatus: async (request, reply) => {
       const { id } = request.params as { id: string };
-      const body = request.body as Record<string, unknown> | null;
+      const { body } = request;
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw invalidBody([{ field: '', message: 'the body must be a JSON object' }]);
       }
-      const errors = checkStatusChange(body);
-      if (errors.length > 0) throw invalidBody(errors);
-      const contract = await setContractStatus(ctx, id, body as unknown as ProviderStatusChange);
+      const change = parseStatusChange(body);
+      if (!change.ok) throw invalidBody(change.errors);
+      const contract = await setContractStatus(ctx, id, change.value);
       return reply.send(contract.data);
     },
 
@@ -122,13 +125,13 @@ export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: s
     },
 
     adminAwaitingContracts: async (request, reply) => {
-      const ownerId = optionalId(request.query as Query, 'consumer-id');
+      const ownerId = optionalId(request.query, 'consumer-id');
       const contracts = await store.contractsByStatus(AWAITING_PROVIDER_STATUSES, ownerId ? { ownerId } : {});
       return reply.send(contracts.map((c) => c.data));
     },
 
     adminDeliveries: async (request, reply) => {
-      const query = request.query as Query;
+      const { query } = request;
       const state = query.state as DeliveryState | undefined;
       if (state !== undefined && !DELIVERY_STATES.includes(state)) {
         throw new ProblemError('invalid-parameter', `state must be ${wordList(DELIVERY_STATES, 'or')}.`);

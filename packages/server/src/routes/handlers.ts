@@ -1,15 +1,73 @@
 import {
   compileCheck,
   componentSchemas,
-  OPERATIONS,
   type OperationDef,
+  type OperationId,
   ProblemError,
+  type Query,
+  RECORD_TYPES,
+  type RecordType,
   type TSchema,
 } from '@finum-sync/spec';
-import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteHandlerMethod,
+} from 'fastify';
 
-/** Route handlers by `operationId` of the spec's operations table. */
-export type Handlers = Record<string, RouteHandlerMethod>;
+/**
+ * What a handler receives before the spec's checks: the query string as Fastify parses it,
+ * the path parameters (already checked against the spec by `pathParameterCheck`) and the
+ * body as parsed for its media type. A handler runs them through the spec's own parsers
+ * and checks (`parseListQuery`, the core's body checks…), so that every 400 names the
+ * problem the same way; what comes out is typed (`RequestOf<Id>`'s parts).
+ */
+export interface RawRequest extends RouteGenericInterface {
+  Querystring: Query;
+  Params: Readonly<Record<string, string>>;
+  Body: unknown;
+}
+
+/** A route handler of an operation. */
+export type Handler = RouteHandlerMethod<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  RawRequest
+>;
+
+/**
+ * A handler for each of the operations `Id`: a missing or misspelt one is a compile error
+ * where the map is declared.
+ * @example
+ * const handlers: HandlersFor<'healthz' | 'readyz'> = { healthz: …, readyz: … };
+ */
+export type HandlersFor<Id extends string> = { readonly [K in Id]: Handler };
+
+/**
+ * Handlers for a list of operations typed `OperationDef[]` (the onboarding, the back office,
+ * the console): `registerOperations` checks at start that each one has its handler.
+ */
+export type Handlers = HandlersFor<string>;
+
+/** The handlers of every operation of the API (the spec's `operations`), keyed by `OperationId`. */
+export type ApiHandlers = HandlersFor<OperationId>;
+
+/**
+ * One handler per record type, keyed by the operation id `name(type)` gives
+ * (`listOperationId`, `updatedOperationId`).
+ */
+export function perRecordType<Id extends OperationId>(
+  name: (type: RecordType) => Id,
+  handler: (type: RecordType) => Handler,
+): HandlersFor<Id> {
+  // Object.fromEntries types its keys as string; RECORD_TYPES covers every `Id` `name` makes.
+  return Object.fromEntries(RECORD_TYPES.map((type) => [name(type), handler(type)])) as HandlersFor<Id>;
+}
 
 /**
  * Refuses a request body of a media type the operation does not document (415), before
@@ -42,8 +100,8 @@ function pathParameterCheck(op: OperationDef) {
     .filter((p) => p.in === 'path')
     .map((p) => [p.name, compileCheck(resolve(p.schema))] as const);
   if (checks.length === 0) return undefined;
-  return async (request: FastifyRequest) => {
-    const params = request.params as Record<string, string>;
+  return async (request: FastifyRequest<RawRequest>) => {
+    const params: Partial<Record<string, string>> = request.params;
     const wrong = checks
       .filter(([name, check]) => /[\u0000-\u001f\u007f]/.test(params[name] ?? '') || check(params[name]).length > 0)
       .map(([name]) => name);
@@ -56,28 +114,43 @@ function pathParameterCheck(op: OperationDef) {
 }
 
 /**
- * Registers the handlers for the operations of the spec: method, path, security and the
+ * Registers the handlers of the operations of the spec: method, path, security and the
  * accepted request media types come from the table, so the routes cannot drift from the
- * OpenAPI document.
+ * OpenAPI document. Given the spec's `operations` map, `handlers` must have one handler
+ * for every `OperationId` (a compile error otherwise); given a list typed `OperationDef[]`,
+ * a missing handler, or one for no operation of the list, stops the server at start.
  */
-export function registerOperations(
+export function registerOperations<const Id extends string>(
   app: FastifyInstance,
-  handlers: Handlers,
-  operations: readonly OperationDef[] = OPERATIONS,
+  handlers: HandlersFor<NoInfer<Id>>,
+  operations: Readonly<Record<Id, OperationDef>> | readonly (OperationDef & { readonly operationId: Id })[],
 ) {
-  for (const op of operations) {
-    const handler = handlers[op.operationId];
-    if (!handler) continue;
+  const list: readonly OperationDef[] = Array.isArray(operations) ? operations : Object.values(operations);
+  const byId: Partial<Record<string, Handler>> = handlers;
+  const ids = new Set(list.map((op) => op.operationId));
+  const missing = [...ids].filter((id) => !byId[id]);
+  const unknown = Object.keys(handlers).filter((id) => !ids.has(id));
+  if (missing.length > 0 || unknown.length > 0) {
+    throw new Error(
+      `registerOperations: ${[
+        missing.length ? `no handler for ${missing.join(', ')}` : '',
+        unknown.length ? `handlers for no operation: ${unknown.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ')}`,
+    );
+  }
+  for (const op of list) {
     // OpenAPI's `{id}` is Fastify's `:id`.
     const url = op.path.replace(/\{(\w+)\}/g, ':$1');
     const checkPath = pathParameterCheck(op);
-    app.route({
+    app.route<RawRequest>({
       method: op.method,
       url,
       config: { security: op.security },
       ...(op.requestBody ? { onRequest: mediaTypeCheck(op) } : {}),
       ...(checkPath ? { preValidation: checkPath } : {}),
-      handler,
+      handler: byId[op.operationId]!,
     });
   }
 }

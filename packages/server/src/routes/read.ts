@@ -7,8 +7,6 @@ import {
   parseDownloadQuery,
   parseListQuery,
   parseUpdatedQuery,
-  type Query,
-  RECORD_TYPES,
   type RecordType,
   SYNC_UNTIL_HEADER,
   updatedOperationId,
@@ -16,7 +14,7 @@ import {
 import contentDisposition from 'content-disposition';
 import rangeParser from 'range-parser';
 import type { JsonText, Store } from '../store/port.js';
-import type { Handlers } from './handlers.js';
+import { type HandlersFor, perRecordType } from './handlers.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -74,9 +72,16 @@ const OPEN = Buffer.from('[');
 const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from(']');
 
+/** The read operations of SPEC §6. */
+type ReadOperationId =
+  | 'authStatus'
+  | 'fileDownload'
+  | ReturnType<typeof listOperationId<RecordType>>
+  | ReturnType<typeof updatedOperationId<RecordType>>;
+
 /** SPEC §6: auth-status, T-list, T-id-list-updated, file-download. */
-export function readHandlers(store: Store): Handlers {
-  const handlers: Handlers = {
+export function readHandlers(store: Store): HandlersFor<ReadOperationId> {
+  return {
     authStatus: async (request, reply) =>
       reply.type(JSON_TYPE).send(
         JSON.stringify({
@@ -87,7 +92,7 @@ export function readHandlers(store: Store): Handlers {
       ),
 
     fileDownload: async (request, reply) => {
-      const id = parseDownloadQuery(request.query as Query);
+      const id = parseDownloadQuery(request.query);
       const file = await store.visibleRecord('file', request.consumer.id, id);
       if (!file) throw new ProblemError('not-found', `No file with id ${id}.`);
       if (file.deleted) throw new ProblemError('not-found', `File ${id} was deleted; its bytes are no longer served.`);
@@ -135,11 +140,9 @@ export function readHandlers(store: Store): Handlers {
       reply.header('Content-Length', blob.size);
       return reply.send(blob.size === 0 ? '' : blob.open());
     },
-  };
 
-  for (const type of RECORD_TYPES) {
-    handlers[listOperationId(type)] = async (request, reply) => {
-      const query = parseListQuery(type, request.query as Query);
+    ...perRecordType(listOperationId, (type) => async (request, reply) => {
+      const query = parseListQuery(type, request.query);
       const consumer = request.consumer.id;
       if (query.kind === 'ids') {
         const { body, length } = jsonArray(await listByIds(store, type, consumer, query.ids));
@@ -147,12 +150,11 @@ export function readHandlers(store: Store): Handlers {
       }
       const json = await store.recordsByField(type, consumer, query.filter.field, query.value);
       return reply.type(JSON_TYPE).send(bytesOf(json));
-    };
-    handlers[updatedOperationId(type)] = async (request, reply) => {
-      const since = parseUpdatedQuery(request.query as Query, Date.now());
+    }),
+    ...perRecordType(updatedOperationId, (type) => async (request, reply) => {
+      const since = parseUpdatedQuery(request.query, Date.now());
       const { idsJson, untilMs } = await store.changedIds(type, request.consumer.id, since);
       return reply.header(SYNC_UNTIL_HEADER, formatTimestamp(untilMs)).type(JSON_TYPE).send(bytesOf(idsJson));
-    };
-  }
-  return handlers;
+    }),
+  };
 }

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import type {} from '@fastify/multipart';
 import { ProblemError } from '@finum-sync/spec';
-import type { FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { createClient, updateClient } from '../core/clients.js';
 import type { CoreContext } from '../core/context.js';
 import { createContract, updateContract } from '../core/contracts.js';
 import { type Upload, uploadFile } from '../core/files.js';
 import { nulRefused } from '../core/json-values.js';
 import { idempotent } from '../plugins/idempotency.js';
-import type { Handlers } from './handlers.js';
+import type { Handler, HandlersFor } from './handlers.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -66,10 +66,13 @@ type Create = typeof createClient;
 type Update = typeof updateClient;
 
 /** SPEC §7: POST/PATCH client and contract, POST file. */
-export function writeHandlers(ctx: CoreContext, clock: () => number): Handlers {
+export function writeHandlers(
+  ctx: CoreContext,
+  clock: () => number,
+): HandlersFor<'clientCreate' | 'clientUpdate' | 'contractCreate' | 'contractUpdate' | 'fileUpload'> {
   const { store } = ctx;
   const create =
-    (write: Create): RouteHandlerMethod =>
+    (write: Create): Handler =>
     (request, reply) =>
       idempotent(
         store,
@@ -79,7 +82,7 @@ export function writeHandlers(ctx: CoreContext, clock: () => number): Handlers {
         (beforeCommit) => write(ctx, request.consumer.id, request.body, beforeCommit),
       );
   const update =
-    (write: Update): RouteHandlerMethod =>
+    (write: Update): Handler =>
     async (request, reply) => {
       const record = await write(ctx, request.consumer.id, request.body);
       return reply.type(JSON_TYPE).send(JSON.stringify(record.data));
