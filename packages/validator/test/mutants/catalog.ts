@@ -276,6 +276,10 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'truncated-at-100',
     defect: 'reads only the first 100 ids of id-list',
     catches: ['FSV-READ-009'],
+    incidental: {
+      rules: ['FSV-SYNC-009'],
+      why: 'the tombstones may be among the ids cut off, and then no tombstone is seen (an info finding)',
+    },
     request: (req) =>
       isList(req) && idCount(req) > 100 && idCount(req) <= 1000
         ? withQuery(req, (q) => q.set('id-list', (q.get('id-list') ?? '').split(',').slice(0, 100).join(',')))

@@ -40,6 +40,12 @@ export interface Mutant {
   readonly defect: string;
   /** The rules that must fail — and no other rule may. */
   readonly catches: readonly string[];
+  /**
+   * Rules whose evidence the defect may hide, so that they may fail too, though need not:
+   * whether they do depends on data the defect happens to cut away (e.g. which records were
+   * cut off a truncated list). Each is named with the reason.
+   */
+  readonly incidental?: { readonly rules: readonly string[]; readonly why: string };
   /** Run with a callback inbox (slower: waits for the provider's status change and a retry). */
   readonly callbacks?: boolean;
   request?(req: ProxyRequest, tools: MutantTools): Promise<ProxyRequest | ProxyResponse> | ProxyRequest | ProxyResponse;
