@@ -6,6 +6,7 @@ import {
   addConsumer,
   buildApp,
   type Config,
+  cliActor,
   composeRecord,
   loadConfig,
   openStore,
@@ -166,7 +167,7 @@ export async function createTestConsumer(
   alg: SigningAlgorithm = 'ES256',
 ): Promise<TestConsumer> {
   const pair = generateKeyPair(alg);
-  const creds = await addConsumer(store, audience, { id, publicKeyPem: pair.publicKey, alg });
+  const creds = await addConsumer(store, audience, { id, publicKeyPem: pair.publicKey, alg, by: cliActor() });
   const consumer: TestConsumer = {
     id,
     alg,

@@ -132,6 +132,29 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ in Chromium (%s)
       await card.getByLabel('Public key (PEM)').fill(next.privateKey);
       await card.getByRole('button', { name: 'Add key' }).click();
       await card.locator(`[id="key-${id}-error"]`).filter({ hasText: 'This is a private key' }).waitFor();
+
+      // What the page did is in the audit trail, newest first, with the session as its actor.
+      await page.getByRole('link', { name: 'Audit trail' }).click();
+      await page.getByLabel('Consumer, contract or application id').fill(id);
+      await page.getByRole('button', { name: 'Show' }).click();
+      const rows = page.locator('#audit-list tbody tr');
+      await rows.first().waitFor();
+      expect(await page.locator('#audit-list').getAttribute('aria-live')).toBe('polite');
+      const actions = await rows.locator('td:nth-child(3)').allTextContents();
+      expect(actions).toEqual([
+        'consumer.callback-secret-rotated',
+        'consumer.key-removed',
+        'consumer.key-added',
+        'consumer.enabled',
+        'consumer.disabled',
+        'consumer.added',
+      ]);
+      const who = await rows.locator('td:nth-child(2)').allTextContents();
+      expect(who.slice(0, 5).every((text) => /^session [0-9a-f]{12}session$/.test(text))).toBe(true);
+      await page.getByLabel('Action').selectOption('consumer.disabled');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await expect.poll(() => rows.count()).toBe(1);
+      await session.screenshot('admin-audit');
     });
   });
 

@@ -21,6 +21,7 @@ import { AdminSessions } from './admin/sessions.js';
 import { Authenticator } from './auth/authenticator.js';
 import { DeliveryWorker } from './callbacks/delivery-worker.js';
 import type { Config } from './config.js';
+import { auditView } from './core/audit.js';
 import { type CoreContext, coreContext } from './core/context.js';
 import { jsonValueProblem, MAX_JSON_DEPTH, nulRefused } from './core/json-values.js';
 import { demoCredentials } from './demo/credentials.js';
@@ -166,6 +167,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerDocs(app);
 
   const ctx = coreContext(store, config);
+  // The audit trail, logged: one line per administrative action, once it has committed.
+  const auditLog = app.log.child({ component: 'audit' });
+  const stopAuditLog = store.onAudit((entry) => auditLog.info({ audit: auditView(entry) }, `audit: ${entry.action}`));
+  app.addHook('onClose', async () => stopAuditLog());
   registerOperations(
     app,
     { ...readHandlers(store), ...writeHandlers(ctx, clock), ...publicHandlers(config, store) },
@@ -173,7 +178,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   // The console's operations (sign-in, applications, consumers) are registered with the pages (web/register.ts).
   const backOffice = ADMIN_OPERATIONS.filter((op) => !ADMIN_CONSOLE_OPERATIONS.includes(op));
-  registerOperations(app, adminHandlers(app, ctx, config.dataDir), backOffice);
+  registerOperations(app, adminHandlers(app, ctx, config), backOffice);
   await registerWeb(app, { config, store, ctx, sessions });
 
   if (deps.background ?? true) runBackgroundWork(app, { store, ctx, config, clock, metrics });

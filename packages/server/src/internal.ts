@@ -7,6 +7,7 @@
 export { Authenticator } from './auth/authenticator.js';
 export { KEY_ALGORITHMS, KeyError, parsePublicKey } from './auth/public-key.js';
 export { checkCallbackUrl } from './callbacks/url-policy.js';
+export { type Actor, auditView, cliActor, systemActor } from './core/audit.js';
 export { addConsumer, ConsumerError, serverAudience, setConsumerStatus } from './core/consumers.js';
 export { type CoreContext, coreContext } from './core/context.js';
 export { setContractStatus } from './core/contracts.js';

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { generateKeyPair, signToken } from '@finum-sync/client/node';
-import { Authenticator, addConsumer, openStore, type Store } from '@finum-sync/server/internal';
+import { Authenticator, addConsumer, cliActor, openStore, type Store } from '@finum-sync/server/internal';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/server.js';
 
@@ -26,7 +26,7 @@ describe.each(inject('dialects'))('%s', (dialect) => {
   beforeAll(async () => {
     db = await createTestDatabase(dialect);
     store = await openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir });
-    await addConsumer(store, AUDIENCE, { id: 'broker', publicKeyPem: keys.publicKey });
+    await addConsumer(store, AUDIENCE, { id: 'broker', publicKeyPem: keys.publicKey, by: cliActor() });
   });
   afterAll(async () => {
     await store?.close();

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
-import { DELIVERY_KINDS, DELIVERY_STATES } from '@finum-sync/spec/admin';
+import {
+  ACTOR_KINDS,
+  AUDIT_ACTIONS,
+  AUDIT_TARGET_TYPES,
+  DELIVERY_KINDS,
+  DELIVERY_STATES,
+} from '@finum-sync/spec/admin';
 import { type Command, defineCommand, JSON_ALREADY, UsageError } from '../command.js';
 import { readInput, STDIN } from '../input.js';
 import { withStore } from '../store.js';
@@ -51,10 +57,13 @@ export const importCommand = defineCommand({
     try {
       const path = spool ? join(spool, 'stdin.ndjson') : file;
       if (spool) await pipeline(process.stdin, createWriteStream(path));
-      const { coreContext, importRecords } = await import('@finum-sync/server/internal');
+      const { cliActor, coreContext, importRecords } = await import('@finum-sync/server/internal');
       const report = await withStore(env, (store, config) =>
-        importRecords(coreContext(store, config), () =>
-          createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY }),
+        importRecords(
+          coreContext(store, config),
+          () => createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY }),
+          cliActor(),
+          file === STDIN ? 'standard input' : basename(file),
         ),
       );
       out(json(report));
@@ -85,16 +94,21 @@ export const contractStatus = defineCommand({
   async run(values, { env, out }) {
     const status = Number(values.status);
     if (!Number.isInteger(status)) throw new UsageError(`--status must be a status code, not '${values.status}'`);
-    const { coreContext, setContractStatus } = await import('@finum-sync/server/internal');
+    const { cliActor, coreContext, setContractStatus } = await import('@finum-sync/server/internal');
     const contract = await withStore(env, (store, config) =>
-      setContractStatus(coreContext(store, config), values.id, {
-        status,
-        statusNote: nullable(values.note),
-        contractNumber: nullable(values['contract-number']),
-        endReason: nullable(values['end-reason']),
-        startDate: nullable(values['start-date']),
-        endDate: nullable(values['end-date']),
-      }),
+      setContractStatus(
+        coreContext(store, config),
+        values.id,
+        {
+          status,
+          statusNote: nullable(values.note),
+          contractNumber: nullable(values['contract-number']),
+          endReason: nullable(values['end-reason']),
+          startDate: nullable(values['start-date']),
+          endDate: nullable(values['end-date']),
+        },
+        cliActor(),
+      ),
     );
     out(json(contract.data));
     return 0;
@@ -130,7 +144,7 @@ export const contractAttach = defineCommand({
       throw new UsageError('--file -: give the document’s file name with --name');
     }
     const bytes = readInput(values.file, 'file');
-    const { coreContext, attachContractFile } = await import('@finum-sync/server/internal');
+    const { cliActor, coreContext, attachContractFile } = await import('@finum-sync/server/internal');
     const { file, contract } = await withStore(env, (store, config) =>
       attachContractFile(
         coreContext(store, config),
@@ -138,6 +152,7 @@ export const contractAttach = defineCommand({
         { bytes, filename: values.name ?? basename(values.file), declaredType: values.type },
         values.category,
         { asProposal: values.proposal },
+        cliActor(),
       ),
     );
     out(json({ file: file.data, contract: contract?.data }));
@@ -203,10 +218,69 @@ export const deliveries = defineCommand({
   },
 });
 
+/** A value of an option that must be one of a list of words, when given. */
+function oneOf<T extends string>(value: string | undefined, option: string, words: readonly T[]): T | undefined {
+  if (value !== undefined && !(words as readonly string[]).includes(value)) {
+    throw new UsageError(`--${option} must be one of ${words.join(', ')}`);
+  }
+  return value as T | undefined;
+}
+
+/** An option that must be an RFC 3339 time, when given: epoch milliseconds. */
+function timeOption(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(value)
+    ? Date.parse(value)
+    : Number.NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`--${option} must be an RFC 3339 time, e.g. 2026-11-28T09:00:00Z`);
+  return ms;
+}
+
+export const auditCommand = defineCommand({
+  path: ['audit'],
+  summary: 'List the audit trail (who did what and when in the back office), newest first.',
+  options: {
+    action: { type: 'string', value: '<action>', description: `Only this action: ${AUDIT_ACTIONS.join(', ')}.` },
+    actor: { type: 'string', value: '<kind>', description: `Only this kind of actor: ${ACTOR_KINDS.join(', ')}.` },
+    'target-type': {
+      type: 'string',
+      value: '<type>',
+      description: `Only this kind of target: ${AUDIT_TARGET_TYPES.join(', ')}.`,
+    },
+    target: { type: 'string', value: '<id>', description: 'Only actions on this consumer, contract or application.' },
+    since: { type: 'string', value: '<time>', description: 'Only actions at or after this RFC 3339 time.' },
+    limit: { type: 'string', value: '<n>', default: '100', description: 'At most this many (1–1000).' },
+    json: JSON_ALREADY,
+  },
+  examples: ['finum-sync audit --target acme-broker', 'finum-sync audit --action contract.status-set --limit 20'],
+  async run(values, { env, out }) {
+    const limit = Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be 1–1000');
+    const action = oneOf(values.action, 'action', AUDIT_ACTIONS);
+    const actorKind = oneOf(values.actor, 'actor', ACTOR_KINDS);
+    const targetType = oneOf(values['target-type'], 'target-type', AUDIT_TARGET_TYPES);
+    const sinceMs = timeOption(values.since, 'since');
+    const { auditView } = await import('@finum-sync/server/internal');
+    const list = await withStore(env, (store) =>
+      store.listAudit({
+        limit,
+        ...(action ? { action } : {}),
+        ...(actorKind ? { actorKind } : {}),
+        ...(targetType ? { targetType } : {}),
+        ...(values.target !== undefined ? { targetId: values.target } : {}),
+        ...(sinceMs !== undefined ? { sinceMs } : {}),
+      }),
+    );
+    out(json(list.map(auditView)));
+    return 0;
+  },
+});
+
 export const backOfficeCommands: Command[] = [
   importCommand,
   contractStatus,
   contractAttach,
   contractAwaiting,
   deliveries,
+  auditCommand,
 ] as Command[];

@@ -36,7 +36,7 @@ export const consumerAdd = defineCommand({
   examples: ['finum-sync consumer add --id acme-broker --public-key finum-key.public.pem --name "ACME Broker"'],
   async run(values, { env, out, err }) {
     const publicKeyPem = readInput(values['public-key'], 'public-key', 'utf8');
-    const { addConsumer, checkCallbackUrl, serverAudience } = await import('@finum-sync/server/internal');
+    const { addConsumer, checkCallbackUrl, cliActor, serverAudience } = await import('@finum-sync/server/internal');
     const credentials = await withStore(env, async (store, config) => {
       const callbackUrl = values['callback-url'];
       // The same policy as for callbackUrl in the API (https, no private or link-local address).
@@ -50,6 +50,7 @@ export const consumerAdd = defineCommand({
         ...(callbackUrl !== undefined ? { callbackUrl } : {}),
         ...(values.alg !== undefined ? { alg: values.alg } : {}),
         ...(values.kid !== undefined ? { kid: values.kid } : {}),
+        by: cliActor(),
       });
       // Said once the consumer is registered, so that a refusal stays one line.
       if (recorded === undefined) {
@@ -99,8 +100,8 @@ const statusCommand = (verb: 'disable' | 'enable', summary: string) =>
     options: { id: { type: 'string', value: '<id>', required: true, description: 'Consumer id.' }, json: JSON_ALREADY },
     async run(values, { env, out }) {
       const status = verb === 'disable' ? 'disabled' : 'active';
-      const { setConsumerStatus } = await import('@finum-sync/server/internal');
-      const row = await withStore(env, (store) => setConsumerStatus(store, values.id, status));
+      const { cliActor, setConsumerStatus } = await import('@finum-sync/server/internal');
+      const row = await withStore(env, (store) => setConsumerStatus(store, values.id, status, cliActor()));
       out(json({ consumerId: row.id, status: row.status }));
       return 0;
     },

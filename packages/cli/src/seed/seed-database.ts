@@ -10,6 +10,7 @@ import {
   openStore,
   type Store,
   type StoreConfig,
+  systemActor,
 } from '@finum-sync/server/internal';
 import type { RecordType } from '@finum-sync/spec';
 import type { SeedWorkerData, SeedWorkerProgress } from './seed-worker.js';
@@ -72,6 +73,7 @@ async function registerConsumers(store: Store, options: SeedOptions): Promise<Se
       name: `Bench consumer ${id.slice('bench-'.length)}`,
       publicKeyPem: pair.publicKey,
       alg: pair.alg,
+      by: systemActor('seed'),
     });
     consumers.push({ consumerId, payload, kid, alg, privateKeyFile });
   }

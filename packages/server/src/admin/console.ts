@@ -16,7 +16,7 @@ import {
   type OnboardingDeps,
   rejectApplication,
 } from '../onboarding/applications.js';
-import { checkAdminToken } from '../plugins/admin-auth.js';
+import { adminActor, checkAdminToken } from '../plugins/admin-auth.js';
 import type { Handlers } from '../routes/handlers.js';
 import type { ConsumerKeyRow, ConsumerRow, Store } from '../store/port.js';
 import { addressLimiter } from '../web/address-limiter.js';
@@ -114,13 +114,13 @@ export function adminConsoleHandlers(deps: OnboardingDeps, config: Config, sessi
 
     adminApproveApplication: async (request, reply) => {
       const body = bodyOf<{ consumerId: string; name?: string }>('ApproveApplication', request.body);
-      return reply.send(await approveApplication(deps, (request.params as Params).id, body));
+      return reply.send(await approveApplication(deps, (request.params as Params).id, body, adminActor(request)));
     },
 
     adminRejectApplication: async (request, reply) => {
       const { reason } = bodyOf<{ reason: string }>('RejectApplication', request.body);
       if (!reason.trim()) throw invalidBody([{ field: 'reason', message: 'is required: the applicant reads it' }]);
-      return reply.send(await rejectApplication(store, (request.params as Params).id, reason));
+      return reply.send(await rejectApplication(store, (request.params as Params).id, reason, adminActor(request)));
     },
 
     adminConsumers: async (_request, reply) => {
@@ -132,7 +132,7 @@ export function adminConsoleHandlers(deps: OnboardingDeps, config: Config, sessi
     adminSetConsumerStatus: async (request, reply) => {
       const { id } = request.params as Params;
       const { status } = bodyOf<{ status: ConsumerRow['status'] }>('ConsumerStatusChange', request.body);
-      await managing(() => setConsumerStatus(store, id, status));
+      await managing(() => setConsumerStatus(store, id, status, adminActor(request)));
       return reply.send(await consumerById(store, id));
     },
 
@@ -142,19 +142,19 @@ export function adminConsoleHandlers(deps: OnboardingDeps, config: Config, sessi
         'NewConsumerKey',
         request.body,
       );
-      const key = await managing(() => addConsumerKey(store, id, publicKey, options));
+      const key = await managing(() => addConsumerKey(store, id, publicKey, options, adminActor(request)));
       return reply.code(201).send(keyView(key));
     },
 
     adminRemoveConsumerKey: async (request, reply) => {
       const { id, kid } = request.params as Params;
-      await managing(() => removeConsumerKey(store, id, kid!));
+      await managing(() => removeConsumerKey(store, id, kid!, adminActor(request)));
       return reply.code(204).send();
     },
 
     adminRotateCallbackSecret: async (request, reply) => {
       const { id } = request.params as Params;
-      const callbackSecret = await managing(() => rotateCallbackSecret(store, id));
+      const callbackSecret = await managing(() => rotateCallbackSecret(store, id, adminActor(request)));
       return reply.send({ consumerId: id, callbackSecret });
     },
   };

@@ -193,6 +193,9 @@ export class DeliveryWorker {
   /** The signing secret of a delivery, or why it may not be attempted (then it fails at once). */
   private async secretFor(delivery: Delivery): Promise<{ secret?: string; refusal?: string }> {
     if (delivery.kind === 'provider') {
+      // An endpoint of the back office has its own secret; the environment's share PROVIDER_WEBHOOK_SECRET.
+      const endpoint = (await this.options.store.listProviderEndpoints()).find((e) => e.url === delivery.url);
+      if (endpoint) return { secret: endpoint.secret };
       const secret = this.options.provider?.secret;
       return secret
         ? { secret }

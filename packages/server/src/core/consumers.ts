@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ID_REGEX } from '@finum-sync/spec';
 import { parsePublicKey } from '../auth/public-key.js';
-import type { ConsumerKeyRow, ConsumerRow, Store, StoreTx } from '../store/port.js';
+import type { Actor, ConsumerKeyRow, ConsumerRow, Store, StoreTx } from '../store/port.js';
+import { audit } from './audit.js';
 
 export class ConsumerError extends Error {
   override name = 'ConsumerError';
@@ -50,6 +51,8 @@ export interface NewConsumer {
   callbackUrl?: string | null;
   /** Given for the demo consumer, whose secret is fixed; generated otherwise. */
   callbackSecret?: string;
+  /** Who adds it (the audit trail). */
+  by: Actor;
 }
 
 export interface ConsumerCredentials {
@@ -89,6 +92,12 @@ export async function addConsumer(
     await tx.putKey({ consumerId: input.id, kid: key.kid, alg: key.alg, publicKey: key.pem, createdMs: tx.nowMs });
     await tx.bumpAuthRevision();
     await within?.(tx);
+    await audit(tx, input.by, {
+      action: 'consumer.added',
+      targetType: 'consumer',
+      targetId: input.id,
+      detail: { name: input.name ?? input.id, kid: key.kid, alg: key.alg, callbackUrl: input.callbackUrl ?? null },
+    });
   });
   return {
     consumerId: input.id,
@@ -100,13 +109,21 @@ export async function addConsumer(
 }
 
 /** Enables or disables a consumer; every server process refuses its tokens at once. */
-export async function setConsumerStatus(store: Store, id: string, status: ConsumerRow['status']): Promise<ConsumerRow> {
-  return store.transaction(async (tx) => {
-    const consumer = await tx.getConsumer(id);
-    if (!consumer) throw new ConsumerError(`No consumer '${id}'.`, 'not-found');
+export async function setConsumerStatus(
+  store: Store,
+  id: string,
+  status: ConsumerRow['status'],
+  by: Actor,
+): Promise<ConsumerRow> {
+  return changeConsumer(store, id, async (tx, consumer) => {
     const updated = { ...consumer, status };
     await tx.putConsumer(updated);
-    await tx.bumpAuthRevision();
+    await audit(tx, by, {
+      action: status === 'disabled' ? 'consumer.disabled' : 'consumer.enabled',
+      targetType: 'consumer',
+      targetId: id,
+      detail: { from: consumer.status, to: status },
+    });
     return updated;
   });
 }
@@ -127,7 +144,8 @@ export async function addConsumerKey(
   store: Store,
   consumerId: string,
   publicKeyPem: string,
-  options: { alg?: string; kid?: string } = {},
+  options: { alg?: string; kid?: string },
+  by: Actor,
 ): Promise<ConsumerKeyRow> {
   const key = await parsePublicKey(publicKeyPem, options);
   return changeConsumer(store, consumerId, async (tx) => {
@@ -135,24 +153,38 @@ export async function addConsumerKey(
       throw new ConsumerError(`Consumer '${consumerId}' has a key '${key.kid}' already.`, 'conflict');
     const row: ConsumerKeyRow = { consumerId, kid: key.kid, alg: key.alg, publicKey: key.pem, createdMs: tx.nowMs };
     await tx.putKey(row);
+    await audit(tx, by, {
+      action: 'consumer.key-added',
+      targetType: 'consumer',
+      targetId: consumerId,
+      detail: { kid: key.kid, alg: key.alg },
+    });
     return row;
   });
 }
 
 /** Removes a consumer's key: tokens signed with it are refused at once, by every process. */
-export async function removeConsumerKey(store: Store, consumerId: string, kid: string): Promise<void> {
+export async function removeConsumerKey(store: Store, consumerId: string, kid: string, by: Actor): Promise<void> {
   await changeConsumer(store, consumerId, async (tx) => {
     if (!(await tx.removeKey(consumerId, kid))) {
       throw new ConsumerError(`Consumer '${consumerId}' has no key '${kid}'.`, 'not-found');
     }
+    await audit(tx, by, {
+      action: 'consumer.key-removed',
+      targetType: 'consumer',
+      targetId: consumerId,
+      detail: { kid },
+    });
   });
 }
 
 /** Issues a new callback secret; callbacks are signed with it from now on. */
-export async function rotateCallbackSecret(store: Store, consumerId: string): Promise<string> {
+export async function rotateCallbackSecret(store: Store, consumerId: string, by: Actor): Promise<string> {
   return changeConsumer(store, consumerId, async (tx, consumer) => {
     const callbackSecret = newCallbackSecret();
     await tx.putConsumer({ ...consumer, callbackSecret });
+    // The secret itself never goes into the trail.
+    await audit(tx, by, { action: 'consumer.callback-secret-rotated', targetType: 'consumer', targetId: consumerId });
     return callbackSecret;
   });
 }

@@ -11,7 +11,8 @@ import {
   statusDef,
   WAIT_FOR_CLIENT_DATA,
 } from '@finum-sync/spec';
-import type { StoredRecord, StoreTx } from '../store/port.js';
+import type { Actor, StoredRecord, StoreTx } from '../store/port.js';
+import { audit } from './audit.js';
 import type { BeforeCommit, CoreContext } from './context.js';
 import { newRecordId } from './ids.js';
 import { composeRecord, fieldsOf } from './records.js';
@@ -157,11 +158,29 @@ export async function changeStatusInTx(
 }
 
 /** Back office: set a contract's status (CLI `contract status`, `POST /admin/api/contracts/{id}/status`). */
-export function setContractStatus(ctx: CoreContext, contractId: string, change: ProviderStatusChange) {
+export function setContractStatus(ctx: CoreContext, contractId: string, change: ProviderStatusChange, by: Actor) {
   return commitWrite(ctx, async (tx, effects) => {
     const contract = await tx.getRecord('contract', contractId);
     if (!contract) throw new ProblemError('not-found', `No contract with id ${contractId}.`);
     if (contract.deleted) throw new ProblemError('conflict', `The contract ${contractId} was deleted.`);
-    return changeStatusInTx(tx, effects, contract, change);
+    const updated = await changeStatusInTx(tx, effects, contract, change);
+    await auditStatusSet(tx, by, contract, updated);
+    return updated;
+  });
+}
+
+/** The audit entry of a status the provider set (also with nothing changed: it was asked for). */
+export function auditStatusSet(tx: StoreTx, by: Actor, before: StoredRecord, after: StoredRecord) {
+  return audit(tx, by, {
+    action: 'contract.status-set',
+    targetType: 'contract',
+    targetId: after.id,
+    detail: {
+      consumerId: after.ownerId,
+      from: before.data.status,
+      to: after.data.status,
+      statusNote: after.data.statusNote ?? null,
+      version: after.version,
+    },
   });
 }

@@ -8,7 +8,8 @@ import {
   type RecordType,
 } from '@finum-sync/spec';
 import { fileTypeFromBuffer } from 'file-type';
-import type { StoredRecord, StoreTx } from '../store/port.js';
+import type { Actor, StoredRecord, StoreTx } from '../store/port.js';
+import { audit } from './audit.js';
 import type { BeforeCommit, CoreContext } from './context.js';
 import { newRecordId } from './ids.js';
 import { composeRecord } from './records.js';
@@ -186,7 +187,8 @@ export async function attachContractFile(
   contractId: string,
   upload: Omit<Upload, 'fields'>,
   category: string,
-  options: { asProposal?: boolean } = {},
+  options: { asProposal?: boolean },
+  by: Actor,
 ): Promise<{ file: StoredRecord; contract?: StoredRecord }> {
   if (!(FILE_CATEGORIES as readonly string[]).includes(category)) {
     throw invalidBody([{ field: 'category', message: `must be one of: ${FILE_CATEGORIES.join(', ')}` }]);
@@ -205,6 +207,32 @@ export async function attachContractFile(
   return commitWrite(ctx, async (tx) => {
     const contract = await liveContract(tx);
     const name = safeFileName(upload.filename, `${contractId}-${category}`);
-    return attachFileInTx(tx, contract, { ...stored, name, mimeType }, category, options);
+    const attached = await attachFileInTx(tx, contract, { ...stored, name, mimeType }, category, options);
+    await auditFileAttached(tx, by, contract, attached.file, options);
+    return attached;
+  });
+}
+
+/** The audit entry of a document the provider attached to a contract. */
+export function auditFileAttached(
+  tx: StoreTx,
+  by: Actor,
+  contract: StoredRecord,
+  file: StoredRecord,
+  options: { asProposal?: boolean },
+) {
+  return audit(tx, by, {
+    action: 'contract.file-attached',
+    targetType: 'contract',
+    targetId: contract.id,
+    detail: {
+      consumerId: contract.ownerId,
+      fileId: file.id,
+      category: file.data.category,
+      name: file.data.name ?? null,
+      mimeType: file.data.mimeType ?? null,
+      size: file.data.size ?? null,
+      asProposal: options.asProposal === true,
+    },
   });
 }

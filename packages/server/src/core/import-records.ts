@@ -8,8 +8,9 @@ import {
   type RecordType,
 } from '@finum-sync/spec';
 import { IMPORT_REQUIRED_ON_CREATE, IMPORT_TYPES, type ImportType, importLineSchema } from '@finum-sync/spec/admin';
-import type { StoredRecord, StoreTx } from '../store/port.js';
+import type { Actor, StoredRecord, StoreTx } from '../store/port.js';
 import { PUBLIC_OWNER } from '../store/port.js';
+import { audit } from './audit.js';
 import type { CoreContext } from './context.js';
 import { jsonValueProblem, MAX_JSON_DEPTH } from './json-values.js';
 import { composeRecord, fieldsOf, nextVersion } from './records.js';
@@ -97,9 +98,15 @@ export class ImportError extends ProblemError {
  * Records merge with what is stored (`null` clears); unchanged records keep their
  * version; a changed contract status enqueues its callbacks like any status change.
  */
-export async function importRecords(ctx: CoreContext, open: () => AsyncIterable<string>): Promise<ImportReport> {
+export async function importRecords(
+  ctx: CoreContext,
+  open: () => AsyncIterable<string>,
+  by: Actor,
+  source?: string,
+): Promise<ImportReport> {
   const consumers = new Set((await ctx.store.listConsumers()).map((c) => c.id));
   const errors: FieldError[] = [];
+  const owners = new Set<string>();
   let total = 0;
   let lineNo = 0;
   for await (const text of open()) {
@@ -109,7 +116,7 @@ export async function importRecords(ctx: CoreContext, open: () => AsyncIterable<
     if (Array.isArray(parsed)) {
       total += parsed.length;
       if (errors.length < MAX_REPORTED) errors.push(...parsed);
-    }
+    } else if (owners.size <= MAX_REPORTED && parsed.owner !== PUBLIC_OWNER) owners.add(parsed.owner);
   }
   if (total > 0) throw new ImportError(errors, total);
 
@@ -132,6 +139,12 @@ export async function importRecords(ctx: CoreContext, open: () => AsyncIterable<
     await applyBatch(tx, effects, batch, report);
     // Lines may refer to records further down: check once everything is written.
     await checkReferences(tx, references);
+    await audit(tx, by, {
+      action: 'records.imported',
+      targetType: 'import',
+      targetId: null,
+      detail: { ...report, consumerIds: [...owners].sort(), ...(source ? { source } : {}) },
+    });
   });
   return report;
 }

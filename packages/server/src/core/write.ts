@@ -12,12 +12,16 @@ export class WriteEffects {
   deliveries = 0;
   readonly statusChanges: StatusChanged[] = [];
 
-  /** @param providerWebhookUrls where provider events go (none: they are not written). */
+  /** The URLs of this transaction's provider events: the environment's, then the back office's. */
+  private urls: readonly string[] | undefined;
+
+  /** @param providerWebhookUrls where provider events go besides the back office's endpoints. */
   constructor(private readonly providerWebhookUrls: readonly string[] = []) {}
 
   /** A provider event (SPEC §10), written to the outbox in this transaction. */
   async providerEvent(tx: StoreTx, event: ProviderEvent): Promise<void> {
-    this.deliveries += await enqueueProviderEvent(tx, this.providerWebhookUrls, event);
+    this.urls ??= [...this.providerWebhookUrls, ...(await tx.providerEndpoints()).map((e) => e.url)];
+    this.deliveries += await enqueueProviderEvent(tx, this.urls, event);
   }
 
   /**

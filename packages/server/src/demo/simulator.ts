@@ -5,13 +5,17 @@ import {
   providerStepFor,
 } from '@finum-sync/spec';
 import type { FastifyBaseLogger } from 'fastify';
+import { systemActor } from '../core/audit.js';
 import type { CoreContext } from '../core/context.js';
-import { changeStatusInTx, missingForProposal } from '../core/contracts.js';
-import { attachFileInTx } from '../core/files.js';
+import { auditStatusSet, changeStatusInTx, missingForProposal } from '../core/contracts.js';
+import { attachFileInTx, auditFileAttached } from '../core/files.js';
 import { commitWrite } from '../core/write.js';
 import type { StoredRecord } from '../store/port.js';
 import { DEMO_CONSUMER_ID } from './credentials.js';
 import { renderPdf } from './pdf.js';
+
+/** The demo provider simulator in the audit trail. */
+const SIMULATOR = systemActor('demo');
 
 /** The demo provider's note with each document its steps attach. */
 const STEP_NOTES = {
@@ -110,24 +114,28 @@ export class DemoSimulator {
       // Changed by the consumer meanwhile: the next status change schedules us again.
       if (!contract || contract.version !== seen.version) return;
       if (step.whenDataMissing !== undefined && missing.length > 0) {
-        await changeStatusInTx(tx, effects, contract, {
+        const updated = await changeStatusInTx(tx, effects, contract, {
           status: step.whenDataMissing,
           statusNote: missingForProposalNote(missing),
         });
+        await auditStatusSet(tx, SIMULATOR, contract, updated);
         return;
       }
-      const { contract: withFile } = await attachFileInTx(
+      const attachOptions = { asProposal: step.document === 'proposal' };
+      const { file, contract: withFile } = await attachFileInTx(
         tx,
         contract,
         { ...bytes!, name: document!.name, mimeType: 'application/pdf' },
         step.document,
-        { asProposal: step.document === 'proposal' },
+        attachOptions,
       );
-      await changeStatusInTx(tx, effects, withFile!, {
+      await auditFileAttached(tx, SIMULATOR, contract, file, attachOptions);
+      const updated = await changeStatusInTx(tx, effects, withFile!, {
         status: step.to,
         statusNote: STEP_NOTES[step.document],
         ...(contractNumber ? { contractNumber } : {}),
       });
+      await auditStatusSet(tx, SIMULATOR, contract, updated);
     });
   }
 

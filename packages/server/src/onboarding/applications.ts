@@ -9,12 +9,13 @@ import {
 } from '@finum-sync/spec';
 import { sha256Hex, unguessableToken } from '../admin/sessions.js';
 import { KeyError, parsePublicKey } from '../auth/public-key.js';
+import { audit } from '../core/audit.js';
 import { addConsumer, ConsumerError } from '../core/consumers.js';
 import type { CoreEvents } from '../core/events.js';
 import { commitWrite } from '../core/write.js';
 import { invalidBody } from '../core/write-validation.js';
 import { IDEMPOTENCY_TTL_MS } from '../plugins/idempotency.js';
-import type { ApplicationRow, Store } from '../store/port.js';
+import type { Actor, ApplicationRow, Store } from '../store/port.js';
 
 /**
  * Onboarding (SPEC §9): an application is submitted with the form, gets a status link
@@ -140,6 +141,16 @@ export async function submitApplication(
         applicationId,
         company,
       });
+      await audit(
+        tx,
+        { kind: 'onboarding', name: applicationId },
+        {
+          action: 'application.submitted',
+          targetType: 'application',
+          targetId: applicationId,
+          detail: { company, email: row.email, keySource: row.keySource },
+        },
+      );
       return true;
     });
     if (inserted) return { created: true, receipt: receipt(row.id, token) };
@@ -249,6 +260,7 @@ export async function approveApplication(
   deps: OnboardingDeps,
   id: string,
   consumer: { consumerId: string; name?: string },
+  by: Actor,
 ) {
   const app = await pendingApplication(deps.store, id);
   const generated =
@@ -268,6 +280,7 @@ export async function approveApplication(
         name: consumer.name ?? app.company,
         publicKeyPem: generated?.publicKey ?? app.publicKey!,
         callbackUrl: app.callbackUrl,
+        by,
       },
       async (tx) => {
         if ((await tx.getApplication(id))?.status !== 'pending') {
@@ -278,6 +291,12 @@ export async function approveApplication(
           decidedMs: tx.nowMs,
           consumerId: consumer.consumerId,
           privateKey: generated?.privateKey ?? null,
+        });
+        await audit(tx, by, {
+          action: 'application.approved',
+          targetType: 'application',
+          targetId: id,
+          detail: { consumerId: consumer.consumerId, company: app.company, keySource: app.keySource },
         });
       },
     );
@@ -296,11 +315,19 @@ export async function approveApplication(
 }
 
 /** Rejects an application; its status link shows the reason. */
-export async function rejectApplication(store: Store, id: string, reason: string) {
+export async function rejectApplication(store: Store, id: string, reason: string, by: Actor) {
   await pendingApplication(store, id);
-  const change = { status: 'rejected' as const, decidedMs: await store.nowMs(), rejectionReason: reason.trim() };
-  if (!(await store.updateApplication(id, change, 'pending'))) {
-    throw new ProblemError('conflict', 'The application was decided meanwhile.');
-  }
+  await store.transaction(async (tx) => {
+    const app = await tx.getApplication(id);
+    if (app?.status !== 'pending') throw new ProblemError('conflict', 'The application was decided meanwhile.');
+    const rejectionReason = reason.trim();
+    await tx.updateApplication(id, { status: 'rejected', decidedMs: tx.nowMs, rejectionReason });
+    await audit(tx, by, {
+      action: 'application.rejected',
+      targetType: 'application',
+      targetId: id,
+      detail: { company: app.company, reason: rejectionReason },
+    });
+  });
   return applicationView((await store.findApplication({ id }))!);
 }

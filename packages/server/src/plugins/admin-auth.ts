@@ -3,7 +3,7 @@ import { ProblemError } from '@finum-sync/spec';
 import { CSRF_HEADER } from '@finum-sync/spec/admin';
 import type { FastifyRequest } from 'fastify';
 import type { AdminSessions } from '../admin/sessions.js';
-import type { AdminSessionRow } from '../store/port.js';
+import type { Actor, AdminSessionRow } from '../store/port.js';
 import type { FailureLimiter } from '../web/address-limiter.js';
 
 declare module 'fastify' {
@@ -86,4 +86,15 @@ export function adminAuthHook(adminToken: string | undefined, sessions?: AdminSe
     }
     request.adminSession = session;
   };
+}
+
+/**
+ * Who an authenticated back-office request acts as (the audit trail): the admin page
+ * session (a short, non-secret id of it: the start of its id's hash) or the `ADMIN_TOKEN`.
+ */
+export function adminActor(request: FastifyRequest): Actor {
+  const address = request.ip ?? null;
+  return request.adminSession
+    ? { kind: 'session', name: `session ${request.adminSession.idHash.slice(0, 12)}`, address }
+    : { kind: 'admin-token', name: 'ADMIN_TOKEN', address };
 }

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   AWAITING_PROVIDER_STATUSES,
+  compileCheck,
   compileParse,
   formatTimestamp,
   ID_REGEX,
@@ -14,13 +15,30 @@ import {
   type Query,
   wordList,
 } from '@finum-sync/spec';
-import { DELIVERY_KINDS, DELIVERY_STATES, StatusChange } from '@finum-sync/spec/admin';
+import {
+  ACTOR_KINDS,
+  AUDIT_ACTIONS,
+  AUDIT_TARGET_TYPES,
+  DELIVERY_KINDS,
+  DELIVERY_STATES,
+  NewProviderEndpoint,
+  StatusChange,
+} from '@finum-sync/spec/admin';
 import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { auditView } from '../core/audit.js';
 import type { CoreContext } from '../core/context.js';
 import { setContractStatus } from '../core/contracts.js';
 import { attachContractFile } from '../core/files.js';
 import { importRecords } from '../core/import-records.js';
+import {
+  addProviderEndpoint,
+  listProviderEndpoints,
+  removeProviderEndpoint,
+  rotateProviderEndpointSecret,
+} from '../core/provider-endpoints.js';
 import { invalidBody } from '../core/write-validation.js';
+import { adminActor } from '../plugins/admin-auth.js';
 import {
   type Delivery,
   type DeliveryAttempt,
@@ -56,6 +74,42 @@ export function deliveryView(d: Delivery & { attemptList: DeliveryAttempt[] }) {
   };
 }
 
+/** A query parameter that must be one of a list of words, when given. */
+function optionalWord<T extends string>(query: Query, name: string, words: readonly T[]): T | undefined {
+  const value = query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !(words as readonly string[]).includes(value)) {
+    const message = `must be ${wordList(words, 'or')}`;
+    throw new ProblemError('invalid-parameter', `${name} ${message}.`, { errors: [{ field: name, message }] });
+  }
+  return value as T;
+}
+
+/** A query parameter that must be an RFC 3339 time, when given: epoch milliseconds. */
+function optionalTime(query: Query, name: string): number | undefined {
+  const value = query[name];
+  if (value === undefined) return undefined;
+  const ms = typeof value === 'string' && RFC3339.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    const message = 'must be an RFC 3339 date-time, e.g. 2026-11-28T09:00:00Z';
+    throw new ProblemError('invalid-parameter', `${name} ${message}.`, { errors: [{ field: name, message }] });
+  }
+  return ms;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** A `limit` query parameter: 1–1000, 100 when not given. */
+function limitOf(query: Query): number {
+  const limit = query.limit === undefined ? 100 : Number(query.limit);
+  if (typeof query.limit === 'object' || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new ProblemError('invalid-parameter', 'limit must be an integer from 1 to 1000.', {
+      errors: [{ field: 'limit', message: 'must be an integer from 1 to 1000' }],
+    });
+  }
+  return limit;
+}
+
 function optionalId(query: Query, name: string): string | undefined {
   const value = query[name];
   if (value === undefined) return undefined;
@@ -67,12 +121,29 @@ function optionalId(query: Query, name: string): string | undefined {
   return value;
 }
 
+const checkEndpointBody = compileCheck(NewProviderEndpoint);
+/** The body of a new provider endpoint: its errors (none when it is fine). */
+const checkNewEndpoint = (body: unknown) =>
+  typeof body === 'object' && body !== null && !Array.isArray(body)
+    ? checkEndpointBody(body)
+    : [{ field: '', message: 'the body must be a JSON object' }];
+
 /** The fields of a status change keep the constraints they have in the contract record. */
 const parseStatusChange = compileParse(StatusChange);
 
 /** The provider's back office (`/admin/api`): see `ADMIN_OPERATIONS` in the spec. */
-export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: string): Handlers {
+export function adminHandlers(
+  app: FastifyInstance,
+  ctx: CoreContext,
+  config: Pick<Config, 'dataDir' | 'allowPrivateCallbacks' | 'providerWebhookAllowHosts'>,
+): Handlers {
   const { store } = ctx;
+  const { dataDir } = config;
+  // Provider event endpoints: the policy of PROVIDER_WEBHOOK_URL (SPEC §10).
+  const endpointPolicy = {
+    allowPrivate: config.allowPrivateCallbacks,
+    allowHosts: new Set(config.providerWebhookAllowHosts.map((h) => h.toLowerCase())),
+  };
   // NDJSON arrives as a stream; the import reads it twice (validate, then apply).
   app.addContentTypeParser('application/x-ndjson', { bodyLimit: IMPORT_BODY_LIMIT }, (_request, payload, done) =>
     done(null, payload),
@@ -92,8 +163,10 @@ export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: s
         // The NDJSON parser above hands the request stream over as the body.
         if (!(request.body instanceof Readable)) throw new Error('the NDJSON body is not a stream');
         await pipeline(request.body, createWriteStream(spool));
-        const report = await importRecords(ctx, () =>
-          createInterface({ input: createReadStream(spool), crlfDelay: Infinity }),
+        const report = await importRecords(
+          ctx,
+          () => createInterface({ input: createReadStream(spool), crlfDelay: Infinity }),
+          adminActor(request),
         );
         return reply.send(report);
       } finally {
@@ -109,7 +182,7 @@ export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: s
       }
       const change = parseStatusChange(body);
       if (!change.ok) throw invalidBody(change.errors);
-      const contract = await setContractStatus(ctx, id, change.value);
+      const contract = await setContractStatus(ctx, id, change.value, adminActor(request));
       return reply.send(contract.data);
     },
 
@@ -120,7 +193,14 @@ export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: s
       if (Object.keys(unknown).length > 0) {
         throw invalidBody(Object.keys(unknown).map((field) => ({ field, message: 'is not a known field' })));
       }
-      const result = await attachContractFile(ctx, id, upload, category ?? '', { asProposal: asProposal === 'true' });
+      const result = await attachContractFile(
+        ctx,
+        id,
+        upload,
+        category ?? '',
+        { asProposal: asProposal === 'true' },
+        adminActor(request),
+      );
       return reply.code(201).send({ file: result.file.data, contract: result.contract?.data });
     },
 
@@ -140,10 +220,7 @@ export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: s
       if (kind !== undefined && !DELIVERY_KINDS.includes(kind)) {
         throw new ProblemError('invalid-parameter', `kind must be ${wordList(DELIVERY_KINDS, 'or')}.`);
       }
-      const limit = query.limit === undefined ? 100 : Number(query.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-        throw new ProblemError('invalid-parameter', 'limit must be an integer from 1 to 1000.');
-      }
+      const limit = limitOf(query);
       const consumerId = optionalId(query, 'consumer-id');
       const contractId = optionalId(query, 'contract-id');
       const deliveries = await store.listDeliveries({
@@ -154,6 +231,56 @@ export function adminHandlers(app: FastifyInstance, ctx: CoreContext, dataDir: s
         ...(kind ? { kind } : {}),
       });
       return reply.send(deliveries.map(deliveryView));
+    },
+
+    adminProviderEndpoints: async (_request, reply) =>
+      reply.send(await listProviderEndpoints(store, ctx.providerWebhookUrls)),
+
+    adminAddProviderEndpoint: async (request, reply) => {
+      const errors = checkNewEndpoint(request.body);
+      if (errors.length > 0) throw invalidBody(errors);
+      const body = request.body as { url: string; description?: string };
+      const added = await addProviderEndpoint(
+        store,
+        body,
+        { policy: endpointPolicy, environmentUrls: ctx.providerWebhookUrls },
+        adminActor(request),
+      );
+      return reply.code(201).send(added);
+    },
+
+    adminRemoveProviderEndpoint: async (request, reply) => {
+      const { id } = request.params as { id: string };
+      await removeProviderEndpoint(store, id, adminActor(request));
+      return reply.code(204).send();
+    },
+
+    adminRotateProviderEndpointSecret: async (request, reply) => {
+      const { id } = request.params as { id: string };
+      return reply.send(await rotateProviderEndpointSecret(store, id, adminActor(request)));
+    },
+
+    adminAudit: async (request, reply) => {
+      const { query } = request;
+      const targetId = query['target-id'];
+      if (targetId !== undefined && (typeof targetId !== 'string' || targetId === '' || targetId.length > 200)) {
+        const message = 'must be one id (1–200 characters)';
+        throw new ProblemError('invalid-parameter', `target-id ${message}.`, {
+          errors: [{ field: 'target-id', message }],
+        });
+      }
+      const sinceMs = optionalTime(query, 'since');
+      const untilMs = optionalTime(query, 'until');
+      const entries = await store.listAudit({
+        limit: limitOf(query),
+        action: optionalWord(query, 'action', AUDIT_ACTIONS),
+        actorKind: optionalWord(query, 'actor-kind', ACTOR_KINDS),
+        targetType: optionalWord(query, 'target-type', AUDIT_TARGET_TYPES),
+        ...(targetId !== undefined ? { targetId } : {}),
+        ...(sinceMs !== undefined ? { sinceMs } : {}),
+        ...(untilMs !== undefined ? { untilMs } : {}),
+      });
+      return reply.send(entries.map(auditView));
     },
   };
 }

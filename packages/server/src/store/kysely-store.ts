@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { RecordType } from '@finum-sync/spec';
+import type { ActorKind, AuditAction, AuditTargetType } from '@finum-sync/spec/admin';
 import { CompiledQuery, type Kysely, Migrator, sql } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import {
@@ -11,6 +13,8 @@ import {
   type AdminSessionRow,
   type ApplicationChange,
   type ApplicationRow,
+  type AuditFilter,
+  type AuditRow,
   type AuthState,
   type ChangedIds,
   type ConsumerKeyRow,
@@ -25,14 +29,24 @@ import {
   type IdempotencyClaim,
   type JsonText,
   type KeyAlgorithm,
+  type NewAuditEntry,
   type NewDelivery,
+  type ProviderEndpointRow,
   PUBLIC_OWNER,
   type RecordRow,
   type Store,
   type StoredRecord,
   type StoreTx,
 } from './port.js';
-import { type Database, FIELD_COLUMNS, INDEXED_FIELDS, RECORD_TABLES, type RecordColumns } from './schema.js';
+import {
+  type AuditLogTable,
+  type Database,
+  FIELD_COLUMNS,
+  INDEXED_FIELDS,
+  type ProviderEndpointsTable,
+  RECORD_TABLES,
+  type RecordColumns,
+} from './schema.js';
 
 /**
  * What differs between SQLite and PostgreSQL, kept to the few things a dialect must do
@@ -204,7 +218,31 @@ async function insertApplication(db: Kysely<Database>, row: ApplicationRow): Pro
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
+/** An audit entry from its row. */
+function auditFromRow(row: AuditLogTable): AuditRow {
+  return {
+    id: row.id,
+    atMs: Number(row.at_ms),
+    actor: { kind: row.actor_kind as ActorKind, name: row.actor_name, address: row.actor_address },
+    action: row.action as AuditAction,
+    targetType: row.target_type as AuditTargetType,
+    targetId: row.target_id,
+    detail: JSON.parse(row.detail) as Record<string, unknown>,
+  };
+}
+
+const providerEndpointFromRow = (row: ProviderEndpointsTable): ProviderEndpointRow => ({
+  id: row.id,
+  url: row.url,
+  secret: row.secret,
+  description: row.description,
+  createdMs: Number(row.created_ms),
+});
+
 class KyselyStoreTx implements StoreTx {
+  /** The audit entries written in this transaction (logged once it commits). */
+  readonly audited: AuditRow[] = [];
+
   constructor(
     private readonly trx: Kysely<Database>,
     private readonly adapter: DialectAdapter,
@@ -444,6 +482,77 @@ class KyselyStoreTx implements StoreTx {
     const rows = await this.trx.selectFrom('consumer_keys').selectAll().where('consumer_id', '=', consumerId).execute();
     return rows.map(keyFromRow);
   }
+
+  async providerEndpoints(): Promise<ProviderEndpointRow[]> {
+    const rows = await this.trx
+      .selectFrom('provider_endpoints')
+      .selectAll()
+      .orderBy('created_ms')
+      .orderBy('id')
+      .execute();
+    return rows.map(providerEndpointFromRow);
+  }
+
+  async insertProviderEndpoint(row: ProviderEndpointRow): Promise<boolean> {
+    const r = await this.trx
+      .insertInto('provider_endpoints')
+      .values({ id: row.id, url: row.url, secret: row.secret, description: row.description, created_ms: row.createdMs })
+      .onConflict((oc) => oc.column('url').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async getProviderEndpoint(id: string): Promise<ProviderEndpointRow | undefined> {
+    let q = this.trx.selectFrom('provider_endpoints').selectAll().where('id', '=', id);
+    if (this.adapter.lockRows) q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    return row ? providerEndpointFromRow(row) : undefined;
+  }
+
+  async setProviderEndpointSecret(id: string, secret: string): Promise<void> {
+    await this.trx.updateTable('provider_endpoints').set({ secret }).where('id', '=', id).execute();
+  }
+
+  async deleteProviderEndpoint(id: string, url: string): Promise<void> {
+    await this.trx.deleteFrom('provider_endpoints').where('id', '=', id).execute();
+    await this.trx
+      .updateTable('callback_deliveries')
+      .set({ state: 'gone', finished_ms: this.nowMs, last_error: 'stopped: the provider endpoint was removed' })
+      .where('kind', '=', 'provider')
+      .where('url', '=', url)
+      .where('state', '=', 'pending')
+      .execute();
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditRow> {
+    // Sorts by time, then by order within the transaction; random against other processes.
+    const id = `aud_${this.nowMs.toString(36).padStart(9, '0')}${this.audited.length.toString(36).padStart(2, '0')}${randomBytes(6).toString('hex')}`;
+    const row: AuditRow = {
+      id,
+      atMs: this.nowMs,
+      actor: { kind: entry.actor.kind, name: entry.actor.name, address: entry.actor.address ?? null },
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: entry.targetId,
+      detail: entry.detail ?? {},
+    };
+    await this.trx
+      .insertInto('audit_log')
+      .values({
+        id,
+        at_ms: row.atMs,
+        actor_kind: row.actor.kind,
+        actor_name: row.actor.name,
+        actor_address: row.actor.address ?? null,
+        action: row.action,
+        target_type: row.targetType,
+        target_id: row.targetId,
+        detail: JSON.stringify(row.detail),
+      })
+      .execute();
+    this.audited.push(row);
+    return row;
+  }
 }
 
 export class KyselyStore implements Store {
@@ -607,8 +716,53 @@ export class KyselyStore implements Store {
     return this.adapter.nowMs();
   }
 
-  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.adapter.writeTransaction((trx, nowMs) => work(new KyselyStoreTx(trx, this.adapter, nowMs)));
+  async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    let last: KyselyStoreTx | undefined;
+    const result = await this.adapter.writeTransaction((trx, nowMs) => {
+      last = new KyselyStoreTx(trx, this.adapter, nowMs);
+      return work(last);
+    });
+    // Committed: the last attempt's entries are the ones stored.
+    for (const entry of last?.audited ?? []) {
+      for (const listener of this.auditListeners) listener(entry);
+    }
+    return result;
+  }
+
+  private readonly auditListeners: Array<(entry: AuditRow) => void> = [];
+
+  onAudit(listener: (entry: AuditRow) => void): () => void {
+    this.auditListeners.push(listener);
+    return () => {
+      const at = this.auditListeners.indexOf(listener);
+      if (at >= 0) this.auditListeners.splice(at, 1);
+    };
+  }
+
+  async listProviderEndpoints(): Promise<ProviderEndpointRow[]> {
+    const rows = await this.read
+      .selectFrom('provider_endpoints')
+      .selectAll()
+      .orderBy('created_ms')
+      .orderBy('id')
+      .execute();
+    return rows.map(providerEndpointFromRow);
+  }
+
+  async listAudit(filter: AuditFilter): Promise<AuditRow[]> {
+    let q = this.read
+      .selectFrom('audit_log')
+      .selectAll()
+      .orderBy('at_ms', 'desc')
+      .orderBy('id', 'desc')
+      .limit(Math.min(filter.limit ?? 100, 1000));
+    if (filter.action) q = q.where('action', '=', filter.action);
+    if (filter.actorKind) q = q.where('actor_kind', '=', filter.actorKind);
+    if (filter.targetType) q = q.where('target_type', '=', filter.targetType);
+    if (filter.targetId !== undefined) q = q.where('target_id', '=', filter.targetId);
+    if (filter.sinceMs !== undefined) q = q.where('at_ms', '>=', filter.sinceMs);
+    if (filter.untilMs !== undefined) q = q.where('at_ms', '<', filter.untilMs);
+    return (await q.execute()).map(auditFromRow);
   }
 
   async contractsByStatus(

@@ -201,6 +201,44 @@ const onboarding: Migration = {
   },
 };
 
+/** The audit trail: who did what and when, written in the transaction of the action. */
+const audit: Migration = {
+  async up(db) {
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('actor_kind', 'text', (c) => c.notNull())
+      .addColumn('actor_name', 'text', (c) => c.notNull())
+      .addColumn('actor_address', 'text')
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('target_type', 'text', (c) => c.notNull())
+      .addColumn('target_id', 'text')
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('audit_log_at').on('audit_log').columns(['at_ms', 'id']).execute();
+    await db.schema
+      .createIndex('audit_log_target')
+      .on('audit_log')
+      .columns(['target_type', 'target_id', 'at_ms'])
+      .execute();
+  },
+};
+
+/** Provider event endpoints added in the back office (besides PROVIDER_WEBHOOK_URL), each with its secret. */
+const providerEndpoints: Migration = {
+  async up(db) {
+    await db.schema
+      .createTable('provider_endpoints')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('url', 'text', (c) => c.notNull().unique())
+      .addColumn('secret', 'text', (c) => c.notNull())
+      .addColumn('description', 'text')
+      .addColumn('created_ms', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
@@ -210,5 +248,7 @@ export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
     '2026-11-23-003-writes': writes,
     '2026-11-23-004-onboarding': onboarding,
     '2026-11-23-005-rate-limits': rateLimits,
+    '2026-11-28-006-audit': audit,
+    '2026-11-28-007-provider-endpoints': providerEndpoints,
   }),
 });

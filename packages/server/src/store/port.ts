@@ -1,5 +1,5 @@
 import type { ApplicationStatus, KeySource, RecordType, SigningAlgorithm } from '@finum-sync/spec';
-import type { DeliveryKind, DeliveryState } from '@finum-sync/spec/admin';
+import type { ActorKind, AuditAction, AuditTargetType, DeliveryKind, DeliveryState } from '@finum-sync/spec/admin';
 import type { SharedRateCounts } from '../plugins/rate-limiter.js';
 
 /**
@@ -189,6 +189,50 @@ export interface AdminSessionRow {
   readonly expiresMs: number;
 }
 
+/** Who did an administrative action (the audit trail). */
+export interface Actor {
+  readonly kind: ActorKind;
+  readonly name: string;
+  /** The client address of an HTTP request. */
+  readonly address?: string | null;
+}
+
+/** An entry of the audit trail, as the action writes it in its transaction. */
+export interface NewAuditEntry {
+  readonly actor: Actor;
+  readonly action: AuditAction;
+  readonly targetType: AuditTargetType;
+  /** `null` when the action has no single target (an import). */
+  readonly targetId: string | null;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditRow extends NewAuditEntry {
+  readonly id: string;
+  readonly atMs: number;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditFilter {
+  action?: AuditAction;
+  actorKind?: ActorKind;
+  targetType?: AuditTargetType;
+  targetId?: string;
+  sinceMs?: number;
+  untilMs?: number;
+  limit?: number;
+}
+
+/** A provider event endpoint added in the back office (SPEC §10, besides `PROVIDER_WEBHOOK_URL`). */
+export interface ProviderEndpointRow {
+  readonly id: string;
+  readonly url: string;
+  /** Its Standard Webhooks secret (`whsec_…`). */
+  readonly secret: string;
+  readonly description: string | null;
+  readonly createdMs: number;
+}
+
 /** Work inside one database transaction; `nowMs` is the transaction's clock. */
 export interface StoreTx {
   readonly nowMs: number;
@@ -221,6 +265,16 @@ export interface StoreTx {
   getApplication(id: string): Promise<ApplicationRow | undefined>;
   updateApplication(id: string, change: ApplicationChange): Promise<void>;
   consumerKeys(consumerId: string): Promise<ConsumerKeyRow[]>;
+  /** The provider event endpoints added in the back office. */
+  providerEndpoints(): Promise<ProviderEndpointRow[]>;
+  /** Adds an endpoint; false (nothing stored) when one has that URL already. */
+  insertProviderEndpoint(row: ProviderEndpointRow): Promise<boolean>;
+  getProviderEndpoint(id: string): Promise<ProviderEndpointRow | undefined>;
+  setProviderEndpointSecret(id: string, secret: string): Promise<void>;
+  /** Removes an endpoint and stops its pending deliveries. */
+  deleteProviderEndpoint(id: string, url: string): Promise<void>;
+  /** Writes an entry of the audit trail, at the transaction's time; it commits with the action. */
+  appendAudit(entry: NewAuditEntry): Promise<AuditRow>;
 }
 
 export interface Store extends SharedRateCounts {
@@ -311,6 +365,13 @@ export interface Store extends SharedRateCounts {
   adminSession(idHash: string): Promise<AdminSessionRow | undefined>;
   deleteAdminSession(idHash: string): Promise<void>;
   deleteAdminSessionsBefore(expiresBeforeMs: number): Promise<number>;
+
+  /** The provider event endpoints added in the back office, oldest first. */
+  listProviderEndpoints(): Promise<ProviderEndpointRow[]>;
+  /** The audit trail, newest first. */
+  listAudit(filter: AuditFilter): Promise<AuditRow[]>;
+  /** Calls `listener` with every audit entry once its transaction has committed (to log it); returns the unsubscribe. */
+  onAudit(listener: (entry: AuditRow) => void): () => void;
 
   /** Throws when the database does not answer. */
   ping(): Promise<void>;

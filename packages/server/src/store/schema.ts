@@ -150,6 +150,27 @@ export interface AdminSessionsTable {
   expires_ms: number;
 }
 
+export interface AuditLogTable {
+  id: string;
+  at_ms: number;
+  actor_kind: string;
+  actor_name: string;
+  actor_address: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  /** JSON object. */
+  detail: string;
+}
+
+export interface ProviderEndpointsTable {
+  id: string;
+  url: string;
+  secret: string;
+  description: string | null;
+  created_ms: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   products: RecordColumns;
@@ -168,6 +189,8 @@ export interface Database {
   rate_limit_counts: RateLimitCountsTable;
   applications: ApplicationsTable;
   admin_sessions: AdminSessionsTable;
+  audit_log: AuditLogTable;
+  provider_endpoints: ProviderEndpointsTable;
 }
 
 export const RECORD_TABLES = {

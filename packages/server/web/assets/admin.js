@@ -293,6 +293,28 @@ function consumerCard(c) {
   );
 }
 
+/** A table with a caption for screen readers, column headers and its rows. */
+const table = (caption, headers, rows) =>
+  el(
+    'div',
+    { class: 'table-wrap' },
+    el(
+      'table',
+      {},
+      el('caption', { class: 'visually-hidden' }, caption),
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          headers.map((h) => el('th', { scope: 'col' }, h)),
+        ),
+      ),
+      el('tbody', {}, rows),
+    ),
+  );
+
 // Deliveries
 
 async function renderDeliveries() {
@@ -352,31 +374,62 @@ async function renderDeliveries() {
     ),
   );
   list.replaceChildren(
-    el(
-      'div',
-      { class: 'table-wrap' },
-      el(
-        'table',
-        {},
-        el('caption', { class: 'visually-hidden' }, 'Callback deliveries, newest first'),
-        el(
-          'thead',
-          {},
-          el(
-            'tr',
-            {},
-            ['Created', 'Consumer', 'Contract', 'URL', 'State', 'Attempts'].map((h) => el('th', { scope: 'col' }, h)),
-          ),
-        ),
-        el('tbody', {}, rows),
-      ),
-    ),
+    table('Callback deliveries, newest first', ['Created', 'Consumer', 'Contract', 'URL', 'State', 'Attempts'], rows),
   );
 }
 
-const VIEWS = { applications: renderApplications, consumers: renderConsumers, deliveries: renderDeliveries };
+// Audit trail
 
-/** Shows the view of the URL's fragment (#applications, #consumers, #deliveries). */
+/** The actions of the filter: the enum of the `action` parameter in the back office's own OpenAPI document. */
+async function loadAuditActions() {
+  const select = document.getElementById('audit-action');
+  if (select.options.length > 1) return;
+  const doc = await api('/admin/openapi.json');
+  const action = doc.paths['/admin/api/audit'].get.parameters.find((p) => p.name === 'action');
+  select.append(...action.schema.enum.map((value) => el('option', { value }, value)));
+}
+
+/** The few facts of an entry, as text. */
+const auditDetail = (detail) =>
+  Object.entries(detail)
+    .filter(([, value]) => value !== null && value !== undefined && value !== '')
+    .map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`)
+    .join('; ');
+
+async function renderAudit() {
+  await loadAuditActions();
+  const filter = new URLSearchParams();
+  for (const [name, value] of new FormData(document.getElementById('audit-filter'))) {
+    if (String(value).trim()) filter.set(name, String(value).trim());
+  }
+  const entries = await call(`/admin/api/audit?${filter}`);
+  const list = document.getElementById('audit-list');
+  if (entries.length === 0) {
+    list.replaceChildren(el('p', {}, 'No entries match.'));
+    return;
+  }
+  const rows = entries.map((e) =>
+    el(
+      'tr',
+      {},
+      el('td', {}, when(e.at)),
+      el('td', {}, e.actor.name, el('br'), el('span', { class: 'hint' }, e.actor.kind)),
+      el('td', {}, e.action),
+      el('td', {}, e.target.id ?? '—', el('br'), el('span', { class: 'hint' }, e.target.type)),
+      el('td', {}, auditDetail(e.detail)),
+    ),
+  );
+  list.replaceChildren(table('Audit trail, newest first', ['When', 'Who', 'Action', 'Target', 'Detail'], rows));
+}
+
+const VIEWS = {
+  applications: renderApplications,
+  consumers: renderConsumers,
+  deliveries: renderDeliveries,
+  audit: renderAudit,
+};
+
+/** Shows the view of the URL's fragment (#applications, #consumers, #deliveries, #audit). */
 async function route() {
   if (consoleView.hidden) return;
   const name = VIEWS[location.hash.slice(1)] ? location.hash.slice(1) : 'applications';
@@ -417,6 +470,10 @@ document.getElementById('application-filter').addEventListener('change', () => a
 document.getElementById('deliveries-filter').addEventListener('submit', (event) => {
   event.preventDefault();
   act(renderDeliveries);
+});
+document.getElementById('audit-filter').addEventListener('submit', (event) => {
+  event.preventDefault();
+  act(renderAudit);
 });
 window.addEventListener('hashchange', route);
 

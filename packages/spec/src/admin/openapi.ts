@@ -86,6 +86,7 @@ export function buildAdminOpenApi(): Record<string, unknown> {
       { name: 'applications', description: 'Onboarding applications: approve or reject.' },
       { name: 'consumers', description: 'Consumers: disable, enable, keys, callback secret.' },
       { name: 'provider events', description: 'Events this server POSTs to the provider’s core system.' },
+      { name: 'audit', description: 'Who did what and when in the back office.' },
     ],
     security: [{ adminAuth: [] }],
     paths: operations,

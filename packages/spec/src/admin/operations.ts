@@ -7,7 +7,9 @@ import { ref } from '../operations.js';
 import { Id, typed } from '../primitives.js';
 import type { ProblemCode } from '../problems.js';
 import { type Contract, contractFields, FILE_CATEGORIES, type FileRecord, type RecordFieldsOf } from '../records.js';
+import { AUDIT_OPERATIONS, auditSchemas } from './audit.js';
 import { ADMIN_CONSOLE_OPERATIONS, adminConsoleSchemas } from './console.js';
+import { PROVIDER_ENDPOINT_OPERATIONS, providerEndpointSchemas } from './provider-endpoints.js';
 import { ProviderEvent } from './provider-events.js';
 import { IMPORT_LINE_SCHEMAS, IMPORT_TYPES, importSchemaName } from './records-import.js';
 
@@ -188,6 +190,8 @@ export const ADMIN_OPERATIONS: readonly OperationDef[] = [
     problems: [...ADMIN_PROBLEMS, 'invalid-parameter'],
   },
   ...ADMIN_CONSOLE_OPERATIONS,
+  ...AUDIT_OPERATIONS,
+  ...PROVIDER_ENDPOINT_OPERATIONS,
 ];
 
 /** The contract fields a status change may set besides the status, with what they mean there. */
@@ -330,5 +334,5 @@ export function adminComponentSchemas(): Record<string, unknown> {
     ProviderEvent,
   };
   for (const type of IMPORT_TYPES) schemas[importSchemaName(type)] = IMPORT_LINE_SCHEMAS[type];
-  return { ...schemas, ...adminConsoleSchemas() };
+  return { ...schemas, ...adminConsoleSchemas(), ...auditSchemas(), ...providerEndpointSchemas() };
 }
