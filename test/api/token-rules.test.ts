@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { generateKeyPair, signToken } from '@finum-sync/client/node';
-import { openStore, parsePublicKey, setConsumerStatus } from '@finum-sync/server/internal';
+import { cliActor, openStore, parsePublicKey, setConsumerStatus } from '@finum-sync/server/internal';
 import { OPERATIONS } from '@finum-sync/spec';
 import { decodeJwt, type JWK, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -223,10 +223,10 @@ describe.each(dialects)('%s', (dialect) => {
     it('a disabled consumer, and accepts it again once enabled', async () => {
       const c = await server.addConsumer('to-disable');
       const token = await workingToken(c);
-      await setConsumerStatus(server.store, c.id, 'disabled');
+      await setConsumerStatus(server.store, c.id, 'disabled', cliActor());
       expectUnauthorized(await authStatus(token), /unknown consumer or bad signature/i);
       expectUnauthorized(await authStatus(await c.token()), /unknown consumer or bad signature/i);
-      await setConsumerStatus(server.store, c.id, 'active');
+      await setConsumerStatus(server.store, c.id, 'active', cliActor());
       expect((await authStatus(token)).status).toBe(200);
     });
 
@@ -239,9 +239,9 @@ describe.each(dialects)('%s', (dialect) => {
         const token = await workingToken(c);
         const slipped: string[] = [];
         for (let round = 0; round < 200; round++) {
-          await setConsumerStatus(cli, c.id, 'disabled');
+          await setConsumerStatus(cli, c.id, 'disabled', cliActor());
           if ((await authStatus(token)).status !== 401) slipped.push(`round ${round}: accepted after disable`);
-          await setConsumerStatus(cli, c.id, 'active');
+          await setConsumerStatus(cli, c.id, 'active', cliActor());
           if ((await authStatus(token)).status !== 200) slipped.push(`round ${round}: refused after enable`);
         }
         expect(slipped, 'requests that did not see a committed status change').toEqual([]);

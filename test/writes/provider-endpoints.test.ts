@@ -78,7 +78,7 @@ describe.each(inject('dialects'))('provider event endpoints in the admin API (%s
       const deliveries = (await admin.get('/admin/api/deliveries?kind=provider')).body as Delivery[];
       const ofClient = deliveries.filter((d) => (d.payload as { recordId?: string }).recordId === clientId);
       return ofClient.length === 2 && ofClient.every((d) => d.state === 'delivered');
-    });
+    }, 'both deliveries of the event delivered');
 
     // Rotated: the next event is signed with the new secret, not the old one.
     const rotated = await admin.post(`/admin/api/provider-endpoints/${id}/secret`);
