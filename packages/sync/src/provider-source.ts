@@ -11,7 +11,6 @@ import {
 } from '@finum-sync/client';
 import { type RecordType, SYNC_UNTIL_HEADER } from '@finum-sync/spec';
 import type { ProviderRecord } from './planner.js';
-import { keepRecordText, type RecordSlice, splitRecords } from './record-text.js';
 
 /**
  * The port the runner reads a provider through: the three calls of the sync flow
@@ -93,12 +92,6 @@ export function sdkSource(options: SdkSourceOptions): ProviderSource {
   /** What the last answer of each path said that the SDK does not return. */
   const observed = new Map<string, { syncUntil: string | null; retryAfterMs: number | undefined }>();
   const pathOf = (url: string) => new URL(url).pathname;
-  /**
-   * The text of each record of the `T-list` answers, by id, until its fetch takes it: the
-   * mirror stores the provider's JSON as received (see record-text.ts). A text is used only
-   * for the record of the same id and version the SDK parsed and checked.
-   */
-  const texts = new Map<string, RecordSlice>();
   const client = createClient({
     baseUrl: options.baseUrl,
     payload: options.payload,
@@ -109,19 +102,11 @@ export function sdkSource(options: SdkSourceOptions): ProviderSource {
     userAgent: 'finum-sync-sync',
     async fetch(input, init) {
       const response = await baseFetch(input, init);
-      const path = pathOf(input);
-      observed.set(path, {
+      observed.set(pathOf(input), {
         syncUntil: response.headers.get(SYNC_UNTIL_HEADER),
         retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), now()),
       });
-      if (!response.ok || !path.endsWith('-list')) return response;
-      const text = await response.text();
-      for (const slice of splitRecords(text) ?? []) if (slice.id !== undefined) texts.set(slice.id, slice);
-      return new Response(text, {
-        status: response.status,
-        statusText: response.statusText,
-        headers: response.headers,
-      });
+      return response;
     },
   });
   const base = options.baseUrl.replace(/\/+$/, '');
@@ -157,16 +142,8 @@ export function sdkSource(options: SdkSourceOptions): ProviderSource {
     async fetch(type, ids) {
       // Every type's list answers records with the meta fields the planner reads.
       const operations = client[OPERATIONS[type]] as ReadOperations<ProviderRecord>;
-      try {
-        const { records } = await call(`${type}-list`, () => operations.list({ ids }));
-        for (const record of records) {
-          const slice = texts.get(record.id);
-          if (slice !== undefined && slice.version === record.version) keepRecordText(record, slice.text);
-        }
-        return records;
-      } finally {
-        for (const id of ids) texts.delete(id);
-      }
+      const { records } = await call(`${type}-list`, () => operations.list({ ids }));
+      return records;
     },
     async download(fileId) {
       const download = await call('file-download', () => client.files.download(fileId));

@@ -7,7 +7,6 @@ import SqliteDatabase from 'better-sqlite3';
 import { type Kysely, Kysely as KyselyClass, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Chunk, ProviderRecord, StoredStream, SyncWindow, Tally } from '../planner.js';
-import { recordJson } from '../record-text.js';
 import {
   MIGRATION_LOCK_TABLE,
   MIGRATION_TABLE,
@@ -440,7 +439,7 @@ class KyselyMirror implements MirrorStore {
         version: record.version,
         deleted: this.bool(record.deleted === true),
         updated_at: record.updatedAt,
-        record: recordJson(record),
+        record: JSON.stringify(record),
         synced_at: syncedAt,
       });
     }
