@@ -18,6 +18,7 @@ import {
   testRecord,
 } from '../helpers/server.js';
 import { credentialFiles, mirrorDrift, runCli, spawnCli } from '../helpers/sync.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** A provider server process with its own database, a consumer and its credential files. */
 interface Provider {
@@ -95,8 +96,13 @@ describe.each(inject('dialects'))('sync operations on a %s mirror', (dialect) =>
     proxy.behaviour = (path) =>
       path.endsWith('/contract-list') && ++answered > 4 ? { kind: 'hang' } : { kind: 'pass' };
     const cli = spawnCli(syncArgs(provider, proxy.url, 'ops', target, ['--types', 'contract', '--chunk-size', '5']));
-    // The 5th list call is held: the first batch is committed by then (chunks are written in order).
+    // The 5th list call is the second batch's, fetched while the first batch is written: once it
+    // is held, the first batch's commits still land (they do not wait for it); then the kill.
     await Promise.race([proxy.holding, cli.done]);
+    await waitFor(
+      async () => (await mirror.status('ops'))[0]?.pendingChunks === 4,
+      'the first batch of the window to be committed',
+    );
     cli.child.kill('SIGKILL');
     const killed0 = await cli.done;
     expect(killed0.signal, killed0.stderr).toBe('SIGKILL');

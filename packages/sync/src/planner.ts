@@ -186,11 +186,21 @@ export function initialState(stored: StoredStream, mode: { full?: boolean } = {}
 
 /** Splits listed ids into chunks (duplicates dropped, order kept). */
 export function chunkIds(ids: readonly string[], size: number): Chunk[] {
-  const unique = [...new Set(ids)];
+  // Straight into the chunks, without a deduplicated copy of the whole list (1,000,000 ids
+  // are tens of MB).
+  const seen = new Set<string>();
   const chunks: Chunk[] = [];
-  for (let at = 0; at < unique.length; at += size) {
-    chunks.push({ index: chunks.length, ids: unique.slice(at, at + size) });
+  let current: string[] = [];
+  for (const id of ids) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    current.push(id);
+    if (current.length === size) {
+      chunks.push({ index: chunks.length, ids: current });
+      current = [];
+    }
   }
+  if (current.length > 0) chunks.push({ index: chunks.length, ids: current });
   return chunks;
 }
 

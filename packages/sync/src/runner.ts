@@ -123,6 +123,18 @@ export async function runStream(
   let state = initialState(stored, options.full ? { full: true } : {});
   resumed = state.kind === 'fetching' || state.kind === 'advancing';
 
+  const fetchChunks = async (indexes: readonly number[]) => {
+    const chunks = await mirror.readChunks(provider, type, indexes);
+    return Promise.all(chunks.map((chunk) => source.fetch(type, chunk.ids)));
+  };
+  /**
+   * The next batch's fetch, started before the current batch is written, so the provider
+   * answers while the mirror writes (one batch ahead at most). It only reads: a chunk stays
+   * pending until its own write commits, so a stop or a failure loses nothing; a failed
+   * action drops it and the retry fetches afresh.
+   */
+  let ahead: { key: string; records: Promise<ProviderRecord[][]> } | null = null;
+
   const perform = async (action: StreamAction): Promise<StreamEvent> => {
     switch (action.kind) {
       case 'list': {
@@ -139,11 +151,19 @@ export async function runStream(
         );
         return { kind: 'opened' };
       case 'fetch': {
-        const chunks = await mirror.readChunks(provider, type, action.chunks);
-        const records = await Promise.all(chunks.map((chunk) => source.fetch(type, chunk.ids)));
-        return { kind: 'fetched', records };
+        const key = action.chunks.join(',');
+        const prefetched = ahead?.key === key ? ahead.records : null;
+        ahead = null;
+        return { kind: 'fetched', records: await (prefetched ?? fetchChunks(action.chunks)) };
       }
       case 'write': {
+        if (state.kind === 'writing' && state.pending.length > 0 && !options.signal?.aborted) {
+          const next = state.pending.slice(0, plan.parallelChunks);
+          const records = fetchChunks(next);
+          // Awaited by the next fetch action; a rejection is that action's failure, never unhandled.
+          records.catch(() => {});
+          ahead = { key: next.join(','), records };
+        }
         const tally = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
         for (const [i, chunk] of action.chunks.entries()) {
           const written = await mirror.writeChunk(
@@ -192,6 +212,7 @@ export async function runStream(
       event = await perform(action);
     } catch (error) {
       event = { kind: 'failed', failure: toFailure(error) };
+      ahead = null;
     }
     state = step(state, event, now(), plan);
     options.onProgress?.({ provider, type, state });
