@@ -197,10 +197,12 @@ function compiled(adapter: DialectAdapter, key: string, compile: () => CompiledQ
  *
  * SQLite: the ids as one JSON parameter; CROSS JOIN fixes the order (ids outside, table
  * inside), and SQLite concatenates the stored texts in the order of the ids and hands out the
- * bytes (cast … as blob), not a string to be encoded again. PostgreSQL: by the index's key
- * `owner_id || '/' || id`, which the primary key cannot answer, so the planner has no plan
- * that reads rows by id alone; the caller orders the rows (measured faster than
- * string_agg(… order by …) in the database).
+ * bytes (cast … as blob), not a string to be encoded again. PostgreSQL: both columns compared
+ * in the collation "POSIX" of that index (equality as in the default collation), which the
+ * primary key and the other owner indexes do not have: the planner has no plan that reads
+ * rows by id alone (with an index on (owner_id, id) in the default collation it still chose
+ * the primary key for some owners, and read the rows). The caller orders the rows (measured
+ * faster than string_agg(… order by …) in the database).
  */
 export function recordsByIdsQuery(
   dialect: 'sqlite' | 'postgres',
@@ -219,8 +221,10 @@ export function recordsByIdsQuery(
     };
   }
   return {
-    sql: `select "id", "body" from "${table}" where ("owner_id" || '/' || "id") = any($1::text[])`,
-    parameters: [owners.flatMap((owner) => ids.map((id) => `${owner}/${id}`))],
+    sql:
+      `select "id", "body" from "${table}"` +
+      ` where "owner_id" collate "POSIX" = any($1::text[]) and "id" collate "POSIX" = any($2::text[])`,
+    parameters: [owners, ids],
   };
 }
 

@@ -205,17 +205,16 @@ const onboarding: Migration = {
  * Records by owner and id together: a lookup of ids finds only the rows the consumer may see,
  * so an id of another consumer costs what an id that does not exist costs (SPEC §4: nothing
  * about another consumer's data shows in the timing). By primary key, another consumer's row
- * was read and then left out. SQLite: an index on (owner_id, id), which its planner takes for
- * `owner_id in (…) and id = ?`. PostgreSQL: an index on the expression `owner_id || '/' || id`
- * (neither id nor owner holds a '/'), which only this index answers: with an (owner_id, id)
- * index, its planner still chose the primary key for some owners (and read the rows).
+ * was read and then left out. On PostgreSQL the index's columns have the collation "POSIX"
+ * (byte order; equality as in any deterministic collation), which the lookup names
+ * (KyselyStore's recordsByIdsQuery): only this index can answer it, never the primary key.
  */
 const ownerIdIndexes = (dialect: Dialect): Migration => ({
   async up(db) {
     for (const table of ['clients', 'products', 'users', 'contracts', 'files']) {
       const index = db.schema.createIndex(`${table}_owner_id`).on(table);
       await (dialect === 'postgres'
-        ? index.expression(sql`("owner_id" || '/' || "id")`)
+        ? index.expression(sql`"owner_id" collate "POSIX", "id" collate "POSIX"`)
         : index.columns(['owner_id', 'id'])
       ).execute();
     }
