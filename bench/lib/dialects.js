@@ -30,13 +30,16 @@ function joinBodies(ids, rows, consumerId) {
 /** The response's bytes from the JSON the database wrote (text on PostgreSQL: encoded, as the server does). */
 const jsonBytes = (json) => (typeof json === 'string' ? Buffer.from(json) : json);
 
-/** The JSON array of the contracts among ids, written by the database, as KyselyStore.recordsByIds does. */
+/** The JSON array of the contracts among ids, written by the database, as KyselyStore.recordsByIds does
+ * (recordsByIdsQuery): looked up by owner and id together. */
 const LIST_SQL = {
   sqlite:
     `select cast('[' || coalesce(group_concat(t."body", ',' order by r."key"), '') || ']' as blob) as "json"` +
-    ` from json_each(?) as r cross join "contracts" as t on t."id" = r."value" where +t."owner_id" in (?)`,
-  /** PostgreSQL: the rows by primary key, joined by the server as by `joinBodies`. */
-  postgres: 'select "id", "owner_id", "body" from "contracts" where "id" = any($1::text[])',
+    ` from json_each(?) as r cross join "contracts" as t on t."id" = r."value" where t."owner_id" in (?)`,
+  /** PostgreSQL: the rows by the (owner, id) index, joined by the server as by `joinBodies`. */
+  postgres:
+    'select "id", "owner_id", "body" from "contracts"' +
+    ' where "owner_id" collate "POSIX" = any($1::text[]) and "id" collate "POSIX" = any($2::text[])',
 };
 
 export const DIALECTS = {
@@ -124,7 +127,7 @@ export const DIALECTS = {
           return joinBodies(idList, rows, consumerId);
         },
         async listServerSql(consumerId, idList) {
-          const { rows } = await client.query(LIST_SQL.postgres, [idList]);
+          const { rows } = await client.query(LIST_SQL.postgres, [[consumerId], idList]);
           return Buffer.from(joinBodies(idList, rows, consumerId));
         },
         async close() {

@@ -21,3 +21,4 @@ export * from './index.js';
 export { Maintenance } from './maintenance.js';
 export { RateLimiter, type SharedRateCounts } from './plugins/rate-limiter.js';
 export { deliveryView } from './routes/admin.js';
+export { recordsByIdsQuery } from './store/kysely-store.js';

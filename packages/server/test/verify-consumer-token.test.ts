@@ -4,9 +4,12 @@ import { describe, expect, it } from 'vitest';
 import {
   type ConsumerKeys,
   checkClaims,
+  decoyKey,
+  type SignatureCheck,
   type TokenRules,
   verifyConsumerToken,
 } from '../src/auth/verify-consumer-token.js';
+import type { KeyAlgorithm } from '../src/store/port.js';
 
 /** SPEC §3 claim rules at their exact boundaries, with a fixed clock (the socket tests cover the rest). */
 
@@ -76,5 +79,77 @@ describe('verifyConsumerToken', () => {
       NOW_MS,
     );
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/disabled/) });
+  });
+});
+
+/**
+ * Issue 11, item 10 (SPEC §4): the answer's timing must not tell which consumer ids exist. A
+ * token refused for its consumer or its key costs the signature check a bad signature costs,
+ * with a key of the token's algorithm (counted here: wall time is no unit test's business).
+ */
+describe('every refusal after the sub costs one signature check', () => {
+  const pairs = {
+    ES256: () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
+    RS256: () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
+    PS256: () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
+    EdDSA: () => generateKeyPairSync('ed25519'),
+  } as const;
+  const keyType = { ES256: 'ec', RS256: 'rsa', PS256: 'rsa', EdDSA: 'ed25519' } as const;
+
+  describe.each(Object.keys(pairs) as KeyAlgorithm[])('%s', (alg) => {
+    const registered = pairs[alg]();
+    const attacker = pairs[alg]();
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const consumer: ConsumerKeys = {
+      status: 'active',
+      keys: [{ kid: 'k1', alg, key: registered.publicKey, fingerprint: 'f1' }],
+    };
+    const token = (header: Record<string, unknown> = {}) =>
+      new SignJWT(claims({ iat: NOW_S })).setProtectedHeader({ alg, ...header }).sign(attacker.privateKey);
+    const counted = () => {
+      const checks: Array<{ type: string | undefined; alg: string }> = [];
+      const check: SignatureCheck = async (_token, key, checkAlg) => {
+        checks.push({ type: 'asymmetricKeyType' in key ? key.asymmetricKeyType : undefined, alg: checkAlg });
+        return false;
+      };
+      return { checks, check };
+    };
+
+    it.each([
+      ['an unknown consumer', 'unknown-consumer', {}, () => undefined],
+      ['a disabled consumer', 'disabled', {}, () => ({ ...consumer, status: 'disabled' as const })],
+      ['a kid the consumer does not have', 'unknown-kid', { kid: 'nope' }, () => consumer],
+      ['a consumer without keys', 'unknown-kid', {}, () => ({ status: 'active' as const, keys: [] })],
+      [
+        'a consumer whose keys have another algorithm',
+        'algorithm-mismatch',
+        {},
+        () => ({
+          status: 'active' as const,
+          keys: [
+            {
+              kid: 'k9',
+              alg: (alg === 'ES256' ? 'EdDSA' : 'ES256') as KeyAlgorithm,
+              key: other.publicKey,
+              fingerprint: 'f9',
+            },
+          ],
+        }),
+      ],
+      ['a known consumer, bad signature', 'bad-signature', {}, () => consumer],
+    ])('%s (%s)', async (_name, code, header, lookup: () => ConsumerKeys | undefined) => {
+      const { checks, check } = counted();
+      const result = await verifyConsumerToken(await token(header), lookup, rules, NOW_MS, check);
+      expect(result).toMatchObject({ ok: false, code });
+      expect(checks).toEqual([{ type: keyType[alg], alg }]);
+    });
+
+    it('the decoy is a real key of the same kind, and refuses the token', async () => {
+      const decoy = decoyKey(alg);
+      expect(decoy.asymmetricKeyType).toBe(keyType[alg]);
+      if (keyType[alg] === 'rsa') expect(decoy.asymmetricKeyDetails?.modulusLength).toBe(2048);
+      const result = await verifyConsumerToken(await token(), () => undefined, rules, NOW_MS);
+      expect(result).toMatchObject({ ok: false, code: 'unknown-consumer' });
+    });
   });
 });

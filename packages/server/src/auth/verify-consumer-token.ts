@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { type CryptoKey, compactVerify, decodeJwt, decodeProtectedHeader, type JWTPayload, type KeyObject } from 'jose';
 import type { KeyAlgorithm } from '../store/port.js';
 import { KEY_ALGORITHMS } from './public-key.js';
@@ -146,24 +147,94 @@ export function checkClaims(payload: JWTPayload, rules: TokenRules, nowMs: numbe
   return undefined;
 }
 
+/** Checks a token's signature with one key: true when it verifies. */
+export type SignatureCheck = (token: string, key: CryptoKey | KeyObject, alg: KeyAlgorithm) => Promise<boolean>;
+
+const checkSignature: SignatureCheck = async (token, key, alg) => {
+  try {
+    await compactVerify(token, key, { algorithms: [alg] });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Public keys whose private keys nobody has (generated once, private halves dropped), one of
+ * each key type. A token refused for its `sub` (unknown, disabled) or its key (no such `kid`,
+ * another algorithm) is still checked against one of them, so that it costs what a bad
+ * signature costs: else the answer's timing tells which consumer ids exist (SPEC §4).
+ */
+const DECOY_KEYS = {
+  rsa: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAxVn8oqmXw7I7hji81QmWjneuuK5pL6JJfjrfK4bmkNGs72g4Zdv7vuhbyZSpXRkat34EpWzHZxoIZ0Km9ADJ+9tEZsCmOry+E3ejKs7k1nwpPufJ/uErxy4Pc9aSUpLfHaZL+dZNnBcCy3GLDJLKmo7bqSlrvI+m8yETwWB9tRwb1Hyj9wi3cZDRn+0RdRXHaKTllHwnAvWdWCCtyKCr00uyYXJEGN+VjKUMDmL+5+EsCGNobRZwG91TWh2Rt9k2Wt7a3aTNufvSSgwiAVAb4SXffCeh5Lr+rGx8Ip2DAuR0VxFUhCmrGi8fsqxVDuts6jv3kuxqiDckVeuB66S3mwIDAQAB',
+  ec: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEDrsPNbKFD22Agnwov2IHwZc5OqrCPTb8++WuOf3GNyoGO74/IWZOwIkP1GXqSLDd5xHhKFg6Pum7Dpaq/4sZqg==',
+  ed25519: 'MCowBQYDK2VwAyEAuvyz89Pv8iwYtt59CTdGAcnAyqzUgwGHCsUht274ihw=',
+} as const;
+const decoys = new Map<KeyAlgorithm, KeyObject>();
+
+/** The decoy key for tokens of `alg`. */
+export function decoyKey(alg: KeyAlgorithm): KeyObject {
+  let key = decoys.get(alg);
+  if (!key) {
+    const type = alg === 'ES256' ? 'ec' : alg === 'EdDSA' ? 'ed25519' : 'rsa';
+    key = createPublicKey({ key: Buffer.from(DECOY_KEYS[type], 'base64'), format: 'der', type: 'spki' });
+    decoys.set(alg, key);
+  }
+  return key;
+}
+
 /**
  * Verifies a token: any token, however malformed, is a result (a 401 for the caller), never
- * an exception.
+ * an exception. `check` is the signature check (replaceable to count the checks made).
  */
 export async function verifyConsumerToken(
   token: string,
   lookup: KeyLookup,
   rules: TokenRules,
   nowMs: number,
+  check: SignatureCheck = checkSignature,
 ): Promise<TokenResult> {
   try {
-    return await verify(token, lookup, rules, nowMs);
+    return await verify(token, lookup, rules, nowMs, check);
   } catch {
     return fail('malformed', 'The token could not be read.');
   }
 }
 
-async function verify(token: string, lookup: KeyLookup, rules: TokenRules, nowMs: number): Promise<TokenResult> {
+/** The keys of `consumer` that may have signed a token, or why none may have. */
+function candidateKeys(
+  sub: string,
+  consumer: ConsumerKeys | undefined,
+  kid: unknown,
+  alg: KeyAlgorithm,
+): VerificationKey[] | TokenFailure {
+  if (!consumer) return fail('unknown-consumer', `Unknown consumer '${shown(sub, 64)}'.`);
+  if (consumer.status !== 'active') return fail('disabled', `Consumer '${sub}' is disabled.`);
+  let candidates = consumer.keys;
+  if (candidates.length === 0) return fail('unknown-kid', `Consumer '${sub}' has no registered key (removed?).`);
+  if (kid !== undefined) {
+    candidates = candidates.filter((k) => k.kid === kid);
+    if (candidates.length === 0)
+      return fail('unknown-kid', `Consumer '${sub}' has no key with kid '${shown(kid, 128)}'.`);
+  }
+  const matching = candidates.filter((k) => k.alg === alg);
+  if (matching.length === 0) {
+    const algs = [...new Set(candidates.map((k) => k.alg))].join(' or ') || 'none';
+    return fail(
+      'algorithm-mismatch',
+      `The token is signed with ${alg}, but the key${candidates.length > 1 ? 's' : ''} of '${sub}' use ${algs}.`,
+    );
+  }
+  return matching;
+}
+
+async function verify(
+  token: string,
+  lookup: KeyLookup,
+  rules: TokenRules,
+  nowMs: number,
+  check: SignatureCheck,
+): Promise<TokenResult> {
   if (token.length > MAX_TOKEN_LENGTH) {
     return fail('malformed', `The token is longer than ${MAX_TOKEN_LENGTH} characters.`);
   }
@@ -186,32 +257,18 @@ async function verify(token: string, lookup: KeyLookup, rules: TokenRules, nowMs
   const sub = payload.sub;
   if (typeof sub !== 'string' || sub === '')
     return fail('missing-sub', "The token has no 'sub' claim (your consumer id).");
-  const consumer = lookup(sub);
-  if (!consumer) return fail('unknown-consumer', `Unknown consumer '${shown(sub, 64)}'.`);
-  if (consumer.status !== 'active') return fail('disabled', `Consumer '${sub}' is disabled.`);
-
-  let candidates = consumer.keys;
-  if (candidates.length === 0) return fail('unknown-kid', `Consumer '${sub}' has no registered key (removed?).`);
-  if (header.kid !== undefined) {
-    candidates = candidates.filter((k) => k.kid === header.kid);
-    if (candidates.length === 0)
-      return fail('unknown-kid', `Consumer '${sub}' has no key with kid '${shown(header.kid, 128)}'.`);
-  }
-  const matching = candidates.filter((k) => k.alg === alg);
-  if (matching.length === 0) {
-    const algs = [...new Set(candidates.map((k) => k.alg))].join(' or ') || 'none';
-    return fail(
-      'algorithm-mismatch',
-      `The token is signed with ${alg}, but the key${candidates.length > 1 ? 's' : ''} of '${sub}' use ${algs}.`,
-    );
+  const matching = candidateKeys(sub, lookup(sub), header.kid, alg as KeyAlgorithm);
+  if (!Array.isArray(matching)) {
+    // The work of a bad signature, for the same answer time.
+    await check(token, decoyKey(alg as KeyAlgorithm), alg as KeyAlgorithm);
+    return matching;
   }
   let verifiedBy: VerificationKey | undefined;
   for (const candidate of matching) {
-    try {
-      await compactVerify(token, candidate.key, { algorithms: [candidate.alg] });
+    if (await check(token, candidate.key, candidate.alg)) {
       verifiedBy = candidate;
       break;
-    } catch {}
+    }
   }
   if (!verifiedBy)
     return fail('bad-signature', `Bad signature: the token was not signed with a registered key of '${sub}'.`);

@@ -202,6 +202,46 @@ function compiled(adapter: DialectAdapter, key: string, compile: () => CompiledQ
   return text;
 }
 
+/**
+ * The query of `T-list?id-list=…`: the records among `ids` that `owners` own, looked up by
+ * owner and id together in the `<table>_owner_id` index (see the migration). An id of another
+ * consumer is then missed in the index as an id that does not exist is, and its row is never
+ * read (SPEC §4: no timing-visible difference). By primary key, the row was read and then left
+ * out, which took measurably longer.
+ *
+ * SQLite: the ids as one JSON parameter; CROSS JOIN fixes the order (ids outside, table
+ * inside), and SQLite concatenates the stored texts in the order of the ids and hands out the
+ * bytes (cast … as blob), not a string to be encoded again. PostgreSQL: both columns compared
+ * in the collation "POSIX" of that index (equality as in the default collation), which the
+ * primary key and the other owner indexes do not have: the planner has no plan that reads
+ * rows by id alone (with an index on (owner_id, id) in the default collation it still chose
+ * the primary key for some owners, and read the rows). The caller orders the rows (measured
+ * faster than string_agg(… order by …) in the database).
+ */
+export function recordsByIdsQuery(
+  dialect: 'sqlite' | 'postgres',
+  type: RecordType,
+  owners: readonly string[],
+  ids: readonly string[],
+): { sql: string; parameters: unknown[] } {
+  const table = RECORD_TABLES[type];
+  if (dialect === 'sqlite') {
+    return {
+      sql:
+        `select cast('[' || coalesce(group_concat(t."body", ',' order by r."key"), '') || ']' as blob) as "json"` +
+        ` from json_each(?) as r cross join "${table}" as t on t."id" = r."value"` +
+        ` where t."owner_id" in (${owners.map(() => '?').join(', ')})`,
+      parameters: [JSON.stringify(ids), ...owners],
+    };
+  }
+  return {
+    sql:
+      `select "id", "body" from "${table}"` +
+      ` where "owner_id" collate "POSIX" = any($1::text[]) and "id" collate "POSIX" = any($2::text[])`,
+    parameters: [owners, ids],
+  };
+}
+
 /** The table row of a record. */
 function rowOfRecord(record: StoredRecord): RecordRow {
   const { type, id, ownerId, version, createdMs, updatedMs, deleted, data } = record;
@@ -630,36 +670,16 @@ export class KyselyStore implements Store {
   }
 
   async recordsByIds(type: RecordType, consumerId: string, ids: readonly string[]): Promise<JsonText> {
-    const owners = visibleOwners(type, consumerId);
     const unique = [...new Set(ids)];
-    const table = RECORD_TABLES[type];
+    const lookup = recordsByIdsQuery(this.dialect, type, visibleOwners(type, consumerId), unique);
+    const query = CompiledQuery.raw(lookup.sql, lookup.parameters);
     if (this.dialect === 'sqlite') {
-      // The ids as one JSON parameter, joined with the table by primary key; SQLite
-      // concatenates the stored texts in the order of the ids and hands out the bytes
-      // (cast … as blob), not a string to be encoded again. CROSS JOIN fixes the order (ids
-      // outside, table inside) and `+owner_id` keeps the owner's indexes out: else the
-      // planner scans all of the owner's records.
-      const { rows } = await this.read.executeQuery<{ json: JsonText | null }>(
-        CompiledQuery.raw(
-          compiled(this.adapter, `lookup:${type}:${owners.length}`, () =>
-            CompiledQuery.raw(
-              `select cast('[' || coalesce(group_concat(t."body", ',' order by r."key"), '') || ']' as blob) as "json"` +
-                ` from json_each(?) as r cross join "${table}" as t on t."id" = r."value"` +
-                ` where +t."owner_id" in (${owners.map(() => '?').join(', ')})`,
-            ),
-          ),
-          [JSON.stringify(unique), ...owners],
-        ),
-      );
+      const { rows } = await this.read.executeQuery<{ json: JsonText | null }>(query);
       return rows[0]?.json ?? '[]';
     }
-    // PostgreSQL: by primary key, visibility checked on the rows; joined here, which
-    // measured faster than string_agg(… order by …) in the database.
-    const { rows } = await this.read.executeQuery<{ id: string; owner_id: string; body: string }>(
-      CompiledQuery.raw(`select "id", "owner_id", "body" from "${table}" where "id" = any($1::text[])`, [unique]),
-    );
+    const { rows } = await this.read.executeQuery<{ id: string; body: string }>(query);
     const byId = new Map<string, string>();
-    for (const r of rows) if (owners.includes(r.owner_id)) byId.set(r.id, r.body);
+    for (const r of rows) byId.set(r.id, r.body);
     const bodies: string[] = [];
     for (const id of unique) {
       const body = byId.get(id);

@@ -239,6 +239,26 @@ const providerEndpoints: Migration = {
   },
 };
 
+/**
+ * Records by owner and id together: a lookup of ids finds only the rows the consumer may see,
+ * so an id of another consumer costs what an id that does not exist costs (SPEC §4: nothing
+ * about another consumer's data shows in the timing). By primary key, another consumer's row
+ * was read and then left out. On PostgreSQL the index's columns have the collation "POSIX"
+ * (byte order; equality as in any deterministic collation), which the lookup names
+ * (KyselyStore's recordsByIdsQuery): only this index can answer it, never the primary key.
+ */
+const ownerIdIndexes = (dialect: Dialect): Migration => ({
+  async up(db) {
+    for (const table of ['clients', 'products', 'users', 'contracts', 'files']) {
+      const index = db.schema.createIndex(`${table}_owner_id`).on(table);
+      await (dialect === 'postgres'
+        ? index.expression(sql`"owner_id" collate "POSIX", "id" collate "POSIX"`)
+        : index.columns(['owner_id', 'id'])
+      ).execute();
+    }
+  },
+});
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
@@ -250,5 +270,6 @@ export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
     '2026-11-23-005-rate-limits': rateLimits,
     '2026-11-28-006-audit': audit,
     '2026-11-28-007-provider-endpoints': providerEndpoints,
+    '2026-11-28-008-owner-id-indexes': ownerIdIndexes(dialect),
   }),
 });
