@@ -28,6 +28,15 @@ const contract = {
   externalId: null,
 };
 
+const event = {
+  type: 'contract.status-changed',
+  contractId: 'c-1',
+  status: 130,
+  previousStatus: null,
+  changedBy: 'provider',
+  occurredAt: '2026-11-23T10:15:30.123Z',
+};
+
 describe('checkSchema against the spec’s Contract schema', () => {
   it('accepts a conforming record, with extension fields', () => {
     expect(checkSchema(SCHEMAS.Contract, contract)).toEqual([]);
@@ -52,14 +61,6 @@ describe('checkSchema against the spec’s Contract schema', () => {
   it('names a missing field, and lets unknown fields of an event pass in open mode', () => {
     const { holderId: _, ...withoutHolder } = contract;
     expect(checkSchema(SCHEMAS.Contract, withoutHolder)).toEqual([{ path: 'holderId', message: 'is missing' }]);
-    const event = {
-      type: 'contract.status-changed',
-      contractId: 'c-1',
-      status: 130,
-      previousStatus: null,
-      changedBy: 'provider',
-      occurredAt: '2026-11-23T10:15:30.123Z',
-    };
     expect(checkSchema(SCHEMAS.CallbackEvent, event)).toEqual([]);
     expect(checkSchema(SCHEMAS.CallbackEvent, { ...event, newField: 1 })).not.toEqual([]);
     expect(checkSchema(SCHEMAS.CallbackEvent, { ...event, newField: 1 }, true)).toEqual([]);
@@ -103,14 +104,6 @@ const CANDIDATES: unknown[] = [
 ];
 
 describe('the generated fast path (scripts/emit-conforms.js)', () => {
-  const event = {
-    type: 'contract.status-changed',
-    contractId: 'c-1',
-    status: 130,
-    previousStatus: null,
-    changedBy: 'provider',
-    occurredAt: '2026-11-23T10:15:30.123Z',
-  };
   const bases: Record<string, Record<string, unknown>> = { Contract: contract, CallbackEvent: event };
 
   it('covers every checked schema', () => {
