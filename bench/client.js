@@ -8,12 +8,13 @@
 // client process's CPU time per call, which the load of other processes inflates far less.
 // What the client adds: token cache, URL building, chunking, retry bookkeeping, schema check, merge.
 // bench/run.js calls measureClientOverhead() on its own server (unless --skip-client); standalone:
-//   node bench/client.js [--contracts N] [--samples n]
+//   node bench/client.js [--contracts N] [--samples n] [--dialect sqlite|postgres]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, signToken } from '@finum-sync/client';
+import { DIALECTS } from './lib/dialects.js';
 import { percentile } from './lib/measure.js';
 import { benchOptions, fmt } from './lib/options.js';
 import { cli, machine, startServer } from './lib/server-process.js';
@@ -103,26 +104,30 @@ export function reportClientOverhead(r) {
 
 const USAGE = `Usage: node bench/client.js [--contracts N] [--samples n] [--dialect sqlite|postgres]
 
-Seeds a small data set in a temporary directory (SQLite), starts the server as a process and
-measures the SDK's overhead over raw fetch for contract-list of 1,000 ids.`;
+Seeds a small data set in a temporary directory (SQLite) or a temporary PostgreSQL database
+(--dialect postgres; --database-url or TEST_DATABASE_URL: the admin connection, default
+postgres://postgres@127.0.0.1:5432/test), starts the server as a process and measures the SDK's
+overhead over raw fetch for contract-list of 1,000 ids.`;
 
 async function main() {
-  const { int, dialect } = benchOptions(USAGE, {
+  const { int, dialect, adminUrl } = benchOptions(USAGE, {
     contracts: { type: 'string', default: '4000' },
     samples: { type: 'string', default: '200' },
   });
-  if (dialect !== 'sqlite')
-    throw new Error('standalone, bench/client.js runs on SQLite; bench/run.js measures it on either');
   const audience = 'https://bench-client.finum-sync.test';
   const dir = mkdtempSync(join(tmpdir(), 'finum-bench-client-'));
+  const url = new URL(adminUrl);
+  url.pathname = `/finum_bench_client_${process.pid}`;
+  const set = { dir, databaseUrl: dialect === 'postgres' ? url.toString() : undefined };
+  await DIALECTS[dialect].prepare(set, adminUrl);
   try {
-    const env = { DATA_DIR: dir, PUBLIC_URL: audience };
+    const env = { ...DIALECTS[dialect].env(set), PUBLIC_URL: audience };
     const seeded = JSON.parse(
       await cli(['seed', '--consumers', '2', '--contracts', String(int('contracts')), '--json'], env),
     );
     const consumer = seeded.consumers[0];
     const privateKey = readFileSync(join(dir, 'seed-keys', `${consumer.consumerId}.private.pem`), 'utf8');
-    const server = await startServer({ DATA_DIR: dir }, audience);
+    const server = await startServer(DIALECTS[dialect].env(set), audience);
     try {
       const authorization = `Bearer ${await signToken({ payload: consumer.payload, privateKey })}`;
       const ids = await (
@@ -136,12 +141,13 @@ async function main() {
         samples: int('samples'),
       });
       const m = machine();
-      console.log(`${m.cpu}, ${m.cores} cores, Node ${m.node}`);
+      console.log(`${m.cpu}, ${m.cores} cores, Node ${m.node}, ${dialect}`);
       console.log(reportClientOverhead(result));
     } finally {
       await server.stop();
     }
   } finally {
+    await DIALECTS[dialect].drop?.(set, adminUrl);
     rmSync(dir, { recursive: true, force: true });
   }
 }
