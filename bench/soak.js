@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import http from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createClient, signToken } from '@finum-sync/client';
+import { createClient } from '@finum-sync/client';
 import { DIALECTS } from './lib/dialects.js';
 import { benchOptions, fmt } from './lib/options.js';
 import { cli, machine, ROOT, rssBytes, startServer } from './lib/server-process.js';
@@ -18,8 +18,11 @@ const AUDIENCE = 'https://soak.finum-sync.test';
 /** Ids per by-ids read, and at most per sync fetch (the SPEC's 1,000). */
 const READ_IDS = 50;
 const FETCH_MAX = 1000;
-/** Tokens are signed again well before their hour runs out, so that any duration works. */
-const TOKEN_REFRESH_MS = 20 * 60_000;
+/**
+ * How often the load picks up the SDK's current token (cached: signed anew only when it is due,
+ * two minutes before its 15-minute lifetime ends), so that any duration works.
+ */
+const TOKEN_REFRESH_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Memory is bounded when the mean RSS of the last third is at most this much above the middle third's. */
 const BOUNDED_GROWTH = 0.1;
@@ -488,8 +491,9 @@ async function consumerFixture(server, seeded, keysDir) {
   const privateKey = readFileSync(join(keysDir, `${seeded.consumerId}.private.pem`), 'utf8');
   const finum = createClient({ baseUrl: server.url, payload: seeded.payload, privateKey });
   const fixture = { id: seeded.consumerId, since: {}, finum };
+  // The SDK's token cache: one signature per token lifetime, renewed before it expires.
   const sign = async () => {
-    fixture.authorization = `Bearer ${await signToken({ payload: seeded.payload, privateKey })}`;
+    fixture.authorization = `Bearer ${await finum.tokens.token()}`;
   };
   await sign();
   fixture.refresh = setInterval(sign, TOKEN_REFRESH_MS);

@@ -50,7 +50,12 @@ function caller(baseUrl: () => string, auth: () => Promise<Record<string, string
   };
 }
 
-/** Calls a server as a consumer, with a fresh token each time. */
+/**
+ * Calls a server as a consumer, with a fresh token each time (signed by the SDK's `signToken`).
+ * Raw on purpose, not the SDK: these tests look at the answers themselves (status, headers,
+ * problem bodies) and send what the SDK never would (malformed JSON, missing or reused
+ * Idempotency-Keys, odd content types), and a retry would hide the answer under test.
+ */
 export function consumerApi(server: { url: string }, consumer: TestConsumer): ApiCaller {
   return caller(
     () => server.url,

@@ -4,6 +4,9 @@ import { base64url, type JWTPayload, SignJWT } from 'jose';
 /** Seconds since the epoch, as JWT time claims count. */
 export const nowS = () => Math.floor(Date.now() / 1000);
 
+// Tokens that break SPEC §3 on purpose: the SDK's `signToken` cannot make them (it always sets
+// iat and exp and refuses keys the spec does not accept), so they are assembled here with jose.
+
 /**
  * Signs exactly the given claims and header (nothing added: no `iat`, no `exp` unless
  * given) — for tokens that break a rule.

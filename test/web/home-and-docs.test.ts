@@ -236,6 +236,11 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('"/" and /v1/docs/ in Chr
     const css = await fetchParsed(`${server.url}/assets/site.css`);
     expect(css.status).toBe(200);
     expect(css.text).not.toMatch(/@import|url\(\s*['"]?(https?:)?\/\//);
+    // The consumer SDK's browser bundle, which "Test it" signs with, from this origin.
+    const sdk = await fetchParsed(`${server.url}/assets/finum-sync-client.js`);
+    expect(sdk.status).toBe(200);
+    expect(sdk.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(sdk.text).toMatch(/export\{[^}]*\bsignToken\b/);
     expect((await fetchParsed(`${server.url}/assets/nope.js`)).headers.get('content-type')).toMatch(
       /^application\/problem\+json/,
     );

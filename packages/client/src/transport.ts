@@ -60,11 +60,21 @@ export interface TransportResponse {
   attempts: number;
 }
 
+/** Characters a query value may carry as they are (unreserved, and the commas of `id-list`). */
+const URL_SAFE = /^[A-Za-z0-9_.~,-]*$/;
+
+/** A query value, percent-encoded where needed; commas stay readable. */
+const encodeValue = (value: string) =>
+  // Ids are URL-safe: one test instead of encoding 1,000 ids and putting their commas back.
+  URL_SAFE.test(value) ? value : encodeURIComponent(value).replace(/%2C/g, ',');
+
 /** Builds the URL of a request; `id-list` commas stay readable (ids never need escaping). */
 export function buildUrl(baseUrl: string, path: string, query: Record<string, string | undefined> = {}): string {
-  const parts = Object.entries(query)
-    .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v).replace(/%2C/g, ',')}`);
+  const parts: string[] = [];
+  for (const key in query) {
+    const value = query[key];
+    if (value !== undefined) parts.push(`${encodeURIComponent(key)}=${encodeValue(value)}`);
+  }
   return `${baseUrl.replace(/\/+$/, '')}${path}${parts.length ? `?${parts.join('&')}` : ''}`;
 }
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain JavaScript build scripts, no declarations
 import { bundle } from '../scripts/bundle.js';
 // @ts-expect-error: plain JavaScript build scripts, no declarations
-import { emitSpecData, OUTPUT } from '../scripts/emit-spec-data.js';
+import { CONFORMS_OUTPUT, emitSpecConforms, emitSpecData, OUTPUT } from '../scripts/emit-spec-data.js';
 import { SUPPORTED_KEYWORDS } from '../src/schema-check.js';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -19,6 +19,7 @@ const BUDGET_BYTES = 25 * 1024;
 describe('packaging of @finum-sync/client', () => {
   it('keeps its response schemas in step with the spec (run scripts/emit-spec-data.js after a spec change)', async () => {
     expect(readFileSync(OUTPUT, 'utf8')).toBe(await emitSpecData());
+    expect(readFileSync(CONFORMS_OUTPUT, 'utf8')).toBe(await emitSpecConforms());
   });
 
   it('checks every keyword the spec’s schemas use', () => {

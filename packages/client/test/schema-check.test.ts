@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { CONFORMS } from '../src/generated/conforms.js';
 import { SCHEMAS } from '../src/generated/spec-data.js';
-import { checkSchema } from '../src/schema-check.js';
+import { checkSchema, conformsBySchemaWalk, type JsonSchema } from '../src/schema-check.js';
 
 const contract = {
   id: 'c-1',
@@ -27,6 +28,15 @@ const contract = {
   externalId: null,
 };
 
+const event = {
+  type: 'contract.status-changed',
+  contractId: 'c-1',
+  status: 130,
+  previousStatus: null,
+  changedBy: 'provider',
+  occurredAt: '2026-11-23T10:15:30.123Z',
+};
+
 describe('checkSchema against the spec’s Contract schema', () => {
   it('accepts a conforming record, with extension fields', () => {
     expect(checkSchema(SCHEMAS.Contract, contract)).toEqual([]);
@@ -51,16 +61,75 @@ describe('checkSchema against the spec’s Contract schema', () => {
   it('names a missing field, and lets unknown fields of an event pass in open mode', () => {
     const { holderId: _, ...withoutHolder } = contract;
     expect(checkSchema(SCHEMAS.Contract, withoutHolder)).toEqual([{ path: 'holderId', message: 'is missing' }]);
-    const event = {
-      type: 'contract.status-changed',
-      contractId: 'c-1',
-      status: 130,
-      previousStatus: null,
-      changedBy: 'provider',
-      occurredAt: '2026-11-23T10:15:30.123Z',
-    };
     expect(checkSchema(SCHEMAS.CallbackEvent, event)).toEqual([]);
     expect(checkSchema(SCHEMAS.CallbackEvent, { ...event, newField: 1 })).not.toEqual([]);
     expect(checkSchema(SCHEMAS.CallbackEvent, { ...event, newField: 1 }, true)).toEqual([]);
+  });
+});
+
+/** Values that break (or keep) one field each: every kind of check the spec's schemas use. */
+const CANDIDATES: unknown[] = [
+  null,
+  0,
+  1,
+  -1,
+  1.5,
+  320,
+  999,
+  true,
+  '',
+  'x',
+  'c-1',
+  'has space',
+  'a'.repeat(64),
+  'a'.repeat(65),
+  '2026-11-23',
+  '2026-13-99',
+  '2026-11-23T10:15:30.123Z',
+  '2026-11-23T10:15:30Z',
+  '9.90',
+  '9.12345',
+  '1234567890123456',
+  'EUR',
+  'eur',
+  'monthly',
+  'daily',
+  'a@b',
+  'contract.status-changed',
+  'provider',
+  [],
+  ['f-1'],
+  ['not ok'],
+  {},
+];
+
+describe('the generated fast path (scripts/emit-conforms.js)', () => {
+  const bases: Record<string, Record<string, unknown>> = { Contract: contract, CallbackEvent: event };
+
+  it('covers every checked schema', () => {
+    expect(Object.keys(CONFORMS).sort()).toEqual(Object.keys(SCHEMAS).sort());
+  });
+
+  it.each(Object.keys(SCHEMAS))('answers as the schema walk does for %s, field by field', (name) => {
+    const schema = (SCHEMAS as Record<string, JsonSchema>)[name]!;
+    const conforms = CONFORMS[name]!;
+    const base = bases[name] ?? {};
+    const variants: unknown[] = [base, null, [], 'x', 1, { ...base, _extension: { a: 1 } }, { ...base, unknown: 1 }];
+    for (const key of Object.keys(schema.properties ?? {})) {
+      const { [key]: _, ...without } = base;
+      variants.push(without);
+      for (const value of CANDIDATES) variants.push({ ...base, [key]: value });
+    }
+    for (const value of CANDIDATES) variants.push(value, [value]);
+    let accepted = 0;
+    for (const value of variants) {
+      for (const open of [false, true]) {
+        const expected = conformsBySchemaWalk(schema, value, open);
+        if (conforms(value, open) !== expected) throw new Error(`${name} ${JSON.stringify(value)} open=${open}`);
+        if (expected) accepted++;
+      }
+    }
+    // Each base is accepted, so the comparison covers both answers.
+    if (bases[name]) expect(accepted).toBeGreaterThan(2);
   });
 });

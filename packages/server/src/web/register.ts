@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import { type ApplicationField, ONBOARDING_OPERATIONS } from '@finum-sync/spec';
@@ -16,6 +17,13 @@ import { fieldHtml } from './form-fields.js';
 
 /** The pages and their assets (`packages/server/web`): plain HTML, CSS and ES modules. */
 export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+
+/**
+ * The consumer SDK's browser bundle (`@finum-sync/client/browser`, built by `npm run build`),
+ * served as `/assets/finum-sync-client.js`: "Test it" signs its JWT with the SDK's `signToken`.
+ */
+export const SDK_BUNDLE_PATH = '/assets/finum-sync-client.js';
+const SDK_BUNDLE_FILE = createRequire(import.meta.url).resolve('@finum-sync/client/browser');
 
 const policy = (directives: Record<string, string>) =>
   Object.entries(directives)
@@ -149,6 +157,13 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
     decorateReply: false,
     cacheControl: false,
     setHeaders: (reply) => reply.header('Cache-Control', 'no-cache'),
+  });
+
+  let sdkBundle: Buffer | undefined;
+  app.get(SDK_BUNDLE_PATH, (_request, reply) => {
+    // Read once, on first use: a server started before `npm run build` bundled it still starts.
+    sdkBundle ??= readFileSync(SDK_BUNDLE_FILE);
+    return reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'no-cache').send(sdkBundle);
   });
 
   const onboarding = {

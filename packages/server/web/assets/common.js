@@ -25,7 +25,11 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls one of the server's JSON APIs; throws an {@link ApiError} on a problem. */
+/**
+ * Calls one of the server's JSON APIs; throws an {@link ApiError} on a problem. These are the
+ * pages' own endpoints (onboarding, back office, demo credentials: a session cookie or none, no
+ * consumer token), which the consumer SDK does not cover: it speaks the consumer API of SPEC §6–7.
+ */
 export async function api(path, { method = 'GET', body, headers = {} } = {}) {
   let response;
   try {

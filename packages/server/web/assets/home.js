@@ -1,5 +1,6 @@
 // "/": the JWT generator of "Test it". Prefills the demo consumer's payload and private
-// key, detects the algorithm from the key, adds iat/exp and signs in the browser.
+// key, detects the algorithm from the key, adds iat/exp and signs in the browser with the
+// consumer SDK (`signToken`, see jwt.js).
 
 import { ApiError, api, clearErrors, copyText, el, notify, showErrors, when } from './common.js';
 import { InputError, keyKind, privateKeyDer, signJwt } from './jwt.js';

@@ -1,5 +1,9 @@
-// JWTs and keys in the browser with WebCrypto only (no library): nothing is sent anywhere.
-// Keys are PKCS#8 (private) and SPKI (public) PEM; algorithms are those of SPEC §3.
+// JWTs and keys in the browser: nothing is sent anywhere. Tokens are signed by the consumer
+// SDK's `signToken` (its browser bundle, served from this origin); what is here reads the pasted
+// key first, to say exactly what is wrong with it. Key pairs come from WebCrypto (the SDK's
+// `generateKeyPair` is in its Node-only entry). Keys are PKCS#8 (private) and SPKI (public)
+// PEM; algorithms are those of SPEC §3.
+import { signToken } from './finum-sync-client.js';
 
 /** A message for the person at the keyboard: what is wrong with their input. */
 export class InputError extends Error {
@@ -9,15 +13,11 @@ export class InputError extends Error {
   }
 }
 
-const textEncoder = new TextEncoder();
-
-function base64url(bytes) {
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+/** The JSON of a token's header or payload part (base64url). */
+function decodePart(part) {
+  const bytes = Uint8Array.from(atob(part.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes));
 }
-
-const base64urlJson = (value) => base64url(textEncoder.encode(JSON.stringify(value)));
 
 function toPem(der, label) {
   let binary = '';
@@ -131,19 +131,6 @@ export function keyKind(der) {
   }
 }
 
-const IMPORT = {
-  RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
-  PS256: { name: 'RSA-PSS', hash: 'SHA-256' },
-  ES256: { name: 'ECDSA', namedCurve: 'P-256' },
-  EdDSA: { name: 'Ed25519' },
-};
-const SIGN = {
-  RS256: { name: 'RSASSA-PKCS1-v1_5' },
-  PS256: { name: 'RSA-PSS', saltLength: 32 },
-  ES256: { name: 'ECDSA', hash: 'SHA-256' },
-  EdDSA: { name: 'Ed25519' },
-};
-
 /** WebCrypto exists only in secure contexts (https, localhost). */
 export function subtleCrypto() {
   if (!globalThis.crypto?.subtle) {
@@ -174,37 +161,36 @@ export function parsePayload(text) {
 }
 
 /**
- * Signs a JWT: `iat` now and `exp` after `lifetimeSeconds` are set (replacing any given).
- * Returns the token and what went into it.
+ * Signs a JWT with the SDK: `iat` now and `exp` after `lifetimeSeconds` are set (replacing
+ * any given). Returns the token and what went into it.
  */
 export async function signJwt({ payloadText, privateKeyPem, alg, kid, lifetimeSeconds, now = Date.now() }) {
   const claims = parsePayload(payloadText);
-  const der = privateKeyDer(privateKeyPem);
-  const kind = keyKind(der);
+  const kind = keyKind(privateKeyDer(privateKeyPem));
   const algorithm = alg && kind.algorithms.includes(alg) ? alg : kind.algorithms[0];
-  const subtle = subtleCrypto();
-  let key;
+  subtleCrypto();
+  let token;
   try {
-    key = await subtle.importKey('pkcs8', der, IMPORT[algorithm], false, ['sign']);
+    token = await signToken({
+      payload: claims,
+      privateKey: privateKeyPem,
+      alg: algorithm,
+      ttlSeconds: lifetimeSeconds,
+      now,
+      ...(kid ? { kid } : {}),
+    });
   } catch (error) {
+    if (/modulusLength/.test(error.message)) {
+      throw new InputError('privateKey', 'RSA keys need at least 2048 bits; this one is shorter.');
+    }
     const hint = algorithm === 'EdDSA' ? ' (this browser may not support Ed25519 in WebCrypto)' : '';
     throw new InputError(
       'privateKey',
       `The private key cannot be used for ${algorithm}${hint}: ${error.message || error.name}.`,
     );
   }
-  if (key.algorithm.modulusLength !== undefined && key.algorithm.modulusLength < 2048) {
-    throw new InputError(
-      'privateKey',
-      `RSA keys need at least 2048 bits; this one has ${key.algorithm.modulusLength}.`,
-    );
-  }
-  const iat = Math.floor(now / 1000);
-  const body = { ...claims, iat, exp: iat + lifetimeSeconds };
-  const header = { alg: algorithm, typ: 'JWT', ...(kid ? { kid } : {}) };
-  const signingInput = `${base64urlJson(header)}.${base64urlJson(body)}`;
-  const signature = new Uint8Array(await subtle.sign(SIGN[algorithm], key, textEncoder.encode(signingInput)));
-  return { token: `${signingInput}.${base64url(signature)}`, header, claims: body, keyLabel: kind.label };
+  const [header, body] = token.split('.').slice(0, 2).map(decodePart);
+  return { token, header, claims: body, keyLabel: kind.label };
 }
 
 const GENERATE = {
