@@ -45,7 +45,7 @@ describe.each(inject('dialects'))('admin: register a consumer (%s)', (dialect) =
     });
   });
 
-  it('refuses a taken id (409), a bad key and a private callback URL (400), without writing', async () => {
+  it('refuses a taken id (409), a bad key, a private callback URL and an empty name (400), without writing', async () => {
     const pair = generateKeyPair('ES256');
     expectProblem(await admin.post('/admin/api/consumers', { id: 'remote-broker', publicKey: pair.publicKey }), 409);
     const badKey = await admin.post('/admin/api/consumers', { id: 'bad-key', publicKey: 'not a key' });
@@ -58,6 +58,9 @@ describe.each(inject('dialects'))('admin: register a consumer (%s)', (dialect) =
     });
     expectProblem(privateUrl, 400);
     expect(privateUrl.body.errors[0].field).toBe('callbackUrl');
+    const noName = await admin.post('/admin/api/consumers', { id: 'no-name', publicKey: pair.publicKey, name: '' });
+    expectProblem(noName, 400);
+    expect(noName.body.errors[0].field).toBe('name');
     const ids = ((await admin.get('/admin/api/consumers')).body as Array<{ id: string }>).map((c) => c.id);
     expect(ids).toEqual(['remote-broker']);
   });

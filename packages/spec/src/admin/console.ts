@@ -295,7 +295,9 @@ export function adminConsoleSchemas(): Record<string, unknown> {
       {
         id: Id,
         publicKey: Type.String({ description: 'SPKI PEM: RSA ≥ 2048 bits, EC P-256 or Ed25519.' }),
-        name: Type.Optional(Type.String({ maxLength: 200, description: 'Display name; the id by default.' })),
+        name: Type.Optional(
+          Type.String({ minLength: 1, maxLength: 200, description: 'Display name; the id by default.' }),
+        ),
         callbackUrl: Type.Optional(Type.String({ description: 'Standing callback URL for status changes.' })),
         alg: Type.Optional(Type.Enum([...SIGNING_ALGORITHMS], { description: 'Default: from the key.' })),
         kid: Type.Optional(Type.String({ description: 'Default: the RFC 7638 thumbprint.' })),
