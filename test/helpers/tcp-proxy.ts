@@ -2,7 +2,9 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 
 /**
  * A TCP proxy to a real server (PostgreSQL) that a test can cut and restore, to show
- * what happens when the database becomes unreachable and comes back.
+ * what happens when the database becomes unreachable and comes back. The target port may
+ * be given as a function, read at each connection: the proxy's own address can then be handed
+ * out before the server behind it listens.
  */
 export class TcpProxy {
   private server: Server | undefined;
@@ -11,12 +13,13 @@ export class TcpProxy {
 
   constructor(
     private readonly targetHost: string,
-    private readonly targetPort: number,
+    private readonly targetPort: number | (() => number),
   ) {}
 
   async start(): Promise<this> {
     this.server = createServer((client) => {
-      const upstream = createConnection(this.targetPort, this.targetHost);
+      const target = typeof this.targetPort === 'function' ? this.targetPort() : this.targetPort;
+      const upstream = createConnection(target, this.targetHost);
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on('close', () => this.sockets.delete(s));

@@ -16,4 +16,5 @@ process.exitCode = await main(process.argv.slice(2), {
   env: process.env,
   out: write(process.stdout),
   err: write(process.stderr),
+  isTTY: process.stdout.isTTY === true,
 });

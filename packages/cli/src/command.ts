@@ -42,6 +42,8 @@ export interface Context {
   out(text: string): void;
   /** Writes a line to stderr. */
   err(text: string): void;
+  /** Whether stdout is a terminal: results are then human tables rather than JSON. */
+  readonly isTTY?: boolean;
 }
 
 export interface Command<O extends Options = Options> {
@@ -98,6 +100,35 @@ export function commandUsage(command: Command): string {
   return lines.join('\n');
 }
 
+/**
+ * The word of `candidates` that `word` most likely is a typo of (Levenshtein distance at
+ * most a third of its length, at least 1; or a prefix of it), for "did you mean".
+ * @example closest('stauts', ['status', 'attach']); // 'status'
+ */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const scored = candidates
+    .map((candidate) => ({ candidate, distance: editDistance(word, candidate) }))
+    .filter(
+      ({ candidate, distance }) =>
+        distance <= Math.max(1, Math.floor(candidate.length / 3)) || (word.length >= 3 && candidate.startsWith(word)),
+    )
+    .sort((a, b) => a.distance - b.distance);
+  return scored[0]?.candidate;
+}
+
+/** Levenshtein distance, for short words. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
 /** Parses a command's arguments; `undefined` when `--help` was asked for. */
 export function parseCommandArgs<O extends Options>(command: Command<O>, args: string[]): Values<O> | undefined {
   const config = Object.fromEntries(
@@ -111,7 +142,10 @@ export function parseCommandArgs<O extends Options>(command: Command<O>, args: s
     parsed = parseArgs({ args, options: config, strict: true, allowPositionals: true });
   } catch (error) {
     // node:util explains the problem well, but over several sentences: keep the first.
-    throw new UsageError(String((error as Error).message).split(/(?<=\.) /)[0]!, { pointToHelp: true });
+    const message = String((error as Error).message).split(/(?<=\.) /)[0]!;
+    const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
+    const guess = unknown === undefined ? undefined : closest(unknown, Object.keys(command.options));
+    throw new UsageError(guess ? `${message} (did you mean --${guess}?)` : message, { pointToHelp: true });
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) return undefined;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type Command, type Context, commandUsage, parseCommandArgs, UsageError } from './command.js';
+import { type Command, type Context, closest, commandUsage, parseCommandArgs, UsageError } from './command.js';
 import { backOfficeCommands } from './commands/back-office.js';
 import { consumerCommands } from './commands/consumer.js';
 import { keysGenerate } from './commands/keys.js';
@@ -86,6 +86,24 @@ const isServerMissing = (error: unknown) =>
   (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
   error.message.includes(`'${SERVER_PACKAGE}`);
 
+/** The command a mistyped one most likely meant (`contract stauts` → `contract status`). */
+function didYouMean(args: readonly string[]): string | undefined {
+  const words = args.filter((a) => !a.startsWith('-'));
+  const [first, second] = words;
+  if (first === undefined) return undefined;
+  const firstWords = [...new Set(COMMANDS.map((c) => c.path[0]!))];
+  const group = firstWords.includes(first) ? first : closest(first, firstWords);
+  if (group === undefined) return undefined;
+  const inGroup = COMMANDS.filter((c) => c.path[0] === group);
+  if (inGroup.length === 1 && inGroup[0]!.path.length === 1) return group;
+  if (second === undefined) return group === first ? undefined : group;
+  const sub = closest(
+    second,
+    inGroup.map((c) => c.path[1] ?? ''),
+  );
+  return sub ? `${group} ${sub}` : group === first ? undefined : group;
+}
+
 /**
  * Runs the CLI: `argv` without the node binary and script. Resolves to the exit code;
  * writes only through `context`.
@@ -118,7 +136,10 @@ export async function main(argv: readonly string[], context: Context): Promise<n
           .slice(0, 2)
           .filter((a) => !a.startsWith('-'))
           .join(' ');
-    context.err(`finum-sync: unknown command '${name}'. Run 'finum-sync --help' for the commands.`);
+    const guess = first?.startsWith('-') ? undefined : didYouMean(args);
+    context.err(
+      `finum-sync: unknown command '${name}'.${guess ? ` Did you mean 'finum-sync ${guess}'?` : ''} Run 'finum-sync --help' for the commands.`,
+    );
     return EXIT_USAGE;
   }
   args.splice(0, command.path.length);

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject as NodeKeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
@@ -109,7 +109,8 @@ describe('every refusal after the sub costs one signature check', () => {
     const counted = () => {
       const checks: Array<{ type: string | undefined; alg: string }> = [];
       const check: SignatureCheck = async (_token, key, checkAlg) => {
-        checks.push({ type: 'asymmetricKeyType' in key ? key.asymmetricKeyType : undefined, alg: checkAlg });
+        // The decoy and the registered keys are node:crypto KeyObjects (jose's KeyObject type is narrower).
+        checks.push({ type: (key as NodeKeyObject).asymmetricKeyType, alg: checkAlg });
         return false;
       };
       return { checks, check };
@@ -145,7 +146,7 @@ describe('every refusal after the sub costs one signature check', () => {
     });
 
     it('the decoy is a real key of the same kind, and refuses the token', async () => {
-      const decoy = decoyKey(alg);
+      const decoy = decoyKey(alg) as NodeKeyObject;
       expect(decoy.asymmetricKeyType).toBe(keyType[alg]);
       if (keyType[alg] === 'rsa') expect(decoy.asymmetricKeyDetails?.modulusLength).toBe(2048);
       const result = await verifyConsumerToken(await token(), () => undefined, rules, NOW_MS);

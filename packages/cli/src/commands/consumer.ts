@@ -1,8 +1,26 @@
-import { type Command, defineCommand, JSON_ALREADY, SIGNING_ALGORITHMS } from '../command.js';
+import { type Command, defineCommand, SIGNING_ALGORITHMS } from '../command.js';
 import { readInput } from '../input.js';
+import { type Column, JSON_OR_TABLE, printList, printRecord } from '../output.js';
+import { adminRemote, REMOTE_OPTIONS } from '../remote.js';
 import { withStore } from '../store.js';
 
-const json = (value: unknown) => JSON.stringify(value, null, 2);
+interface ConsumerView {
+  id: string;
+  name: string;
+  status: string;
+  callbackUrl: string | null;
+  createdAt: string;
+  keys: Array<{ kid: string; alg: string; createdAt: string }>;
+}
+
+const CONSUMER_COLUMNS: readonly Column<ConsumerView>[] = [
+  ['id', (c) => c.id],
+  ['name', (c) => c.name],
+  ['status', (c) => c.status],
+  ['keys', (c) => c.keys.map((k) => `${k.kid.slice(0, 12)} (${k.alg})`).join(', ')],
+  ['callbackUrl', (c) => c.callbackUrl],
+  ['created', (c) => c.createdAt],
+];
 
 export const consumerAdd = defineCommand({
   path: ['consumer', 'add'],
@@ -13,7 +31,8 @@ export const consumerAdd = defineCommand({
     'shell: when they could differ (PUBLIC_URL set here to something else, or no server has started on the',
     'database yet), it says so on stderr. Prints the credentials to hand to the consumer as JSON:',
     '{ "consumerId", "payload" (the JWT payload it signs), "callbackSecret" (for callback signatures) }.',
-    'Running servers accept the new consumer at once.',
+    'Running servers accept the new consumer at once. With --server, the server registers it (POST',
+    '/admin/api/consumers) under its own audience.',
   ].join('\n'),
   options: {
     id: { type: 'string', value: '<id>', required: true, description: 'Consumer id (1–64 of A–Z a–z 0–9 _ -).' },
@@ -31,11 +50,28 @@ export const consumerAdd = defineCommand({
       description: `Key algorithm (${SIGNING_ALGORITHMS.join(', ')}); from the key by default.`,
     },
     kid: { type: 'string', value: '<kid>', description: 'Key id (default: the key’s RFC 7638 thumbprint).' },
-    json: JSON_ALREADY,
+    ...REMOTE_OPTIONS,
+    json: JSON_OR_TABLE,
   },
   examples: ['finum-sync consumer add --id acme-broker --public-key finum-key.public.pem --name "ACME Broker"'],
-  async run(values, { env, out, err }) {
+  async run(values, context) {
+    const { env, err } = context;
+    const remote = adminRemote(values, env);
     const publicKeyPem = readInput(values['public-key'], 'public-key', 'utf8');
+    if (remote) {
+      const added = await remote.request<Record<string, unknown>>('POST', '/consumers', {
+        json: {
+          id: values.id,
+          publicKey: publicKeyPem,
+          name: values.name,
+          callbackUrl: values['callback-url'],
+          alg: values.alg,
+          kid: values.kid,
+        },
+      });
+      printRecord(context, values, added);
+      return 0;
+    }
     const { addConsumer, checkCallbackUrl, cliActor, serverAudience } = await import('@finum-sync/server/internal');
     const credentials = await withStore(env, async (store, config) => {
       const callbackUrl = values['callback-url'];
@@ -65,17 +101,31 @@ export const consumerAdd = defineCommand({
       return added;
     });
     const { consumerId, payload, callbackSecret } = credentials;
-    out(json({ consumerId, payload, callbackSecret }));
+    printRecord(context, values, { consumerId, payload, callbackSecret });
     return 0;
   },
 });
 
 export const consumerList = defineCommand({
   path: ['consumer', 'list'],
-  summary: 'List the registered consumers and their keys as JSON (no secrets).',
-  options: { json: JSON_ALREADY },
-  async run(_values, { env, out }) {
-    const list = await withStore(env, async (store) => {
+  summary: 'List the registered consumers and their keys (no secrets).',
+  options: { ...REMOTE_OPTIONS, json: JSON_OR_TABLE },
+  async run(values, context) {
+    const remote = adminRemote(values, context.env);
+    if (remote) {
+      const consumers = await remote.request<Array<ConsumerView & { keys: Array<{ publicKey?: string }> }>>(
+        'GET',
+        '/consumers',
+      );
+      // The same shape as from the database: the keys without their PEM.
+      const list = consumers.map((c) => ({
+        ...c,
+        keys: c.keys.map(({ kid, alg, createdAt }) => ({ kid, alg, createdAt })),
+      }));
+      printList(context, values, list, CONSUMER_COLUMNS);
+      return 0;
+    }
+    const list = await withStore(context.env, async (store) => {
       const [consumers, { keys }] = await Promise.all([store.listConsumers(), store.loadAuthState()]);
       return consumers.map((c) => ({
         id: c.id,
@@ -88,7 +138,7 @@ export const consumerList = defineCommand({
           .map((k) => ({ kid: k.kid, alg: k.alg, createdAt: new Date(k.createdMs).toISOString() })),
       }));
     });
-    out(json(list));
+    printList(context, values, list, CONSUMER_COLUMNS);
     return 0;
   },
 });
@@ -97,12 +147,26 @@ const statusCommand = (verb: 'disable' | 'enable', summary: string) =>
   defineCommand({
     path: ['consumer', verb],
     summary,
-    options: { id: { type: 'string', value: '<id>', required: true, description: 'Consumer id.' }, json: JSON_ALREADY },
-    async run(values, { env, out }) {
+    options: {
+      id: { type: 'string', value: '<id>', required: true, description: 'Consumer id.' },
+      ...REMOTE_OPTIONS,
+      json: JSON_OR_TABLE,
+    },
+    async run(values, context) {
       const status = verb === 'disable' ? 'disabled' : 'active';
+      const remote = adminRemote(values, context.env);
+      if (remote) {
+        const consumer = await remote.request<ConsumerView>(
+          'POST',
+          `/consumers/${encodeURIComponent(values.id)}/status`,
+          { json: { status } },
+        );
+        printRecord(context, values, { consumerId: consumer.id, status: consumer.status });
+        return 0;
+      }
       const { cliActor, setConsumerStatus } = await import('@finum-sync/server/internal');
-      const row = await withStore(env, (store) => setConsumerStatus(store, values.id, status, cliActor()));
-      out(json({ consumerId: row.id, status: row.status }));
+      const row = await withStore(context.env, (store) => setConsumerStatus(store, values.id, status, cliActor()));
+      printRecord(context, values, { consumerId: row.id, status: row.status });
       return 0;
     },
   });

@@ -7,7 +7,13 @@ import {
 } from '@finum-sync/spec';
 import { adminConsoleSchemas } from '@finum-sync/spec/admin';
 import type { Config } from '../config.js';
-import { addConsumerKey, removeConsumerKey, rotateCallbackSecret, setConsumerStatus } from '../core/consumers.js';
+import {
+  addConsumer,
+  addConsumerKey,
+  removeConsumerKey,
+  rotateCallbackSecret,
+  setConsumerStatus,
+} from '../core/consumers.js';
 import { invalidBody } from '../core/write-validation.js';
 import {
   applicationView,
@@ -127,6 +133,35 @@ export function adminConsoleHandlers(deps: OnboardingDeps, config: Config, sessi
       const { consumers, keys } = await store.loadAuthState();
       const sorted = [...consumers].sort((a, b) => a.id.localeCompare(b.id));
       return reply.send(sorted.map((c) => consumerView(c, keys)));
+    },
+
+    adminAddConsumer: async (request, reply) => {
+      const { id, publicKey, callbackUrl, ...options } = bodyOf<{
+        id: string;
+        publicKey: string;
+        name?: string;
+        callbackUrl?: string;
+        alg?: string;
+        kid?: string;
+      }>('NewConsumer', request.body);
+      if (callbackUrl !== undefined) {
+        try {
+          await deps.checkCallbackUrl(callbackUrl);
+        } catch (error) {
+          if (!(error instanceof ProblemError)) throw error;
+          throw invalidBody([{ field: 'callbackUrl', message: error.errors?.[0]?.message ?? error.message }]);
+        }
+      }
+      const { consumerId, payload, callbackSecret } = await managing(() =>
+        addConsumer(store, deps.publicUrl, {
+          id,
+          publicKeyPem: publicKey,
+          ...options,
+          ...(callbackUrl !== undefined ? { callbackUrl } : {}),
+          by: adminActor(request),
+        }),
+      );
+      return reply.code(201).send({ consumerId, payload, callbackSecret });
     },
 
     adminSetConsumerStatus: async (request, reply) => {

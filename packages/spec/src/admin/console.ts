@@ -149,6 +149,18 @@ export const ADMIN_CONSOLE_OPERATIONS: readonly OperationDef[] = [
     problems: PROBLEMS,
   },
   {
+    operationId: 'adminAddConsumer',
+    method: 'POST',
+    path: '/admin/api/consumers',
+    tag: 'consumers',
+    summary: 'Register a consumer',
+    description: `Registers a consumer with its public key (what \`finum-sync consumer add\` does), under this server’s audience (\`PUBLIC_URL\`). The standing callback URL follows the callback URL policy. Answers with the credentials to hand to the consumer: the JWT payload and the callback secret. ${CSRF_NOTE}`,
+    security: 'admin',
+    requestBody: body('The consumer and its key.', 'NewConsumer'),
+    responses: { 201: { description: 'Registered.', content: json(ref('ConsumerCredentials')) } },
+    problems: [...WRITE_PROBLEMS, 'conflict'],
+  },
+  {
     operationId: 'adminSetConsumerStatus',
     method: 'POST',
     path: '/admin/api/consumers/{id}/status',
@@ -276,6 +288,19 @@ export function adminConsoleSchemas(): Record<string, unknown> {
         callbackUrl: nullable(Type.String()),
         createdAt: timestamp,
         keys: Type.Array(ref('ConsumerKey') as unknown as TSchema),
+      },
+      { additionalProperties: false },
+    ),
+    NewConsumer: Type.Object(
+      {
+        id: Id,
+        publicKey: Type.String({ description: 'SPKI PEM: RSA ≥ 2048 bits, EC P-256 or Ed25519.' }),
+        name: Type.Optional(
+          Type.String({ minLength: 1, maxLength: 200, description: 'Display name; the id by default.' }),
+        ),
+        callbackUrl: Type.Optional(Type.String({ description: 'Standing callback URL for status changes.' })),
+        alg: Type.Optional(Type.Enum([...SIGNING_ALGORITHMS], { description: 'Default: from the key.' })),
+        kid: Type.Optional(Type.String({ description: 'Default: the RFC 7638 thumbprint.' })),
       },
       { additionalProperties: false },
     ),
