@@ -75,7 +75,10 @@ describe.each(inject('dialects'))('schema-driven fuzzing (%s)', (dialect) => {
     seen.set(op.operationId, counts);
 
     const validator = validators.get(op.document)!;
-    const failures = documentViolations(validator, op, res, request.method === op.method);
+    // A path parameter generated empty (`/applications//reject`) names no route: with a wrong
+    // method that is a 404 (no endpoint), not a 405; with the right one, the documented answer.
+    const noRoute = request.method !== op.method && res.status === 404 && request.target.split('?')[0]!.includes('//');
+    const failures = noRoute ? [] : documentViolations(validator, op, res, request.method === op.method);
     let records: Array<{ type?: string; id: string }> = [];
     if (res.status >= 200 && res.status < 300 && /json/.test(res.headers['content-type'] ?? '')) {
       const documented = op.responses[String(res.status)];
