@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { unrollShortRepeats } from '../scripts/emit-conforms.js';
 import { CONFORMS } from '../src/generated/conforms.js';
 import { SCHEMAS } from '../src/generated/spec-data.js';
 import { checkSchema, conformsBySchemaWalk, type JsonSchema } from '../src/schema-check.js';
@@ -81,6 +83,9 @@ const CANDIDATES: unknown[] = [
   'x',
   'c-1',
   'has space',
+  'é',
+  'line\nbreak',
+  'ends-with-newline\n',
   'a'.repeat(64),
   'a'.repeat(65),
   '2026-11-23',
@@ -91,7 +96,11 @@ const CANDIDATES: unknown[] = [
   '9.12345',
   '1234567890123456',
   'EUR',
+  'EU',
+  'EURO',
   'eur',
+  '2026-11-2a',
+  '2026-11-23T10:15:30.123Z\n',
   'monthly',
   'daily',
   'a@b',
@@ -131,5 +140,27 @@ describe('the generated fast path (scripts/emit-conforms.js)', () => {
     }
     // Each base is accepted, so the comparison covers both answers.
     if (bases[name]) expect(accepted).toBeGreaterThan(2);
+  });
+});
+
+describe('unrollShortRepeats (the generated patterns)', () => {
+  it('writes short fixed repeats out and leaves the rest alone', () => {
+    expect(unrollShortRepeats('^\\d{4}-[A-Z]{2}$')).toBe('^\\d\\d\\d\\d-[A-Z][A-Z]$');
+    expect(unrollShortRepeats('^\\d{1,15}(\\.\\d{1,4})?$')).toBe('^\\d{1,15}(\\.\\d{1,4})?$');
+    expect(unrollShortRepeats('^[a-f0-9]{64}$')).toBe('^[a-f0-9]{64}$');
+  });
+
+  it('matches the same strings as the pattern it came from', () => {
+    const sources = ['^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$', '^[A-Z]{3}$', '^\\d{4}-\\d{2}-\\d{2}$'];
+    const text = fc.stringMatching(/^[0-9A-Z:.\-TZa]{0,26}$/);
+    for (const source of sources) {
+      const [original, unrolled] = [new RegExp(source), new RegExp(unrollShortRepeats(source))];
+      fc.assert(
+        fc.property(fc.oneof(text, fc.stringMatching(original)), (value) => {
+          expect(unrolled.test(value)).toBe(original.test(value));
+        }),
+        { seed: 20261128, numRuns: 500 },
+      );
+    }
   });
 });
