@@ -17,6 +17,7 @@ export {
 export { chunkIds, DEFAULT_MAX_URL_BYTES, MAX_IDS_PER_REQUEST } from './chunk.js';
 export {
   type ChangeBatch,
+  type ChangedIdPages,
   type ChangedIds,
   type ClientOperations,
   type ClientOptions,
@@ -38,6 +39,7 @@ export {
   type Proposal,
   runContractFlow,
 } from './contract-flow.js';
+export { IdListParser, IdListSyntaxError, idListPages } from './id-list-stream.js';
 export {
   FinumError,
   FinumNetworkError,
