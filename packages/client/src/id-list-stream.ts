@@ -171,7 +171,8 @@ export class IdListParser {
 
   /** The text has ended: throws unless it was one complete array. */
   end(): void {
-    if (this.state !== State.Done) throw new IdListSyntaxError('the id list ended before its closing "]"', this.consumed);
+    if (this.state !== State.Done)
+      throw new IdListSyntaxError('the id list ended before its closing "]"', this.consumed);
   }
 }
 

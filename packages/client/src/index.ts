@@ -39,7 +39,6 @@ export {
   type Proposal,
   runContractFlow,
 } from './contract-flow.js';
-export { IdListParser, IdListSyntaxError, idListPages } from './id-list-stream.js';
 export {
   FinumError,
   FinumNetworkError,
@@ -49,6 +48,7 @@ export {
   type ProblemBody,
   type ProblemFieldError,
 } from './errors.js';
+export { IdListParser, IdListSyntaxError, idListPages } from './id-list-stream.js';
 export { DEFAULT_RETRY_POLICY, nextDelay, parseRetryAfter, type RetryPolicy } from './retry.js';
 export type { SchemaViolation } from './schema-check.js';
 export {

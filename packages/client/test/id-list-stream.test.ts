@@ -6,7 +6,11 @@ const encoder = new TextEncoder();
 
 /** Feeds `bytes` to idListPages in the pieces cut at `cuts` and collects the pages. */
 async function pagesOf(bytes: Uint8Array, cuts: number[], pageSize: number): Promise<string[][]> {
-  const bounds = [0, ...[...new Set(cuts)].filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b), bytes.length];
+  const bounds = [
+    0,
+    ...[...new Set(cuts)].filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b),
+    bytes.length,
+  ];
   async function* pieces() {
     for (let i = 0; i + 1 < bounds.length; i++) yield bytes.subarray(bounds[i], bounds[i + 1]);
   }

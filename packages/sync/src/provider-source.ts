@@ -163,9 +163,7 @@ export function sdkSource(options: SdkSourceOptions): ProviderSource {
     async changedIdPages(type, since) {
       const requestedAt = now();
       const path = `${type}-id-list-updated`;
-      const listing = await call(path, () =>
-        client[OPERATIONS[type]].changedIdPages(since === null ? {} : { since }),
-      );
+      const listing = await call(path, () => client[OPERATIONS[type]].changedIdPages(since === null ? {} : { since }));
       async function* pages() {
         try {
           yield* listing.pages;
