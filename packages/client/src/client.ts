@@ -1,6 +1,6 @@
 import { Hash } from 'fast-sha256';
 import { chunkIds, DEFAULT_MAX_URL_BYTES, MAX_IDS_PER_REQUEST, mapBounded } from './chunk.js';
-import { FinumNetworkError, FinumResponseError } from './errors.js';
+import { FinumError, FinumNetworkError, FinumResponseError, FinumTimeoutError } from './errors.js';
 import { SCHEMAS, SYNC_UNTIL_HEADER } from './generated/spec-data.js';
 import { IdListSyntaxError, idListPages } from './id-list-stream.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
@@ -254,6 +254,41 @@ function sha256Checked(expected: string, fail: (actual: string) => Error): Trans
 }
 
 /**
+ * The pieces of a body, failing with `timeout()` when none arrives within `idleMs` and with
+ * the signal's reason once it aborts; the body is cancelled when reading stops early.
+ */
+async function* readWithIdleTimeout(
+  body: ReadableStream<Uint8Array>,
+  idleMs: number,
+  signal: AbortSignal | undefined,
+  timeout: () => Error,
+): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let onAbort: (() => void) | undefined;
+      const stopped = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(timeout()), idleMs);
+        onAbort = () => reject(signal!.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      try {
+        const { done, value } = await Promise.race([reader.read(), stopped]);
+        if (done) return;
+        yield value;
+      } finally {
+        clearTimeout(timer);
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
+/**
  * A client for one FiNUM Sync provider: signs and caches its own tokens, retries what is
  * safe to retry, splits id lists, checks answers against the spec's schemas.
  *
@@ -369,9 +404,13 @@ export function createClient(options: ClientOptions): FinumClient {
           result.response.headers.get(SYNC_UNTIL_HEADER) ?? new Date(askedAt - FIVE_MINUTES).toISOString();
         const context = { requestId: result.requestId, operation };
         const body = result.response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+        // The transport's timeout ends with the headers: the body gets the same time between
+        // two pieces, so a provider that stalls mid-list fails the call instead of hanging it.
+        const idleMs = opts?.timeout ?? config.timeoutMs;
+        const bytes = readWithIdleTimeout(body, idleMs, opts?.signal, () => new FinumTimeoutError(idleMs, context));
         async function* pages(): AsyncGenerator<string[]> {
           try {
-            for await (const page of idListPages(body, query.pageSize ?? MAX_IDS_PER_REQUEST)) {
+            for await (const page of idListPages(bytes, query.pageSize ?? MAX_IDS_PER_REQUEST)) {
               const violations = validate ? checkSchema(SCHEMAS.IdList, page) : [];
               if (violations.length > 0) {
                 const shown = violations
@@ -394,7 +433,7 @@ export function createClient(options: ClientOptions): FinumClient {
                 context,
               );
             }
-            if (error instanceof FinumResponseError) throw error;
+            if (error instanceof FinumError || opts?.signal?.aborted) throw error;
             // The connection broke while the body was read.
             throw new FinumNetworkError(`${operation} failed: ${(error as Error)?.message ?? error}`, {
               ...context,

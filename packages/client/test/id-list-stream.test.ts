@@ -1,4 +1,12 @@
-import { IdListParser, IdListSyntaxError, idListPages } from '@finum-sync/client';
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  createClient,
+  FinumResponseError,
+  FinumTimeoutError,
+  IdListParser,
+  IdListSyntaxError,
+  idListPages,
+} from '@finum-sync/client';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -149,5 +157,55 @@ describe('streaming id-list parser', () => {
     const parser = new IdListParser();
     expect(parser.push('["ab", ')).toEqual(['ab']);
     expect(() => parser.push(' 7]')).toThrow(/expected a string id after "," at character 8/);
+  });
+
+  describe('client.changedIdPages', () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    /** A client whose fetch answers with `pieces` (then, unless `end` is false, the end of the body). */
+    const clientAnswering = (pieces: string[], end = true) =>
+      createClient({
+        baseUrl: 'https://provider.test',
+        payload: { sub: 'c', aud: 'https://provider.test' },
+        privateKey: pem,
+        timeout: 50,
+        maxRetries: 0,
+        fetch: async () =>
+          new Response(
+            new ReadableStream<Uint8Array>({
+              start(controller) {
+                for (const piece of pieces) controller.enqueue(encoder.encode(piece));
+                if (end) controller.close();
+              },
+            }),
+            { headers: { 'x-sync-until': '2026-11-28T10:00:00.000Z' } },
+          ),
+      });
+
+    it('hands out the watermark and the pages; an id off the schema or a broken array is a FinumResponseError', async () => {
+      const listing = await clientAnswering(['["a","b",', '"c"]']).contracts.changedIdPages({ pageSize: 2 });
+      expect(listing.syncUntil).toBe('2026-11-28T10:00:00.000Z');
+      const pages: string[][] = [];
+      for await (const page of listing.pages) pages.push(page);
+      expect(pages).toEqual([['a', 'b'], ['c']]);
+
+      for (const body of [['["a", "b c"]'], ['["a",', ']']]) {
+        const bad = await clientAnswering(body).contracts.changedIdPages();
+        await expect(
+          (async () => {
+            for await (const _ of bad.pages);
+          })(),
+        ).rejects.toBeInstanceOf(FinumResponseError);
+      }
+    });
+
+    it('fails with a FinumTimeoutError when the body stalls mid-list, instead of hanging', async () => {
+      const listing = await clientAnswering(['["a",'], false).contracts.changedIdPages();
+      await expect(
+        (async () => {
+          for await (const _ of listing.pages);
+        })(),
+      ).rejects.toBeInstanceOf(FinumTimeoutError);
+    });
   });
 });
