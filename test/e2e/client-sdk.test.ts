@@ -104,6 +104,13 @@ describe.each(inject('dialects'))('the SDK against the server through a faulty p
     const { ids } = await client.clients.changedIds();
     expect(ids.length).toBe(1000);
     expect(new Set(ids)).toEqual(new Set(created));
+    // Streamed: the same ids in the same order, in pages, and the same kind of watermark.
+    const streamed = await client.clients.changedIdPages({ pageSize: 300 });
+    const pages: string[][] = [];
+    for await (const page of streamed.pages) pages.push(page);
+    expect(pages.map((p) => p.length)).toEqual([300, 300, 300, 100]);
+    expect(pages.flat()).toEqual(ids);
+    expect(streamed.syncUntil).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
   it('waits at least as long as Retry-After asks (429 and 503), and never retries other 4xx', async () => {

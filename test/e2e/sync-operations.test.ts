@@ -90,17 +90,18 @@ describe.each(inject('dialects'))('sync operations on a %s mirror', (dialect) =>
 
   it('a run killed inside a window: the next run does not list it again and fetches only the unfinished chunks', async () => {
     await provider.store.transaction((tx) => tx.putRecords(contracts('ops', 40)));
-    // Chunks of 5 ids, 4 fetched at once: the proxy answers the first batch (4 chunks), then holds
-    // every list call, so the process stops inside the window, with 4 of 8 chunks written.
+    // Chunks of 2 ids, 8 fetched at once (the default) and written in one transaction: the proxy
+    // answers the first batch (8 chunks, one list call each), then holds every list call, so the
+    // process stops inside the window, with 8 of 20 chunks written.
     let answered = 0;
     proxy.behaviour = (path) =>
-      path.endsWith('/contract-list') && ++answered > 4 ? { kind: 'hang' } : { kind: 'pass' };
-    const cli = spawnCli(syncArgs(provider, proxy.url, 'ops', target, ['--types', 'contract', '--chunk-size', '5']));
-    // The 5th list call is the second batch's, fetched while the first batch is written: once it
-    // is held, the first batch's commits still land (they do not wait for it); then the kill.
+      path.endsWith('/contract-list') && ++answered > 8 ? { kind: 'hang' } : { kind: 'pass' };
+    const cli = spawnCli(syncArgs(provider, proxy.url, 'ops', target, ['--types', 'contract', '--chunk-size', '2']));
+    // The 9th list call is the second batch's, fetched while the first batch is written: once it
+    // is held, the first batch's commit still lands (it does not wait for it); then the kill.
     await Promise.race([proxy.holding, cli.done]);
     await waitFor(
-      async () => (await mirror.status('ops'))[0]?.pendingChunks === 4,
+      async () => (await mirror.status('ops'))[0]?.pendingChunks === 12,
       'the first batch of the window to be committed',
     );
     cli.child.kill('SIGKILL');
@@ -108,7 +109,7 @@ describe.each(inject('dialects'))('sync operations on a %s mirror', (dialect) =>
     expect(killed0.signal, killed0.stderr).toBe('SIGKILL');
     const [killed] = await mirror.status('ops');
     const killedWindow = (await mirror.readStream('ops', 'contract')).window?.window;
-    expect(killed).toMatchObject({ type: 'contract', watermark: null, pendingChunks: 4, records: 20 });
+    expect(killed).toMatchObject({ type: 'contract', watermark: null, pendingChunks: 12, records: 16 });
 
     proxy.behaviour = () => ({ kind: 'pass' });
     proxy.requests.length = 0;
@@ -121,10 +122,10 @@ describe.each(inject('dialects'))('sync operations on a %s mirror', (dialect) =>
     const refetched = proxy.requests
       .filter((r) => r.path.endsWith('/contract-list'))
       .flatMap((r) => r.query.get('id-list')!.split(','));
-    expect(refetched).toHaveLength(20);
-    expect(new Set(refetched).size).toBe(20);
+    expect(refetched).toHaveLength(24);
+    expect(new Set(refetched).size).toBe(24);
     const summary = JSON.parse(resumed.stdout);
-    expect(summary.providers[0].types.contract).toMatchObject({ ok: true, resumed: true, created: 20 });
+    expect(summary.providers[0].types.contract).toMatchObject({ ok: true, resumed: true, created: 24 });
     expect(await mirrorDrift(provider.server.url, provider.consumer, mirror, 'ops', ['contract'])).toEqual([]);
     const [after] = await mirror.status('ops');
     expect(after).toMatchObject({ pendingChunks: 0, records: 40, lastError: null });

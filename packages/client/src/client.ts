@@ -1,7 +1,8 @@
 import { Hash } from 'fast-sha256';
 import { chunkIds, DEFAULT_MAX_URL_BYTES, MAX_IDS_PER_REQUEST, mapBounded } from './chunk.js';
-import { FinumResponseError } from './errors.js';
+import { FinumError, FinumNetworkError, FinumResponseError, FinumTimeoutError } from './errors.js';
 import { SCHEMAS, SYNC_UNTIL_HEADER } from './generated/spec-data.js';
+import { IdListSyntaxError, idListPages } from './id-list-stream.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import { checkSchema, type JsonSchema } from './schema-check.js';
 import { createTokenSource, type PrivateKeyInput, type TokenSource } from './token.js';
@@ -80,6 +81,18 @@ export interface ChangedIds {
   syncUntil: string;
 }
 
+/**
+ * A `T-id-list-updated` answer read as it arrives: the watermark (from the headers) at once,
+ * the ids in pages. Iterate `pages` once; a body that is not a JSON array of ids fails the
+ * iteration with a `FinumResponseError` after the pages read before it.
+ */
+export interface ChangedIdPages {
+  /** `X-Sync-Until` (else the request time minus 5 minutes): pass it as the next `since` once every page is handled. */
+  syncUntil: string;
+  /** The ids in pages of at most `pageSize`, in the provider's order. */
+  pages: AsyncIterable<string[]>;
+}
+
 /** A time for `since`: an RFC 3339 string (e.g. a stored `syncUntil`) or a `Date`. */
 export type Since = string | Date;
 
@@ -120,6 +133,17 @@ export interface ReadOperations<T> {
   list(filter: { ids: readonly string[] }, options?: CallOptions): Promise<ListResult<T>>;
   /** Ids of records created, changed or deleted at or after `since` (all ids without it), and the watermark. */
   changedIds(query?: { since?: Since }, options?: CallOptions): Promise<ChangedIds>;
+  /**
+   * `changedIds` without the whole list in memory: resolves once the headers are in, and
+   * parses the body incrementally into pages of `pageSize` ids (default 1,000). The
+   * per-call `timeout` covers the answer's headers; the body is read as fast as you consume it.
+   *
+   * @example
+   * const { syncUntil, pages } = await finum.contracts.changedIdPages({ since });
+   * for await (const ids of pages) await mirror.put((await finum.contracts.list({ ids })).records);
+   * await saveWatermark(syncUntil);
+   */
+  changedIdPages(query?: { since?: Since; pageSize?: number }, options?: CallOptions): Promise<ChangedIdPages>;
 }
 
 export interface ClientOperations extends ReadOperations<RecordTypes['client']> {
@@ -230,6 +254,41 @@ function sha256Checked(expected: string, fail: (actual: string) => Error): Trans
 }
 
 /**
+ * The pieces of a body, failing with `timeout()` when none arrives within `idleMs` and with
+ * the signal's reason once it aborts; the body is cancelled when reading stops early.
+ */
+async function* readWithIdleTimeout(
+  body: ReadableStream<Uint8Array>,
+  idleMs: number,
+  signal: AbortSignal | undefined,
+  timeout: () => Error,
+): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let onAbort: (() => void) | undefined;
+      const stopped = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(timeout()), idleMs);
+        onAbort = () => reject(signal!.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      try {
+        const { done, value } = await Promise.race([reader.read(), stopped]);
+        if (done) return;
+        yield value;
+      } finally {
+        clearTimeout(timer);
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
+/**
  * A client for one FiNUM Sync provider: signs and caches its own tokens, retries what is
  * safe to retry, splits id lists, checks answers against the spec's schemas.
  *
@@ -326,6 +385,63 @@ export function createClient(options: ClientOptions): FinumClient {
         const syncUntil =
           result.response.headers.get(SYNC_UNTIL_HEADER) ?? new Date(askedAt - FIVE_MINUTES).toISOString();
         return { ids, syncUntil };
+      },
+      async changedIdPages(
+        query: { since?: Since; pageSize?: number } = {},
+        opts?: CallOptions,
+      ): Promise<ChangedIdPages> {
+        const path = `/v1/${type}-id-list-updated`;
+        const operation = `GET ${path}`;
+        const askedAt = now();
+        const result = await send(config, {
+          ...opts,
+          method: 'GET',
+          path,
+          query: { since: sinceText(query.since) },
+          stream: true,
+        });
+        const syncUntil =
+          result.response.headers.get(SYNC_UNTIL_HEADER) ?? new Date(askedAt - FIVE_MINUTES).toISOString();
+        const context = { requestId: result.requestId, operation };
+        const body = result.response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+        // The transport's timeout ends with the headers: the body gets the same time between
+        // two pieces, so a provider that stalls mid-list fails the call instead of hanging it.
+        const idleMs = opts?.timeout ?? config.timeoutMs;
+        const bytes = readWithIdleTimeout(body, idleMs, opts?.signal, () => new FinumTimeoutError(idleMs, context));
+        async function* pages(): AsyncGenerator<string[]> {
+          try {
+            for await (const page of idListPages(bytes, query.pageSize ?? MAX_IDS_PER_REQUEST)) {
+              const violations = validate ? checkSchema(SCHEMAS.IdList, page) : [];
+              if (violations.length > 0) {
+                const shown = violations
+                  .slice(0, 5)
+                  .map((v) => `${v.path} ${v.message}`)
+                  .join('; ');
+                throw new FinumResponseError(
+                  `${operation}: the answer does not conform to the FiNUM Sync schema: ${shown}`,
+                  violations,
+                  context,
+                );
+              }
+              yield page;
+            }
+          } catch (error) {
+            if (error instanceof IdListSyntaxError) {
+              throw new FinumResponseError(
+                `${operation}: the answer is not a JSON array of ids: ${error.message}`,
+                [{ path: 'body', message: error.message }],
+                context,
+              );
+            }
+            if (error instanceof FinumError || opts?.signal?.aborted) throw error;
+            // The connection broke while the body was read.
+            throw new FinumNetworkError(`${operation} failed: ${(error as Error)?.message ?? error}`, {
+              ...context,
+              cause: error,
+            });
+          }
+        }
+        return { syncUntil, pages: pages() };
       },
     };
   }

@@ -17,6 +17,7 @@ export {
 export { chunkIds, DEFAULT_MAX_URL_BYTES, MAX_IDS_PER_REQUEST } from './chunk.js';
 export {
   type ChangeBatch,
+  type ChangedIdPages,
   type ChangedIds,
   type ClientOperations,
   type ClientOptions,
@@ -47,6 +48,7 @@ export {
   type ProblemBody,
   type ProblemFieldError,
 } from './errors.js';
+export { IdListParser, IdListSyntaxError, idListPages } from './id-list-stream.js';
 export { DEFAULT_RETRY_POLICY, nextDelay, parseRetryAfter, type RetryPolicy } from './retry.js';
 export type { SchemaViolation } from './schema-check.js';
 export {

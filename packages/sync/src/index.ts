@@ -34,5 +34,11 @@ export {
 export type { MirrorDatabase, MirrorRow } from './mirror/schema.js';
 export { parseListenAddress, startCallbackListener, startMetrics } from './operations-server.js';
 export * from './planner.js';
-export { ProviderError, type ProviderSource, type SdkSourceOptions, sdkSource } from './provider-source.js';
+export {
+  DEFAULT_SYNC_MAX_URL_BYTES,
+  ProviderError,
+  type ProviderSource,
+  type SdkSourceOptions,
+  sdkSource,
+} from './provider-source.js';
 export * from './runner.js';

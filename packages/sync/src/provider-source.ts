@@ -22,6 +22,14 @@ export interface ProviderSource {
     type: RecordType,
     since: string | null,
   ): Promise<{ ids: string[]; syncUntil: string | null; requestedAt: number }>;
+  /**
+   * The same listing, streamed (optional; the runner prefers it): the ids in pages as they
+   * arrive, so a long list is never held whole. `syncUntil` as for `changedIds`.
+   */
+  changedIdPages?(
+    type: RecordType,
+    since: string | null,
+  ): Promise<{ pages: AsyncIterable<string[]>; syncUntil: string | null; requestedAt: number }>;
   /** `T-list?id-list=`: the visible records among `ids` (split into as many calls as needed). */
   fetch(type: RecordType, ids: readonly string[]): Promise<ProviderRecord[]>;
   /** `file-download?id=`: the bytes and their SHA-256 (hex), computed here. */
@@ -60,7 +68,16 @@ export interface SdkSourceOptions {
   timeoutMs?: number;
   /** Injected clock (epoch ms). */
   now?: () => number;
+  /**
+   * Longest request URL for `T-list?id-list=` (default 60 KiB): SPEC §6 has providers accept
+   * request lines up to 64 KiB, so 1,000 ids go in one request instead of the SDK's
+   * proxy-safe 8 KiB (5 requests). Lower it for a provider behind a stricter proxy.
+   */
+  maxUrlBytes?: number;
 }
+
+/** The engine's default URL limit: SPEC §6's 64 KiB request line, less room for the method, version and headroom. */
+export const DEFAULT_SYNC_MAX_URL_BYTES = 60 * 1024;
 
 type Operations = Pick<FinumClient, 'clients' | 'contracts' | 'products' | 'users' | 'files'>;
 const OPERATIONS = {
@@ -100,6 +117,7 @@ export function sdkSource(options: SdkSourceOptions): ProviderSource {
     timeout: options.timeoutMs ?? 60_000,
     now,
     userAgent: 'finum-sync-sync',
+    maxUrlBytes: options.maxUrlBytes ?? DEFAULT_SYNC_MAX_URL_BYTES,
     async fetch(input, init) {
       const response = await baseFetch(input, init);
       observed.set(pathOf(input), {
@@ -116,20 +134,23 @@ export function sdkSource(options: SdkSourceOptions): ProviderSource {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof FinumProblemError) {
-        throw new ProviderError(
-          `${base}: ${path} answered ${error.status}: ${error.detail || error.title}`,
-          error.status,
-          observed.get(`/v1/${path}`)?.retryAfterMs,
-        );
-      }
-      if (error instanceof FinumResponseError) {
-        // A 2xx whose body breaks the spec: not worth retrying.
-        throw new ProviderError(`${base}: ${path}: ${error.message}`, 200);
-      }
-      if (error instanceof FinumError) throw new ProviderError(`${base}: ${error.message}`, undefined);
-      throw error;
+      throw providerError(path, error);
     }
+  };
+  const providerError = (path: string, error: unknown): unknown => {
+    if (error instanceof FinumProblemError) {
+      return new ProviderError(
+        `${base}: ${path} answered ${error.status}: ${error.detail || error.title}`,
+        error.status,
+        observed.get(`/v1/${path}`)?.retryAfterMs,
+      );
+    }
+    if (error instanceof FinumResponseError) {
+      // A 2xx whose body breaks the spec: not worth retrying.
+      return new ProviderError(`${base}: ${path}: ${error.message}`, 200);
+    }
+    if (error instanceof FinumError) return new ProviderError(`${base}: ${error.message}`, undefined);
+    return error;
   };
 
   return {
@@ -138,6 +159,19 @@ export function sdkSource(options: SdkSourceOptions): ProviderSource {
       const path = `${type}-id-list-updated`;
       const { ids } = await call(path, () => client[OPERATIONS[type]].changedIds(since === null ? {} : { since }));
       return { ids, syncUntil: observed.get(`/v1/${path}`)?.syncUntil ?? null, requestedAt };
+    },
+    async changedIdPages(type, since) {
+      const requestedAt = now();
+      const path = `${type}-id-list-updated`;
+      const listing = await call(path, () => client[OPERATIONS[type]].changedIdPages(since === null ? {} : { since }));
+      async function* pages() {
+        try {
+          yield* listing.pages;
+        } catch (error) {
+          throw providerError(path, error);
+        }
+      }
+      return { pages: pages(), syncUntil: observed.get(`/v1/${path}`)?.syncUntil ?? null, requestedAt };
     },
     async fetch(type, ids) {
       // Every type's list answers records with the meta fields the planner reads.

@@ -5,6 +5,7 @@ import {
   actionFor,
   DEFAULT_PLAN_OPTIONS,
   type Failure,
+  IdChunker,
   initialState,
   type PlanOptions,
   type ProviderRecord,
@@ -24,7 +25,9 @@ import { ProviderError, type ProviderSource } from './provider-source.js';
 export type StreamStore = Pick<
   MirrorStore,
   'readStream' | 'readChunks' | 'markAttempt' | 'openWindow' | 'writeChunk' | 'advance' | 'markFailure'
->;
+> &
+  /** When present, a batch of chunks is written in one transaction. */
+  Partial<Pick<MirrorStore, 'writeChunks'>>;
 
 /** What happened to one stream in a run. */
 export interface StreamResult {
@@ -138,17 +141,24 @@ export async function runStream(
   const perform = async (action: StreamAction): Promise<StreamEvent> => {
     switch (action.kind) {
       case 'list': {
+        if (source.changedIdPages) {
+          // Streamed: each page goes straight into the chunks; the list is never held whole.
+          const listed = await source.changedIdPages(type, action.since);
+          const chunker = new IdChunker(plan.chunkSize);
+          for await (const page of listed.pages) chunker.add(page);
+          return {
+            kind: 'listed',
+            chunks: chunker.finish(),
+            syncUntil: listed.syncUntil,
+            requestedAt: listed.requestedAt,
+          };
+        }
         const listed = await source.changedIds(type, action.since);
         return { kind: 'listed', ids: listed.ids, syncUntil: listed.syncUntil, requestedAt: listed.requestedAt };
       }
       case 'open-window':
-        await mirror.openWindow(
-          provider,
-          type,
-          action.window,
-          action.chunks,
-          action.window.full ? action.chunks.flatMap((c) => c.ids) : [],
-        );
+        // A full window's listed ids are the chunks' ids: the mirror reads them from there.
+        await mirror.openWindow(provider, type, action.window, action.chunks);
         return { kind: 'opened' };
       case 'fetch': {
         const key = action.chunks.join(',');
@@ -163,6 +173,13 @@ export async function runStream(
           // Awaited by the next fetch action; a rejection is that action's failure, never unhandled.
           records.catch(() => {});
           ahead = { key: next.join(','), records };
+        }
+        if (mirror.writeChunks) {
+          const batch = action.chunks.map((chunk, i) => ({
+            chunk,
+            records: action.records[i] as ProviderRecord[],
+          }));
+          return { kind: 'written', tally: await mirror.writeChunks(provider, type, action.window, batch) };
         }
         const tally = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
         for (const [i, chunk] of action.chunks.entries()) {

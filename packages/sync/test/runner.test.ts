@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Chunk, ProviderRecord } from '../src/planner.js';
-import type { ProviderSource } from '../src/provider-source.js';
+import { ProviderError, type ProviderSource } from '../src/provider-source.js';
 import { runStream, type StreamStore } from '../src/runner.js';
 
 const record = (id: string): ProviderRecord => ({
@@ -69,5 +69,54 @@ describe('runStream', () => {
       'fetch c6,c7',
     ]);
     expect(log.filter((l) => l.endsWith('end'))).toEqual(['write 0 end', 'write 1 end', 'write 2 end', 'write 3 end']);
+  });
+
+  it('prefers the streamed listing: pages go into chunks (duplicates across pages dropped); a break mid-list is retried whole', async () => {
+    const opened: Chunk[][] = [];
+    const store: StreamStore = {
+      ...memoryStore([], Promise.resolve()),
+      openWindow: async (_p, _t, _w, chunks) => {
+        opened.push(chunks.map((c) => ({ index: c.index, ids: [...c.ids] })));
+      },
+      readChunks: async (_p, _t, indexes) => indexes.map((i) => opened.at(-1)![i]!),
+    };
+    let listings = 0;
+    const fetched: string[] = [];
+    const source: ProviderSource = {
+      changedIds: async () => {
+        throw new Error('the runner should stream the list');
+      },
+      async changedIdPages() {
+        const attempt = ++listings;
+        async function* pages() {
+          yield ['a', 'b', 'c'];
+          // The first attempt's connection breaks after a page: nothing of it may be kept.
+          if (attempt === 1) throw new ProviderError('connection reset', undefined);
+          yield ['c', 'd', 'a'];
+          yield ['e'];
+        }
+        return { pages: pages(), syncUntil: 'W2', requestedAt: 0 };
+      },
+      async fetch(_type, ids) {
+        fetched.push(...ids);
+        return ids.map(record);
+      },
+      download: async () => {
+        throw new Error('no files here');
+      },
+    };
+    const result = await runStream(source, store, 'p', 'contract', {
+      plan: { chunkSize: 2, parallelChunks: 2, backoffBaseMs: 1 },
+    });
+    expect(result).toMatchObject({ ok: true, watermark: 'W2', tally: { listed: 5, created: 5 } });
+    expect(listings).toBe(2);
+    expect(opened).toEqual([
+      [
+        { index: 0, ids: ['a', 'b'] },
+        { index: 1, ids: ['c', 'd'] },
+        { index: 2, ids: ['e'] },
+      ],
+    ]);
+    expect(fetched).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 });
