@@ -434,8 +434,12 @@ class KyselyStoreTx implements StoreTx {
   }
 
   async bumpAuthRevision(): Promise<void> {
-    const current = Number((await this.getMeta('auth_revision')) ?? '0');
-    await this.setMeta('auth_revision', String(current + 1));
+    // One statement, not read-then-write: two transactions bumping at once on PostgreSQL would
+    // both read N and both write N + 1, and a process that had loaded its key ring at N + 1
+    // between the two would never see the second change. The row exists from the first migration.
+    await sql`update meta set value = cast(cast(value as bigint) + 1 as text) where key = 'auth_revision'`.execute(
+      this.trx,
+    );
   }
 
   async getMeta(key: string): Promise<string | undefined> {
