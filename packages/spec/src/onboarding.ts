@@ -237,7 +237,7 @@ const json = (schema: TSchema | { $ref: string }, example?: unknown) => ({
   'application/json': example === undefined ? { schema } : { schema, example },
 });
 
-const nullable = (schema: TSchema, description: string) => ({ anyOf: [schema, Type.Null()], description });
+const nullable = (schema: TSchema, description: string) => Type.Union([schema, Type.Null()], { description });
 const timestamp = Type.String({ format: 'date-time' });
 
 /**
@@ -251,7 +251,7 @@ export function onboardingComponentSchemas(): Record<string, unknown> {
     const text = Type.String({ maxLength: rule.maxLength, ...(rule.minLength ? { minLength: rule.minLength } : {}) });
     fields[name] = rule.required
       ? { ...text, description: rule.description, examples: [rule.example] }
-      : Type.Optional(nullable(text, rule.description) as unknown as TSchema);
+      : Type.Optional(nullable(text, rule.description));
   }
   const keySource = Type.Enum([...KEY_SOURCES], {
     description:
@@ -290,18 +290,15 @@ export function onboardingComponentSchemas(): Record<string, unknown> {
         status: Type.Enum([...APPLICATION_STATUSES]),
         company: Type.String(),
         submittedAt: timestamp,
-        decidedAt: nullable(timestamp, 'When an administrator approved or rejected it.') as unknown as TSchema,
-        rejectionReason: nullable(Type.String(), 'Why it was rejected.') as unknown as TSchema,
+        decidedAt: nullable(timestamp, 'When an administrator approved or rejected it.'),
+        rejectionReason: nullable(Type.String(), 'Why it was rejected.'),
         keySource,
-        credentials: nullable(ref('ConsumerCredentials') as unknown as TSchema, 'Once approved.') as unknown as TSchema,
+        credentials: nullable(ref('ConsumerCredentials'), 'Once approved.'),
         privateKey: nullable(
           Type.String(),
           'PKCS#8 PEM, only when the provider generated the key pair, and only in the first answer after approval: it is deleted from the provider’s database as it is sent.',
-        ) as unknown as TSchema,
-        privateKeyShownAt: nullable(
-          timestamp,
-          'When the provider-generated private key was shown (and deleted).',
-        ) as unknown as TSchema,
+        ),
+        privateKeyShownAt: nullable(timestamp, 'When the provider-generated private key was shown (and deleted).'),
       },
       { additionalProperties: false },
     ),

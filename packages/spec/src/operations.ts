@@ -120,7 +120,7 @@ export interface OperationDef {
  * @example
  * ref('Contract'); // { $ref: '#/components/schemas/Contract' }
  */
-export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+export const ref = (name: string) => Type.Ref(`#/components/schemas/${name}`);
 
 const json = <S extends SchemaLike>(schema: S, example?: unknown) =>
   ({ 'application/json': example === undefined ? { schema } : { schema, example } }) as {

@@ -1,11 +1,18 @@
 import {
   APPLICATION_STATUSES,
   type ApplicationStatus,
-  compileCheck,
+  compileParse,
   formatTimestamp,
   ProblemError,
 } from '@finum-sync/spec';
-import { adminConsoleSchemas } from '@finum-sync/spec/admin';
+import {
+  AdminSignIn,
+  ApproveApplication,
+  ConsumerStatusChange,
+  NewConsumer,
+  NewConsumerKey,
+  RejectApplication,
+} from '@finum-sync/spec/admin';
 import type { Config } from '../config.js';
 import {
   addConsumer,
@@ -23,26 +30,20 @@ import {
   rejectApplication,
 } from '../onboarding/applications.js';
 import { adminActor, checkAdminToken } from '../plugins/admin-auth.js';
-import type { Handlers } from '../routes/handlers.js';
+import { bodyOf, type Handlers, pathParam } from '../routes/handlers.js';
 import type { ConsumerKeyRow, ConsumerRow, Store } from '../store/port.js';
 import { addressLimiter } from '../web/address-limiter.js';
 import type { AdminSessions } from './sessions.js';
 
-const schemas = adminConsoleSchemas() as Record<string, Parameters<typeof compileCheck>[0]>;
-const checks = new Map<string, ReturnType<typeof compileCheck>>();
-
-/** The body of a request, checked against the documented schema. */
-function bodyOf<T>(schemaName: string, body: unknown): T {
-  let check = checks.get(schemaName);
-  if (!check) {
-    check = compileCheck(schemas[schemaName]!);
-    checks.set(schemaName, check);
-  }
-  const errors =
-    typeof body === 'object' && body !== null ? check(body) : [{ field: '', message: 'must be an object' }];
-  if (errors.length > 0) throw invalidBody(errors);
-  return body as T;
-}
+/** The console's request bodies, each parsed by its documented schema (and typed by it). */
+const parse = {
+  signIn: compileParse(AdminSignIn),
+  approval: compileParse(ApproveApplication),
+  rejection: compileParse(RejectApplication),
+  newConsumer: compileParse(NewConsumer),
+  statusChange: compileParse(ConsumerStatusChange),
+  newKey: compileParse(NewConsumerKey),
+};
 
 /** A status of the applications' table (a query parameter may also be repeated: then it is not). */
 const isApplicationStatus = (value: unknown): value is ApplicationStatus =>
@@ -85,8 +86,6 @@ const sessionView = (session: { csrfToken: string; expiresMs: number } | undefin
     ? { via: 'cookie', csrfToken: session.csrfToken, expiresAt: formatTimestamp(session.expiresMs) }
     : { via: 'bearer', csrfToken: null, expiresAt: null };
 
-type Params = { id: string; kid?: string };
-
 /** The console endpoints of `ADMIN_OPERATIONS` (sign-in, applications, consumers). */
 export function adminConsoleHandlers(deps: OnboardingDeps, config: Config, sessions: AdminSessions): Handlers {
   const { store } = deps;
@@ -94,7 +93,7 @@ export function adminConsoleHandlers(deps: OnboardingDeps, config: Config, sessi
   return {
     adminSignIn: async (request, reply) => {
       await limit(request);
-      const { token } = bodyOf<{ token: string }>('AdminSignIn', request.body);
+      const { token } = bodyOf(parse.signIn, request.body);
       checkAdminToken(config.adminToken, token);
       const { setCookie, session } = await sessions.open();
       return reply.header('Set-Cookie', setCookie).send(sessionView(session));
@@ -119,14 +118,14 @@ export function adminConsoleHandlers(deps: OnboardingDeps, config: Config, sessi
     },
 
     adminApproveApplication: async (request, reply) => {
-      const body = bodyOf<{ consumerId: string; name?: string }>('ApproveApplication', request.body);
-      return reply.send(await approveApplication(deps, (request.params as Params).id, body, adminActor(request)));
+      const body = bodyOf(parse.approval, request.body);
+      return reply.send(await approveApplication(deps, pathParam(request, 'id'), body, adminActor(request)));
     },
 
     adminRejectApplication: async (request, reply) => {
-      const { reason } = bodyOf<{ reason: string }>('RejectApplication', request.body);
+      const { reason } = bodyOf(parse.rejection, request.body);
       if (!reason.trim()) throw invalidBody([{ field: 'reason', message: 'is required: the applicant reads it' }]);
-      return reply.send(await rejectApplication(store, (request.params as Params).id, reason, adminActor(request)));
+      return reply.send(await rejectApplication(store, pathParam(request, 'id'), reason, adminActor(request)));
     },
 
     adminConsumers: async (_request, reply) => {
@@ -136,14 +135,7 @@ export function adminConsoleHandlers(deps: OnboardingDeps, config: Config, sessi
     },
 
     adminAddConsumer: async (request, reply) => {
-      const { id, publicKey, callbackUrl, ...options } = bodyOf<{
-        id: string;
-        publicKey: string;
-        name?: string;
-        callbackUrl?: string;
-        alg?: string;
-        kid?: string;
-      }>('NewConsumer', request.body);
+      const { id, publicKey, callbackUrl, ...options } = bodyOf(parse.newConsumer, request.body);
       if (callbackUrl !== undefined) {
         try {
           await deps.checkCallbackUrl(callbackUrl);
@@ -165,30 +157,27 @@ export function adminConsoleHandlers(deps: OnboardingDeps, config: Config, sessi
     },
 
     adminSetConsumerStatus: async (request, reply) => {
-      const { id } = request.params as Params;
-      const { status } = bodyOf<{ status: ConsumerRow['status'] }>('ConsumerStatusChange', request.body);
+      const id = pathParam(request, 'id');
+      const { status } = bodyOf(parse.statusChange, request.body);
       await managing(() => setConsumerStatus(store, id, status, adminActor(request)));
       return reply.send(await consumerById(store, id));
     },
 
     adminAddConsumerKey: async (request, reply) => {
-      const { id } = request.params as Params;
-      const { publicKey, ...options } = bodyOf<{ publicKey: string; alg?: string; kid?: string }>(
-        'NewConsumerKey',
-        request.body,
-      );
+      const id = pathParam(request, 'id');
+      const { publicKey, ...options } = bodyOf(parse.newKey, request.body);
       const key = await managing(() => addConsumerKey(store, id, publicKey, options, adminActor(request)));
       return reply.code(201).send(keyView(key));
     },
 
     adminRemoveConsumerKey: async (request, reply) => {
-      const { id, kid } = request.params as Params;
-      await managing(() => removeConsumerKey(store, id, kid!, adminActor(request)));
+      const [id, kid] = [pathParam(request, 'id'), pathParam(request, 'kid')];
+      await managing(() => removeConsumerKey(store, id, kid, adminActor(request)));
       return reply.code(204).send();
     },
 
     adminRotateCallbackSecret: async (request, reply) => {
-      const { id } = request.params as Params;
+      const id = pathParam(request, 'id');
       const callbackSecret = await managing(() => rotateCallbackSecret(store, id, adminActor(request)));
       return reply.send({ consumerId: id, callbackSecret });
     },

@@ -7,7 +7,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   AWAITING_PROVIDER_STATUSES,
-  compileCheck,
   compileParse,
   formatTimestamp,
   ID_REGEX,
@@ -46,7 +45,7 @@ import {
   type DeliveryState,
   PUBLIC_OWNER,
 } from '../store/port.js';
-import type { Handlers } from './handlers.js';
+import { bodyOf, type Handlers, pathParam } from './handlers.js';
 import { readUpload } from './write.js';
 
 /** An NDJSON import may be large: it is spooled to disk, not held in memory. */
@@ -121,12 +120,7 @@ function optionalId(query: Query, name: string): string | undefined {
   return value;
 }
 
-const checkEndpointBody = compileCheck(NewProviderEndpoint);
-/** The body of a new provider endpoint: its errors (none when it is fine). */
-const checkNewEndpoint = (body: unknown) =>
-  typeof body === 'object' && body !== null && !Array.isArray(body)
-    ? checkEndpointBody(body)
-    : [{ field: '', message: 'the body must be a JSON object' }];
+const parseNewEndpoint = compileParse(NewProviderEndpoint);
 
 /** The fields of a status change keep the constraints they have in the contract record. */
 const parseStatusChange = compileParse(StatusChange);
@@ -175,7 +169,7 @@ export function adminHandlers(
     },
 
     adminSetContractStatus: async (request, reply) => {
-      const { id } = request.params as { id: string };
+      const id = pathParam(request, 'id');
       const { body } = request;
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw invalidBody([{ field: '', message: 'the body must be a JSON object' }]);
@@ -187,7 +181,7 @@ export function adminHandlers(
     },
 
     adminAttachContractFile: async (request, reply) => {
-      const { id } = request.params as { id: string };
+      const id = pathParam(request, 'id');
       const { fields, ...upload } = await readUpload(request);
       const { category, asProposal, ...unknown } = fields;
       if (Object.keys(unknown).length > 0) {
@@ -237,9 +231,11 @@ export function adminHandlers(
       reply.send(await listProviderEndpoints(store, ctx.providerWebhookUrls)),
 
     adminAddProviderEndpoint: async (request, reply) => {
-      const errors = checkNewEndpoint(request.body);
-      if (errors.length > 0) throw invalidBody(errors);
-      const body = request.body as { url: string; description?: string };
+      const { body: given } = request;
+      if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+        throw invalidBody([{ field: '', message: 'the body must be a JSON object' }]);
+      }
+      const body = bodyOf(parseNewEndpoint, given);
       const added = await addProviderEndpoint(
         store,
         body,
@@ -250,13 +246,13 @@ export function adminHandlers(
     },
 
     adminRemoveProviderEndpoint: async (request, reply) => {
-      const { id } = request.params as { id: string };
+      const id = pathParam(request, 'id');
       await removeProviderEndpoint(store, id, adminActor(request));
       return reply.code(204).send();
     },
 
     adminRotateProviderEndpointSecret: async (request, reply) => {
-      const { id } = request.params as { id: string };
+      const id = pathParam(request, 'id');
       return reply.send(await rotateProviderEndpointSecret(store, id, adminActor(request)));
     },
 

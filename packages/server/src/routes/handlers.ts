@@ -1,6 +1,7 @@
 import {
   compileCheck,
   componentSchemas,
+  type FieldError,
   type OperationDef,
   type OperationId,
   ProblemError,
@@ -18,6 +19,9 @@ import type {
   RouteGenericInterface,
   RouteHandlerMethod,
 } from 'fastify';
+import { invalidBody } from '../core/write-validation.js';
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
 /**
  * What a handler receives before the spec's checks: the query string as Fastify parses it,
@@ -30,6 +34,31 @@ export interface RawRequest extends RouteGenericInterface {
   Querystring: Query;
   Params: Readonly<Record<string, string>>;
   Body: unknown;
+}
+
+/**
+ * A path parameter of the route's operation, checked against the spec (`pathParameterCheck`)
+ * before the handler runs; a name the route does not declare is a programming error.
+ * @example
+ * const id = pathParam(request, 'id');
+ */
+export function pathParam(request: FastifyRequest<RawRequest>, name: string): string {
+  const value = request.params[name];
+  if (value === undefined) throw new Error(`the route has no path parameter "${name}"`);
+  return value;
+}
+
+/**
+ * A request body checked by the spec's parser for its schema (`compileParse`): the typed value,
+ * or a 400 `invalid-body` naming every wrong field.
+ * @example
+ * const { reason } = bodyOf(compileParse(RejectApplication), request.body);
+ */
+export function bodyOf<T>(parse: (value: unknown) => Parsed<T>, body: unknown): T {
+  if (typeof body !== 'object' || body === null) throw invalidBody([{ field: '', message: 'must be an object' }]);
+  const parsed = parse(body);
+  if (!parsed.ok) throw invalidBody(parsed.errors);
+  return parsed.value;
 }
 
 /** A route handler of an operation. */

@@ -1,4 +1,4 @@
-import Type, { type TSchema } from 'typebox';
+import Type, { type Static, type TSchema } from 'typebox';
 import { SIGNING_ALGORITHMS } from '../auth.js';
 import { APPLICATION_STATUSES, KEY_SOURCES } from '../onboarding.js';
 import type { OperationDef, ParamDef } from '../operations.js';
@@ -215,6 +215,59 @@ export const ADMIN_CONSOLE_OPERATIONS: readonly OperationDef[] = [
 const timestamp = Type.String({ format: 'date-time' });
 const nullable = (schema: TSchema) => Type.Union([schema, Type.Null()]);
 
+/** The body of `POST /admin/api/session`: the admin token, exchanged for a session. */
+export const AdminSignIn = Type.Object({ token: Type.String({ description: 'The `ADMIN_TOKEN`.' }) });
+export type AdminSignIn = Static<typeof AdminSignIn>;
+
+/** The body of an approval: the consumer id to create (and its display name). */
+export const ApproveApplication = Type.Object(
+  {
+    consumerId: Id,
+    name: Type.Optional(Type.String({ maxLength: 200, description: 'Display name; the company by default.' })),
+  },
+  { additionalProperties: false },
+);
+export type ApproveApplication = Static<typeof ApproveApplication>;
+
+/** The body of a rejection: the reason the applicant reads. */
+export const RejectApplication = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 2000, description: 'Shown to the applicant.' }) },
+  { additionalProperties: false },
+);
+export type RejectApplication = Static<typeof RejectApplication>;
+
+/** A consumer added by the back office: its id and public key, optionally name, callback URL, algorithm and kid. */
+export const NewConsumer = Type.Object(
+  {
+    id: Id,
+    publicKey: Type.String({ description: 'SPKI PEM: RSA ≥ 2048 bits, EC P-256 or Ed25519.' }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Display name; the id by default.' })),
+    callbackUrl: Type.Optional(Type.String({ description: 'Standing callback URL for status changes.' })),
+    alg: Type.Optional(Type.Enum([...SIGNING_ALGORITHMS], { description: 'Default: from the key.' })),
+    kid: Type.Optional(Type.String({ description: 'Default: the RFC 7638 thumbprint.' })),
+  },
+  { additionalProperties: false },
+);
+export type NewConsumer = Static<typeof NewConsumer>;
+
+/** Enables or disables a consumer. */
+export const ConsumerStatusChange = Type.Object(
+  { status: Type.Enum(['active', 'disabled']) },
+  { additionalProperties: false },
+);
+export type ConsumerStatusChange = Static<typeof ConsumerStatusChange>;
+
+/** A key added to a consumer (key rotation). */
+export const NewConsumerKey = Type.Object(
+  {
+    publicKey: Type.String({ description: 'SPKI PEM: RSA ≥ 2048 bits, EC P-256 or Ed25519.' }),
+    alg: Type.Optional(Type.Enum([...SIGNING_ALGORITHMS], { description: 'Default: from the key.' })),
+    kid: Type.Optional(Type.String({ description: 'Default: the RFC 7638 thumbprint.' })),
+  },
+  { additionalProperties: false },
+);
+export type NewConsumerKey = Static<typeof NewConsumerKey>;
+
 /**
  * The console's component schemas.
  * @example
@@ -222,7 +275,7 @@ const nullable = (schema: TSchema) => Type.Union([schema, Type.Null()]);
  */
 export function adminConsoleSchemas(): Record<string, unknown> {
   return {
-    AdminSignIn: Type.Object({ token: Type.String({ description: 'The `ADMIN_TOKEN`.' }) }),
+    AdminSignIn,
     AdminSession: Type.Object(
       {
         via: Type.Enum(['cookie', 'bearer'], { description: 'How this request was authenticated.' }),
@@ -253,24 +306,15 @@ export function adminConsoleSchemas(): Record<string, unknown> {
       },
       { additionalProperties: false },
     ),
-    ApproveApplication: Type.Object(
-      {
-        consumerId: Id,
-        name: Type.Optional(Type.String({ maxLength: 200, description: 'Display name; the company by default.' })),
-      },
-      { additionalProperties: false },
-    ),
+    ApproveApplication,
     ApprovedApplication: Type.Object(
       {
-        application: ref('Application') as unknown as TSchema,
-        credentials: ref('ConsumerCredentials') as unknown as TSchema,
+        application: ref('Application'),
+        credentials: ref('ConsumerCredentials'),
       },
       { additionalProperties: false },
     ),
-    RejectApplication: Type.Object(
-      { reason: Type.String({ minLength: 1, maxLength: 2000, description: 'Shown to the applicant.' }) },
-      { additionalProperties: false },
-    ),
+    RejectApplication,
     ConsumerKey: Type.Object(
       {
         kid: Type.String(),
@@ -287,32 +331,13 @@ export function adminConsoleSchemas(): Record<string, unknown> {
         status: Type.Enum(['active', 'disabled']),
         callbackUrl: nullable(Type.String()),
         createdAt: timestamp,
-        keys: Type.Array(ref('ConsumerKey') as unknown as TSchema),
+        keys: Type.Array(ref('ConsumerKey')),
       },
       { additionalProperties: false },
     ),
-    NewConsumer: Type.Object(
-      {
-        id: Id,
-        publicKey: Type.String({ description: 'SPKI PEM: RSA ≥ 2048 bits, EC P-256 or Ed25519.' }),
-        name: Type.Optional(
-          Type.String({ minLength: 1, maxLength: 200, description: 'Display name; the id by default.' }),
-        ),
-        callbackUrl: Type.Optional(Type.String({ description: 'Standing callback URL for status changes.' })),
-        alg: Type.Optional(Type.Enum([...SIGNING_ALGORITHMS], { description: 'Default: from the key.' })),
-        kid: Type.Optional(Type.String({ description: 'Default: the RFC 7638 thumbprint.' })),
-      },
-      { additionalProperties: false },
-    ),
-    ConsumerStatusChange: Type.Object({ status: Type.Enum(['active', 'disabled']) }, { additionalProperties: false }),
-    NewConsumerKey: Type.Object(
-      {
-        publicKey: Type.String({ description: 'SPKI PEM: RSA ≥ 2048 bits, EC P-256 or Ed25519.' }),
-        alg: Type.Optional(Type.Enum([...SIGNING_ALGORITHMS], { description: 'Default: from the key.' })),
-        kid: Type.Optional(Type.String({ description: 'Default: the RFC 7638 thumbprint.' })),
-      },
-      { additionalProperties: false },
-    ),
+    NewConsumer,
+    ConsumerStatusChange,
+    NewConsumerKey,
     CallbackSecret: Type.Object({ consumerId: Id, callbackSecret: Type.String() }, { additionalProperties: false }),
   };
 }
