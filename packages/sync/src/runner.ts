@@ -137,6 +137,17 @@ export async function runStream(
    * action drops it and the retry fetches afresh.
    */
   let ahead: { key: string; records: Promise<ProviderRecord[][]> } | null = null;
+  /** Starts the fetch of the next batch of `pending` unless it is already under way. */
+  const fetchAhead = (pending: readonly number[]) => {
+    if (pending.length === 0 || options.signal?.aborted) return;
+    const next = pending.slice(0, plan.parallelChunks);
+    const key = next.join(',');
+    if (ahead?.key === key) return;
+    const records = fetchChunks(next);
+    // Awaited by the next fetch action; a rejection is that action's failure, never unhandled.
+    records.catch(() => {});
+    ahead = { key, records };
+  };
 
   const perform = async (action: StreamAction): Promise<StreamEvent> => {
     switch (action.kind) {
@@ -164,16 +175,14 @@ export async function runStream(
         const key = action.chunks.join(',');
         const prefetched = ahead?.key === key ? ahead.records : null;
         ahead = null;
-        return { kind: 'fetched', records: await (prefetched ?? fetchChunks(action.chunks)) };
+        const records = prefetched ?? fetchChunks(action.chunks);
+        // The batch after this one, asked for now: the provider works on it while this
+        // batch's answers are decoded and written, instead of waiting for the write to start.
+        if (state.kind === 'fetching') fetchAhead(state.pending.slice(action.chunks.length));
+        return { kind: 'fetched', records: await records };
       }
       case 'write': {
-        if (state.kind === 'writing' && state.pending.length > 0 && !options.signal?.aborted) {
-          const next = state.pending.slice(0, plan.parallelChunks);
-          const records = fetchChunks(next);
-          // Awaited by the next fetch action; a rejection is that action's failure, never unhandled.
-          records.catch(() => {});
-          ahead = { key: next.join(','), records };
-        }
+        if (state.kind === 'writing') fetchAhead(state.pending);
         if (mirror.writeChunks) {
           const batch = action.chunks.map((chunk, i) => ({
             chunk,

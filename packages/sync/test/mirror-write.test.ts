@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { describe, expect, inject, it } from 'vitest';
 import { createPgDatabase } from '../../../test/helpers/postgres.js';
 import { openMirror } from '../src/mirror/mirror-store.js';
@@ -61,6 +62,60 @@ describe.each(inject('dialects'))('writeChunks on a %s mirror', (dialect) => {
         unchanged: 1,
       });
       expect((await mirror.readStream('p', 'contract')).window?.pending).toEqual([]);
+    } finally {
+      await mirror.close();
+      await target.drop();
+    }
+  });
+
+  it('a first sync into an empty table inserts without lookups, keeps what a callback wrote meanwhile, and has the updated_at index when the window commits and after a kill', async () => {
+    const target = await mirrorTarget(dialect);
+    let mirror = await openMirror(target.url);
+    const hasIndex = async () => {
+      if (dialect !== 'sqlite') return true;
+      const { rows } = await sql<{
+        name: string;
+      }>`select name from sqlite_master where type = 'index' and name = 'contract_updated_at'`.execute(mirror.db);
+      return rows.length === 1;
+    };
+    try {
+      const window: SyncWindow = { since: null, until: 'W1', warning: null, full: false, chunkCount: 2, listed: 4 };
+      await mirror.openWindow('p', 'contract', window, [
+        { index: 0, ids: ['a', 'b'] },
+        { index: 1, ids: ['c', 'd'] },
+      ]);
+      // A callback's newer 'b' and older 'c' arrive while the window is open.
+      await mirror.applyRecords('p', 'contract', [record('b', 5), record('c', 1)]);
+      expect(
+        await mirror.writeChunks('p', 'contract', window, [
+          { chunk: 0, records: [record('a'), record('b', 2)] },
+          { chunk: 1, records: [record('c', 3), { ...record('d'), deleted: true }] },
+        ]),
+      ).toEqual({ created: 1, updated: 1, deleted: 1, unchanged: 1 });
+      const versions = await mirror.db.selectFrom('contract').select(['id', 'version']).orderBy('id').execute();
+      expect(versions.map((r) => [r.id, Number(r.version)])).toEqual([
+        ['a', 1],
+        ['b', 5],
+        ['c', 3],
+        ['d', 1],
+      ]);
+      await mirror.advance('p', 'contract', window, '2026-11-28T11:00:00.000Z');
+      expect(await hasIndex()).toBe(true);
+
+      // Another provider's first window, killed before it commits: the next open builds the index.
+      await mirror.db.deleteFrom('contract').execute();
+      await mirror.openWindow('q', 'contract', { ...window, until: 'W2' }, [{ index: 0, ids: ['x'] }]);
+      if (dialect === 'sqlite') expect(await hasIndex()).toBe(false);
+      await mirror.close();
+      mirror = await openMirror(target.url);
+      expect(await hasIndex()).toBe(true);
+      // The resumed window writes through the version-guarded path.
+      expect(await mirror.writeChunk('q', 'contract', { ...window, until: 'W2' }, 0, [record('x')])).toEqual({
+        created: 1,
+        updated: 0,
+        deleted: 0,
+        unchanged: 0,
+      });
     } finally {
       await mirror.close();
       await target.drop();

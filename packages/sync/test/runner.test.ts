@@ -36,7 +36,7 @@ function memoryStore(log: string[], gate: Promise<void>): StreamStore {
 }
 
 describe('runStream', () => {
-  it('fetches the next batch while the current one is written', async () => {
+  it('asks for the next batch as soon as the current one is fetched, so the provider answers it while the current one is written', async () => {
     const log: string[] = [];
     let open!: () => void;
     const gate = new Promise<void>((resolve) => {
@@ -59,7 +59,8 @@ describe('runStream', () => {
       plan: { chunkSize: 2, parallelChunks: 2 },
     });
     expect(result).toMatchObject({ ok: true, watermark: 'W1', tally: { listed: 8, created: 8 } });
-    expect(log.indexOf('fetch c4,c5')).toBeGreaterThan(log.indexOf('write 0 start'));
+    expect(log.indexOf('fetch c4,c5')).toBeGreaterThan(log.indexOf('fetch c2,c3'));
+    expect(log.indexOf('fetch c4,c5')).toBeLessThan(log.indexOf('write 0 start'));
     expect(log.indexOf('fetch c4,c5')).toBeLessThan(log.indexOf('write 0 end'));
     // Each chunk fetched once and written once, in order.
     expect(log.filter((l) => l.startsWith('fetch'))).toEqual([

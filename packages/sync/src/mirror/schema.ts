@@ -81,6 +81,14 @@ export type MirrorDatabase = { [T in RecordType]: MirrorRow } & {
   sync_blob: BlobRow;
 };
 
+/**
+ * The record tables' secondary index (`provider`, `updated_at`): the engine's own addition
+ * (SPEC §11 asks only for the primary key), for users' "changed since" queries. On SQLite a
+ * full window into an empty table drops it and the window's commit builds it again (see
+ * `KyselyMirror.openWindow`); every open creates it if it is missing.
+ */
+export const updatedAtIndex = (type: RecordType) => `${type}_updated_at`;
+
 /** The migrations table (its own name, so a mirror can live in a database with other Kysely users). */
 export const MIGRATION_TABLE = 'finum_mirror_migration';
 export const MIGRATION_LOCK_TABLE = 'finum_mirror_migration_lock';
@@ -109,7 +117,7 @@ export function mirrorMigrations(dialect: 'sqlite' | 'postgres'): MigrationProvi
           .addColumn('synced_at', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint(`${type}_pk`, ['provider', 'id'])
           .execute();
-        await db.schema.createIndex(`${type}_updated_at`).on(type).columns(['provider', 'updated_at']).execute();
+        await db.schema.createIndex(updatedAtIndex(type)).on(type).columns(['provider', 'updated_at']).execute();
       }
       await db.schema
         .createTable('sync_stream')
