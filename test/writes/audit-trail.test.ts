@@ -404,3 +404,18 @@ describe.each(inject('dialects'))('audit trail of the CLI (%s)', (dialect) => {
     }
   });
 });
+
+describe.each(inject('dialects'))('the demo consumer in the audit trail (%s)', (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ dialect, demo: true, env: { ADMIN_TOKEN: TEST_ADMIN_TOKEN } });
+  });
+  afterAll(async () => server?.close());
+
+  it('records the demo consumer seeded at start as added by the system, once', async () => {
+    const entries = (await adminApi(server).get('/admin/api/audit?target-id=demo&action=consumer.added')).body;
+    expect(entries).toMatchObject([
+      { actor: { kind: 'system', name: 'demo' }, action: 'consumer.added', target: { type: 'consumer', id: 'demo' } },
+    ]);
+  });
+});

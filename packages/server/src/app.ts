@@ -29,6 +29,7 @@ import { DemoSimulator } from './demo/simulator.js';
 import { Maintenance } from './maintenance.js';
 import { adminAuthHook } from './plugins/admin-auth.js';
 import { consumerAuthHook } from './plugins/consumer-auth.js';
+import { registerConsumerUsage, UsageCounter } from './plugins/consumer-usage.js';
 import { Metrics, registerMetrics } from './plugins/metrics.js';
 import { clientErrorHandler, registerProblemHandling, routerErrorHandler, sendProblem } from './plugins/problems.js';
 import { RateLimiter } from './plugins/rate-limiter.js';
@@ -159,6 +160,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => limiter?.stop());
   const metrics = new Metrics(store);
   registerMetrics(app, metrics);
+  registerConsumerUsage(
+    app,
+    new UsageCounter(store, { flushMs: config.usageFlushMs, log: app.log.child({ component: 'usage' }) }),
+  );
   const failures = failureLimiter(config.authFailureLimit, store);
   app.addHook('onRequest', consumerAuthHook(authenticator, limiter, metrics, failures));
   const sessions = new AdminSessions(store, { secure: config.publicUrl.startsWith('https:') }, clock);

@@ -34,6 +34,8 @@ export interface Config {
   trustProxy: number | false;
   /** First callback retry delay; doubles per attempt up to an hour. */
   callbackRetryBaseMs: number;
+  /** How often each process adds its counts of consumers' requests to the database (back office usage). */
+  usageFlushMs: number;
   /** Finished callback deliveries (and their attempts) are kept this many days. */
   deliveryRetentionDays: number;
   /** Onboarding submissions a minute per client address (spam protection); 0 turns the limit off. */
@@ -181,6 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
   );
   const deliveryRetentionDays = read('DELIVERY_RETENTION_DAYS', 30, int(1, 3650), 'days (1–3650)');
   const callbackRetryBaseMs = read('CALLBACK_RETRY_BASE_MS', 5000, int(10, 3_600_000), 'milliseconds (10–3600000)');
+  const usageFlushMs = read('USAGE_FLUSH_MS', 10_000, int(10, 3_600_000), 'milliseconds (10–3600000)');
 
   const onboardingRateLimit = read('ONBOARDING_RATE_LIMIT', 5, int(0, 100_000), 'submissions a minute (0: no limit)');
   const adminSignInRateLimit = read('ADMIN_SIGNIN_RATE_LIMIT', 10, int(0, 100_000), 'attempts a minute (0: no limit)');
@@ -246,6 +249,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     trustProxy,
     callbackRetryBaseMs,
+    usageFlushMs,
     deliveryRetentionDays,
     onboardingRateLimit,
     adminSignInRateLimit,

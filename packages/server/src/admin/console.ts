@@ -31,7 +31,7 @@ import {
 } from '../onboarding/applications.js';
 import { adminActor, checkAdminToken } from '../plugins/admin-auth.js';
 import { bodyOf, type Handlers, pathParam } from '../routes/handlers.js';
-import type { ConsumerKeyRow, ConsumerRow, Store } from '../store/port.js';
+import type { ConsumerKeyRow, ConsumerRow, ConsumerUsage, Store } from '../store/port.js';
 import { addressLimiter } from '../web/address-limiter.js';
 import type { AdminSessions } from './sessions.js';
 
@@ -56,20 +56,28 @@ const keyView = (k: ConsumerKeyRow) => ({
   createdAt: formatTimestamp(k.createdMs),
 });
 
-const consumerView = (c: ConsumerRow, keys: readonly ConsumerKeyRow[]) => ({
-  id: c.id,
-  name: c.name,
-  status: c.status,
-  callbackUrl: c.callbackUrl,
-  createdAt: formatTimestamp(c.createdMs),
-  keys: keys.filter((k) => k.consumerId === c.id).map(keyView),
-});
+const consumerView = (c: ConsumerRow, keys: readonly ConsumerKeyRow[], usage: readonly ConsumerUsage[]) => {
+  const used = usage.find((u) => u.consumerId === c.id);
+  return {
+    id: c.id,
+    name: c.name,
+    status: c.status,
+    callbackUrl: c.callbackUrl,
+    createdAt: formatTimestamp(c.createdMs),
+    keys: keys.filter((k) => k.consumerId === c.id).map(keyView),
+    usage: {
+      requests: used?.requests ?? 0,
+      errors: used?.errors ?? 0,
+      lastSeenAt: used ? formatTimestamp(used.lastSeenMs) : null,
+    },
+  };
+};
 
 async function consumerById(store: Store, id: string) {
-  const state = await store.loadAuthState();
+  const [state, usage] = await Promise.all([store.loadAuthState(), store.consumerUsage()]);
   const consumer = state.consumers.find((c) => c.id === id);
   if (!consumer) throw new ProblemError('not-found', `No consumer '${id}'.`);
-  return consumerView(consumer, state.keys);
+  return consumerView(consumer, state.keys, usage);
 }
 
 /** Runs consumer management, answering its refusals as problems. */
@@ -129,9 +137,9 @@ export function adminConsoleHandlers(deps: OnboardingDeps, config: Config, sessi
     },
 
     adminConsumers: async (_request, reply) => {
-      const { consumers, keys } = await store.loadAuthState();
+      const [{ consumers, keys }, usage] = await Promise.all([store.loadAuthState(), store.consumerUsage()]);
       const sorted = [...consumers].sort((a, b) => a.id.localeCompare(b.id));
-      return reply.send(sorted.map((c) => consumerView(c, keys)));
+      return reply.send(sorted.map((c) => consumerView(c, keys, usage)));
     },
 
     adminAddConsumer: async (request, reply) => {

@@ -1,6 +1,7 @@
 import { DOC_EXAMPLES } from '@finum-sync/spec';
 import { sha256Hex } from '../admin/sessions.js';
 import { parsePublicKey } from '../auth/public-key.js';
+import { audit, systemActor } from '../core/audit.js';
 import type { Store } from '../store/port.js';
 import { DEMO_CALLBACK_SECRET, DEMO_CONSUMER_ID, DEMO_PUBLIC_KEY } from './credentials.js';
 import { buildDemoData } from './demo-data.js';
@@ -33,6 +34,12 @@ export async function seedDemo(store: Store): Promise<{ seeded: boolean }> {
         createdMs: tx.nowMs,
       });
       await tx.bumpAuthRevision();
+      await audit(tx, systemActor('demo'), {
+        action: 'consumer.added',
+        targetType: 'consumer',
+        targetId: DEMO_CONSUMER_ID,
+        detail: { name: 'Demo broker', kid: key.kid, alg: key.alg, callbackUrl: null },
+      });
     }
     return (await tx.getMeta('demo_data_version')) === DEMO_DATA_VERSION;
   });

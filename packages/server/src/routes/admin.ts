@@ -12,6 +12,7 @@ import {
   ID_REGEX,
   ProblemError,
   type Query,
+  RECORD_TYPES,
   wordList,
 } from '@finum-sync/spec';
 import {
@@ -28,6 +29,7 @@ import type { Config } from '../config.js';
 import { auditView } from '../core/audit.js';
 import type { CoreContext } from '../core/context.js';
 import { setContractStatus } from '../core/contracts.js';
+import { redeliver } from '../core/deliveries.js';
 import { attachContractFile } from '../core/files.js';
 import { importRecords } from '../core/import-records.js';
 import {
@@ -225,6 +227,50 @@ export function adminHandlers(
         ...(kind ? { kind } : {}),
       });
       return reply.send(deliveries.map(deliveryView));
+    },
+
+    adminRedeliver: async (request, reply) => {
+      const webhookId = pathParam(request, 'id');
+      await redeliver(ctx, webhookId, adminActor(request));
+      const [delivery] = await store.listDeliveries({ webhookId, limit: 1 });
+      return reply.send(deliveryView(delivery!));
+    },
+
+    adminRecord: async (request, reply) => {
+      const type = RECORD_TYPES.find((t) => t === pathParam(request, 'type'));
+      const id = pathParam(request, 'id');
+      if (!type) throw new ProblemError('invalid-parameter', `type must be ${wordList(RECORD_TYPES, 'or')}.`);
+      const view = await store.transaction(async (tx) => {
+        const stored = await tx.getRecord(type, id);
+        if (!stored) return undefined;
+        const fileIds = type === 'contract' ? ((stored.data.fileIdList as string[] | undefined) ?? []) : [];
+        const files = fileIds.length ? await tx.getRecords('file', fileIds) : new Map();
+        return {
+          type,
+          ownerId: stored.ownerId === PUBLIC_OWNER ? null : stored.ownerId,
+          record: stored.data,
+          files: fileIds.flatMap((fileId) => {
+            const file = files.get(fileId);
+            return file ? [file.data] : [];
+          }),
+        };
+      });
+      if (!view) throw new ProblemError('not-found', `No ${type} '${id}'.`);
+      return reply.send(view);
+    },
+
+    adminClientsByExternalId: async (request, reply) => {
+      const consumerId = optionalId(request.query, 'consumer-id');
+      const externalId = request.query['external-id'];
+      if (!consumerId)
+        throw new ProblemError('invalid-parameter', 'consumer-id is required: an externalId belongs to its consumer.');
+      if (typeof externalId !== 'string' || externalId === '' || externalId.length > 255) {
+        throw new ProblemError('invalid-parameter', 'external-id must be one value (1–255 characters).', {
+          errors: [{ field: 'external-id', message: 'must be one value (1–255 characters)' }],
+        });
+      }
+      const json = await store.recordsByField('client', consumerId, 'externalId', externalId);
+      return reply.type('application/json').send(json);
     },
 
     adminProviderEndpoints: async (_request, reply) =>

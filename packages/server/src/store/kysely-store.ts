@@ -19,6 +19,7 @@ import {
   type ChangedIds,
   type ConsumerKeyRow,
   type ConsumerRow,
+  type ConsumerUsage,
   type Delivery,
   type DeliveryAttempt,
   type DeliveryFilter,
@@ -568,6 +569,22 @@ class KyselyStoreTx implements StoreTx {
       .execute();
   }
 
+  async requeueDelivery(webhookId: string): Promise<DeliveryState | undefined> {
+    let q = this.trx.selectFrom('callback_deliveries').select('state').where('id', '=', webhookId);
+    if (this.adapter.lockRows) q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    if (!row) return undefined;
+    const state = row.state as DeliveryState;
+    if (state === 'failed' || state === 'gone') {
+      await this.trx
+        .updateTable('callback_deliveries')
+        .set({ state: 'pending', next_attempt_ms: this.nowMs, finished_ms: null })
+        .where('id', '=', webhookId)
+        .execute();
+    }
+    return state;
+  }
+
   async appendAudit(entry: NewAuditEntry): Promise<AuditRow> {
     // Sorts by time, then by order within the transaction; random against other processes.
     const id = `aud_${this.nowMs.toString(36).padStart(9, '0')}${this.audited.length.toString(36).padStart(2, '0')}${randomBytes(6).toString('hex')}`;
@@ -773,6 +790,44 @@ export class KyselyStore implements Store {
     return rows.map(providerEndpointFromRow);
   }
 
+  async addConsumerUsage(counts: readonly ConsumerUsage[]): Promise<void> {
+    if (counts.length === 0) return;
+    await this.adapter.writeTransaction(
+      async (trx) => {
+        await trx
+          .insertInto('consumer_usage')
+          .values(
+            counts.map((c) => ({
+              consumer_id: c.consumerId,
+              requests: c.requests,
+              errors: c.errors,
+              last_seen_ms: c.lastSeenMs,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.column('consumer_id').doUpdateSet({
+              requests: sql`consumer_usage.requests + excluded.requests`,
+              errors: sql`consumer_usage.errors + excluded.errors`,
+              // The later of the two (max() is greatest() on PostgreSQL: one spelling for both).
+              last_seen_ms: sql`case when excluded.last_seen_ms > consumer_usage.last_seen_ms then excluded.last_seen_ms else consumer_usage.last_seen_ms end`,
+            }),
+          )
+          .execute();
+      },
+      { touchesRecords: false },
+    );
+  }
+
+  async consumerUsage(): Promise<ConsumerUsage[]> {
+    const rows = await this.read.selectFrom('consumer_usage').selectAll().orderBy('consumer_id').execute();
+    return rows.map((r) => ({
+      consumerId: r.consumer_id,
+      requests: Number(r.requests),
+      errors: Number(r.errors),
+      lastSeenMs: Number(r.last_seen_ms),
+    }));
+  }
+
   async listAudit(filter: AuditFilter): Promise<AuditRow[]> {
     let q = this.read
       .selectFrom('audit_log')
@@ -961,6 +1016,7 @@ export class KyselyStore implements Store {
       .orderBy('created_ms', 'desc')
       .orderBy('id')
       .limit(Math.min(filter.limit ?? 100, 1000));
+    if (filter.webhookId) q = q.where('id', '=', filter.webhookId);
     if (filter.consumerId) q = q.where('consumer_id', '=', filter.consumerId);
     if (filter.contractId) q = q.where('contract_id', '=', filter.contractId);
     if (filter.state) q = q.where('state', '=', filter.state);

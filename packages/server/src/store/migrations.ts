@@ -259,6 +259,23 @@ const ownerIdIndexes = (dialect: Dialect): Migration => ({
   },
 });
 
+/**
+ * Each consumer's use of the API, for the back office (issue 15 item 4): requests, error answers
+ * and when it was last seen — counted in memory by each server process and added here every few
+ * seconds (UsageCounter), never written per request.
+ */
+const consumerUsage: Migration = {
+  async up(db) {
+    await db.schema
+      .createTable('consumer_usage')
+      .addColumn('consumer_id', 'text', (c) => c.primaryKey())
+      .addColumn('requests', 'bigint', (c) => c.notNull())
+      .addColumn('errors', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen_ms', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
@@ -271,5 +288,6 @@ export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
     '2026-11-28-006-audit': audit,
     '2026-11-28-007-provider-endpoints': providerEndpoints,
     '2026-11-28-008-owner-id-indexes': ownerIdIndexes(dialect),
+    '2026-11-28-009-consumer-usage': consumerUsage,
   }),
 });

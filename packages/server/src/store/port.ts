@@ -126,6 +126,8 @@ export interface DeliveryOutcome {
 }
 
 export interface DeliveryFilter {
+  /** One delivery, by its `webhook-id`. */
+  webhookId?: string;
   consumerId?: string;
   contractId?: string;
   state?: DeliveryState;
@@ -223,6 +225,14 @@ export interface AuditFilter {
   limit?: number;
 }
 
+/** A consumer's use of the API: requests, answers of 400 or more, the last request's time. */
+export interface ConsumerUsage {
+  readonly consumerId: string;
+  readonly requests: number;
+  readonly errors: number;
+  readonly lastSeenMs: number;
+}
+
 /** A provider event endpoint added in the back office (SPEC §10, besides `PROVIDER_WEBHOOK_URL`). */
 export interface ProviderEndpointRow {
   readonly id: string;
@@ -275,6 +285,12 @@ export interface StoreTx {
   deleteProviderEndpoint(id: string, url: string): Promise<void>;
   /** Writes an entry of the audit trail, at the transaction's time; it commits with the action. */
   appendAudit(entry: NewAuditEntry): Promise<AuditRow>;
+  /**
+   * Puts a finished delivery (`failed` or `gone`) back in the queue, due at the transaction's
+   * time; its state before (nothing changed unless it was `failed` or `gone`), or undefined when
+   * there is no such delivery.
+   */
+  requeueDelivery(webhookId: string): Promise<DeliveryState | undefined>;
 }
 
 export interface Store extends SharedRateCounts {
@@ -372,6 +388,11 @@ export interface Store extends SharedRateCounts {
   listAudit(filter: AuditFilter): Promise<AuditRow[]>;
   /** Calls `listener` with every audit entry once its transaction has committed (to log it); returns the unsubscribe. */
   onAudit(listener: (entry: AuditRow) => void): () => void;
+
+  /** Adds counts of requests (each process's since its last flush) to the consumers' usage. */
+  addConsumerUsage(counts: readonly ConsumerUsage[]): Promise<void>;
+  /** Every consumer's usage so far. */
+  consumerUsage(): Promise<ConsumerUsage[]>;
 
   /** Throws when the database does not answer. */
   ping(): Promise<void>;

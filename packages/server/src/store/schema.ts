@@ -171,6 +171,13 @@ export interface ProviderEndpointsTable {
   created_ms: number;
 }
 
+export interface ConsumerUsageTable {
+  consumer_id: string;
+  requests: number;
+  errors: number;
+  last_seen_ms: number;
+}
+
 export interface Database {
   clients: ClientsTable;
   products: RecordColumns;
@@ -191,6 +198,7 @@ export interface Database {
   admin_sessions: AdminSessionsTable;
   audit_log: AuditLogTable;
   provider_endpoints: ProviderEndpointsTable;
+  consumer_usage: ConsumerUsageTable;
 }
 
 export const RECORD_TABLES = {

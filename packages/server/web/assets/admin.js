@@ -1,5 +1,5 @@
-// /admin/: sign-in with the ADMIN_TOKEN (a session cookie the script never sees), then
-// applications, consumers and callback deliveries. Every state-changing call carries the
+// /admin/: sign-in with the ADMIN_TOKEN (a session cookie the script never sees), then the
+// work queue, the record view, applications, consumers, callback deliveries and the audit trail. Every state-changing call carries the
 // session's CSRF token in X-CSRF-Token.
 
 import { ApiError, api, clearErrors, copyable, el, notify, showErrors, when } from './common.js';
@@ -97,6 +97,192 @@ function inlineForm({ id, label, value = '', multiline = false, button, danger =
     await onsubmit(control.value.trim(), form);
   });
   return form;
+}
+
+/** The back office's OpenAPI document (once): the audit actions, the lifecycle's provider steps. */
+let adminDocument;
+const loadAdminDocument = async () => {
+  adminDocument ??= await api('/admin/openapi.json');
+  return adminDocument;
+};
+
+// Work queue
+
+async function renderQueue() {
+  const [contracts, doc] = await Promise.all([call('/admin/api/contracts/awaiting'), loadAdminDocument()]);
+  const list = document.getElementById('queue-list');
+  if (contracts.length === 0) list.replaceChildren(el('p', {}, 'Nothing is waiting for you.'));
+  else list.replaceChildren(...contracts.map((c) => queueCard(c, doc['x-provider-steps'][c.status])));
+}
+
+const capitalized = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** A waiting contract with the form that answers it: next status, note, the step's document. */
+function queueCard(c, step) {
+  const id = (name) => `${name}-${c.id}`;
+  const field = (name, label, control, hint) =>
+    el(
+      'div',
+      { class: 'field' },
+      el('label', { for: id(name) }, label),
+      hint ? el('span', { class: 'hint', id: id(`${name}-hint`) }, hint) : null,
+      control,
+      el('span', { class: 'field-error', id: id(`${name}-error`) }),
+    );
+  const status = el(
+    'select',
+    { id: id('status'), name: 'status' },
+    el('option', { value: String(step.to) }, `${step.to}: ${step.document} ready`),
+    step.whenDataMissing
+      ? el(
+          'option',
+          { value: String(step.whenDataMissing) },
+          `${step.whenDataMissing}: data missing (say what in the note)`,
+        )
+      : null,
+  );
+  const note = el('textarea', { id: id('note'), name: 'statusNote', rows: 2, maxlength: 2000 });
+  const number = step.assignsContractNumber
+    ? el('input', { type: 'text', id: id('number'), name: 'contractNumber', maxlength: 100, class: 'mono' })
+    : null;
+  const file = el('input', { type: 'file', id: id('file'), name: 'file', accept: 'application/pdf' });
+  const form = el(
+    'form',
+    { novalidate: true, 'aria-label': `Answer contract ${c.id}` },
+    field('status', 'Next status', status),
+    field('note', 'Note to the consumer', note, 'Optional; with 110, what is missing.'),
+    number ? field('number', 'Contract number', number) : null,
+    field('file', `${capitalized(step.document)} document (PDF)`, file, `Attached as the contract’s ${step.document}.`),
+    el('button', { type: 'submit' }, `Answer ${c.id}`),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const button = form.querySelector('button');
+    button.disabled = true;
+    const path = `/admin/api/contracts/${encodeURIComponent(c.id)}`;
+    const change = { status: Number(status.value) };
+    if (note.value.trim()) change.statusNote = note.value.trim();
+    if (number?.value.trim()) change.contractNumber = number.value.trim();
+    const done = await act(
+      async () => {
+        // The document first: the consumer's callback for the new status finds it in place.
+        if (file.files.length > 0) {
+          const upload = new FormData();
+          upload.set('category', step.document);
+          if (step.document === 'proposal') upload.set('asProposal', 'true');
+          upload.set('file', file.files[0]);
+          await call(`${path}/files`, { method: 'POST', body: upload });
+        }
+        return call(`${path}/status`, { method: 'POST', body: change });
+      },
+      (contract) =>
+        `Contract ${c.id} is at ${contract.status} now (version ${contract.version})${file.files.length ? `, with its ${step.document}` : ''}: the consumer is called back.`,
+    );
+    button.disabled = false;
+    if (done) {
+      await renderQueue();
+      message.setAttribute('tabindex', '-1');
+      message.focus();
+    }
+  });
+  return el(
+    'article',
+    { class: 'card', 'aria-labelledby': id('title') },
+    el('h3', { id: id('title') }, `${c.id} `, badge(String(c.status))),
+    facts([
+      ['Waiting since', when(c.statusChangedAt)],
+      ['Client', c.holderId],
+      ['Product', c.productId],
+      ['Start', c.startDate],
+      ['Premium', c.premium ? `${c.premium} ${c.currency ?? ''} ${c.paymentFrequency ?? ''}` : null],
+      ['Sum insured', c.sumInsured],
+      ['Their reference', c.externalId],
+      ['Note', c.statusNote],
+    ]),
+    form,
+  );
+}
+
+// Record view
+
+function showRecord(view) {
+  const result = document.getElementById('record-result');
+  const { record } = view;
+  result.replaceChildren(
+    el(
+      'article',
+      { class: 'card', 'aria-labelledby': 'record-view-title' },
+      el('h3', { id: 'record-view-title', tabindex: '-1' }, `${capitalized(view.type)} ${record.id}`),
+      facts([
+        ['Consumer', view.ownerId ?? 'every consumer (public)'],
+        ['Version', String(record.version)],
+        ['Changed', when(record.updatedAt)],
+        ['Deleted', record.deleted ? 'yes (a tombstone)' : null],
+        ['Status', record.status === undefined ? null : String(record.status)],
+      ]),
+      view.files.length
+        ? el(
+            'div',
+            {},
+            el('h4', {}, 'Files'),
+            el(
+              'ul',
+              {},
+              view.files.map((f) => el('li', {}, el('code', {}, f.id), ` ${f.name} (${f.category}, ${f.size} bytes)`)),
+            ),
+          )
+        : null,
+      el(
+        'details',
+        { open: true },
+        el('summary', {}, 'The record as the API returns it'),
+        el('pre', {}, JSON.stringify(record, null, 2)),
+      ),
+    ),
+  );
+  result.querySelector('h3').focus();
+}
+
+/** The values of a form's fields by name, or undefined after showing which required ones are empty. */
+function requiredValues(form, labels) {
+  const values = Object.fromEntries([...new FormData(form)].map(([k, v]) => [k, String(v).trim()]));
+  const missing = Object.keys(labels).filter((name) => !values[name]);
+  clearErrors(form);
+  if (missing.length === 0) return values;
+  showErrors(
+    form,
+    missing.map((field) => ({ field, message: 'is required' })),
+    null,
+    labels,
+  );
+  return undefined;
+}
+
+async function findRecordById(form) {
+  const values = requiredValues(form, { 'record-id': 'Record id' });
+  if (!values) return;
+  await act(async () =>
+    showRecord(await call(`/admin/api/records/${values.type}/${encodeURIComponent(values['record-id'])}`)),
+  );
+}
+
+async function findClientByExternalId(form) {
+  const values = requiredValues(form, { 'external-consumer': 'Owning consumer', 'external-id': 'Client externalId' });
+  if (!values) return;
+  const [consumerId, externalId] = [values['external-consumer'], values['external-id']];
+  await act(async () => {
+    const clients = await call(
+      `/admin/api/clients?${new URLSearchParams({ 'consumer-id': consumerId, 'external-id': externalId })}`,
+    );
+    if (clients.length === 0) {
+      document
+        .getElementById('record-result')
+        .replaceChildren(el('p', {}, `${consumerId} has no client with the externalId ${externalId}.`));
+      return;
+    }
+    showRecord(await call(`/admin/api/records/client/${encodeURIComponent(clients[0].id)}`));
+  });
 }
 
 // Applications
@@ -251,6 +437,8 @@ function consumerCard(c) {
       ['Name', c.name],
       ['Callback URL', c.callbackUrl ?? '—'],
       ['Since', when(c.createdAt)],
+      ['Requests', `${c.usage.requests} (${c.usage.errors} answered with an error)`],
+      ['Last seen', c.usage.lastSeenAt ? when(c.usage.lastSeenAt) : 'never'],
     ]),
     el('h4', {}, 'Keys'),
     c.keys.length ? keys : el('p', {}, 'No keys: this consumer cannot authenticate.'),
@@ -352,6 +540,25 @@ async function renderDeliveries() {
         {},
         badge(d.state),
         d.nextAttemptAt ? el('span', { class: 'hint' }, ` next ${when(d.nextAttemptAt)}`) : null,
+        d.state === 'failed' || d.state === 'gone'
+          ? el(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary small',
+                'aria-label': `Deliver ${d.webhookId} again`,
+                onclick: () =>
+                  act(
+                    () =>
+                      call(`/admin/api/deliveries/${encodeURIComponent(d.webhookId)}/redeliver`, {
+                        method: 'POST',
+                      }).then(renderDeliveries),
+                    () => `Delivery ${d.webhookId} is queued again: one attempt now.`,
+                  ),
+              },
+              'Deliver again',
+            )
+          : null,
       ),
       el(
         'td',
@@ -384,7 +591,7 @@ async function renderDeliveries() {
 async function loadAuditActions() {
   const select = document.getElementById('audit-action');
   if (select.options.length > 1) return;
-  const doc = await api('/admin/openapi.json');
+  const doc = await loadAdminDocument();
   const action = doc.paths['/admin/api/audit'].get.parameters.find((p) => p.name === 'action');
   select.append(...action.schema.enum.map((value) => el('option', { value }, value)));
 }
@@ -423,13 +630,15 @@ async function renderAudit() {
 }
 
 const VIEWS = {
+  queue: renderQueue,
+  record: async () => {},
   applications: renderApplications,
   consumers: renderConsumers,
   deliveries: renderDeliveries,
   audit: renderAudit,
 };
 
-/** Shows the view of the URL's fragment (#applications, #consumers, #deliveries, #audit). */
+/** Shows the view of the URL's fragment (#queue, #record, #applications, #consumers, #deliveries, #audit). */
 async function route() {
   if (consoleView.hidden) return;
   const name = VIEWS[location.hash.slice(1)] ? location.hash.slice(1) : 'applications';
@@ -475,6 +684,15 @@ document.getElementById('audit-filter').addEventListener('submit', (event) => {
   event.preventDefault();
   act(renderAudit);
 });
+for (const [formId, find] of [
+  ['record-by-id', findRecordById],
+  ['record-by-external-id', findClientByExternalId],
+]) {
+  document.getElementById(formId).addEventListener('submit', (event) => {
+    event.preventDefault();
+    find(event.currentTarget);
+  });
+}
 window.addEventListener('hashchange', route);
 
 if (!localStorage.getItem(HINT)) showSignIn();

@@ -32,6 +32,7 @@ export const AUDIT_ACTIONS = [
   'provider-endpoint.added',
   'provider-endpoint.removed',
   'provider-endpoint.secret-rotated',
+  'delivery.redelivered',
 ] as const;
 /**
  * One of {@link AUDIT_ACTIONS}.
@@ -60,7 +61,14 @@ export type ActorKind = (typeof ACTOR_KINDS)[number];
  * @example
  * AUDIT_TARGET_TYPES.includes('contract'); // true
  */
-export const AUDIT_TARGET_TYPES = ['application', 'consumer', 'contract', 'import', 'provider-endpoint'] as const;
+export const AUDIT_TARGET_TYPES = [
+  'application',
+  'consumer',
+  'contract',
+  'import',
+  'provider-endpoint',
+  'delivery',
+] as const;
 /**
  * One of {@link AUDIT_TARGET_TYPES}.
  * @example

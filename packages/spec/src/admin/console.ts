@@ -332,6 +332,17 @@ export function adminConsoleSchemas(): Record<string, unknown> {
         callbackUrl: nullable(Type.String()),
         createdAt: timestamp,
         keys: Type.Array(ref('ConsumerKey')),
+        usage: Type.Object(
+          {
+            requests: Type.Integer({ minimum: 0, description: 'Authenticated requests, over every server process.' }),
+            errors: Type.Integer({ minimum: 0, description: 'Of those, the answers with a status of 400 or more.' }),
+            lastSeenAt: nullable(timestamp),
+          },
+          {
+            additionalProperties: false,
+            description: 'The consumer’s use of the API; each server process adds its counts every `USAGE_FLUSH_MS`.',
+          },
+        ),
       },
       { additionalProperties: false },
     ),

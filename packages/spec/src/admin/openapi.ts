@@ -1,3 +1,4 @@
+import { PROVIDER_STEPS } from '../lifecycle.js';
 import { onboardingComponentSchemas } from '../onboarding.js';
 import { API_VERSION, componentSchemas, license, paths, WEBHOOK_HEADER_PARAMETERS } from '../openapi.js';
 import { ref } from '../operations.js';
@@ -89,6 +90,9 @@ export function buildAdminOpenApi(): Record<string, unknown> {
       { name: 'audit', description: 'Who did what and when in the back office.' },
     ],
     security: [{ adminAuth: [] }],
+    // The lifecycle's provider steps (SPEC §8), from the spec's status table: what the back office's
+    // work queue offers for a contract waiting at 120 or 230 (its next status, the document it needs).
+    'x-provider-steps': PROVIDER_STEPS,
     paths: operations,
     webhooks,
     components: {

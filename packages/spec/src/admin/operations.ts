@@ -6,7 +6,14 @@ import type { OperationDef, ParamDef } from '../operations.js';
 import { ref } from '../operations.js';
 import { Id, typed } from '../primitives.js';
 import type { ProblemCode } from '../problems.js';
-import { type Contract, contractFields, FILE_CATEGORIES, type FileRecord, type RecordFieldsOf } from '../records.js';
+import {
+  type Contract,
+  contractFields,
+  FILE_CATEGORIES,
+  type FileRecord,
+  RECORD_TYPES,
+  type RecordFieldsOf,
+} from '../records.js';
 import { AUDIT_OPERATIONS, auditSchemas } from './audit.js';
 import { ADMIN_CONSOLE_OPERATIONS, adminConsoleSchemas } from './console.js';
 import { PROVIDER_ENDPOINT_OPERATIONS, providerEndpointSchemas } from './provider-endpoints.js';
@@ -189,6 +196,67 @@ export const ADMIN_OPERATIONS: readonly OperationDef[] = [
     },
     problems: [...ADMIN_PROBLEMS, 'invalid-parameter'],
   },
+  {
+    operationId: 'adminRedeliver',
+    method: 'POST',
+    path: '/admin/api/deliveries/{id}/redeliver',
+    tag: 'callbacks',
+    summary: 'Deliver a failed callback again',
+    description:
+      'Puts a `failed` or `gone` delivery back in the queue, due at once, with the same `webhook-id` and body (receivers de-duplicate by `webhook-id`) — e.g. after the consumer fixed its endpoint. One attempt is made now; a delivery still inside its retry window keeps retrying after it, an older one is `failed` again if that attempt fails. A `pending` or `delivered` delivery is a 409. Recorded in the audit trail.',
+    security: 'admin',
+    parameters: [
+      { name: 'id', in: 'path', required: true, schema: ref('Id'), description: 'The delivery’s `webhookId`.' },
+    ],
+    responses: { 200: { description: 'The delivery, pending again.', content: json(ref('Delivery')) } },
+    problems: [...ADMIN_PROBLEMS, 'not-found', 'conflict'],
+  },
+  {
+    operationId: 'adminRecord',
+    method: 'GET',
+    path: '/admin/api/records/{type}/{id}',
+    tag: 'back office',
+    summary: 'One record, whoever owns it',
+    description:
+      'A record of any type by its id, deleted ones (tombstones) too, with the consumer that owns it (`null` for the products and their files, which every consumer sees) and, for a contract, its files.',
+    security: 'admin',
+    parameters: [
+      {
+        name: 'type',
+        in: 'path',
+        required: true,
+        schema: Type.Enum([...RECORD_TYPES]),
+        description: 'The record type.',
+      },
+      { name: 'id', in: 'path', required: true, schema: ref('Id'), description: 'The record id.' },
+    ],
+    responses: { 200: { description: 'The record.', content: json(ref('AdminRecord')) } },
+    problems: [...ADMIN_PROBLEMS, 'invalid-parameter', 'not-found'],
+  },
+  {
+    operationId: 'adminClientsByExternalId',
+    method: 'GET',
+    path: '/admin/api/clients',
+    tag: 'back office',
+    summary: 'A consumer’s clients by its own id for them',
+    description:
+      'The clients of one consumer whose `externalId` (the consumer’s own id for the client, e.g. its CRM number) is the given one. An `externalId` belongs to its consumer, so the consumer is required.',
+    security: 'admin',
+    parameters: [
+      { name: 'consumer-id', in: 'query', required: true, schema: ref('Id'), description: 'The consumer.' },
+      {
+        name: 'external-id',
+        in: 'query',
+        required: true,
+        schema: Type.String({ minLength: 1, maxLength: 255 }),
+        description: 'The consumer’s id for the client.',
+      },
+    ],
+    responses: {
+      200: { description: 'The matching clients.', content: json({ type: 'array', items: ref('Client') } as TSchema) },
+    },
+    problems: [...ADMIN_PROBLEMS, 'invalid-parameter'],
+  },
   ...ADMIN_CONSOLE_OPERATIONS,
   ...AUDIT_OPERATIONS,
   ...PROVIDER_ENDPOINT_OPERATIONS,
@@ -319,6 +387,22 @@ export const Delivery = Type.Object(
 export type Delivery = Static<typeof Delivery>;
 
 /**
+ * A record as the back office sees it: whoever owns it, with a contract's files.
+ * @example
+ * const view: AdminRecord = { type: 'client', ownerId: 'acme', record: { id: 'cl-1' }, files: [] };
+ */
+export const AdminRecord = Type.Object(
+  {
+    type: Type.Enum([...RECORD_TYPES]),
+    ownerId: Type.Union([Id, Type.Null()], { description: 'The consumer; `null` for products and their files.' }),
+    record: Type.Record(Type.String(), Type.Unknown(), { description: 'The record as the API returns it.' }),
+    files: Type.Array(ref('File'), { description: 'A contract’s files (`fileIdList`); empty for other types.' }),
+  },
+  { additionalProperties: false },
+);
+export type AdminRecord = Static<typeof AdminRecord>;
+
+/**
  * The back office's own component schemas (besides the records and the onboarding ones).
  * @example
  * Object.keys(adminComponentSchemas()).includes('Delivery'); // true
@@ -331,6 +415,7 @@ export function adminComponentSchemas(): Record<string, unknown> {
     ImportReport,
     DeliveryAttempt,
     Delivery,
+    AdminRecord,
     ProviderEvent,
   };
   for (const type of IMPORT_TYPES) schemas[importSchemaName(type)] = IMPORT_LINE_SCHEMAS[type];
