@@ -172,6 +172,123 @@ describe.concurrent('remote CLI', () => {
     },
   );
 
+  it.each(inject('dialects').flatMap((dialect) => [`${dialect} remote`, `${dialect} local`]))(
+    'runs the administration commands: applications, keys, callback secret, endpoints, redelivery (%s)',
+    { timeout: 300_000 },
+    async (mode) => {
+      const [dialect, where] = mode.split(' ') as ['sqlite' | 'postgres', 'remote' | 'local'];
+      const db = await createTestDatabase(dialect);
+      const server = await spawnServer({ ...db.env, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ALLOW_PRIVATE_CALLBACKS: 'true' });
+      const cwd = mkdtempSync(join(tmpdir(), 'finum-admin-cli-'));
+      // Remote: through the server, from a directory with no database; local: on the database itself.
+      const env: Record<string, string> =
+        where === 'remote'
+          ? { FINUM_SERVER_URL: server.url, FINUM_ADMIN_TOKEN: TEST_ADMIN_TOKEN }
+          : { ...db.env, ALLOW_PRIVATE_CALLBACKS: 'true' };
+      const cli = async (args: string[]) => {
+        const result = await runCli([...args, '--json'], env, cwd);
+        if (result.code !== 0) throw new Error(`finum-sync ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+        return JSON.parse(result.stdout);
+      };
+      const refused = async (args: string[]) => {
+        const result = await runCli(args, env, cwd);
+        expect(result.code, result.stdout).toBe(2);
+        expect(result.stderr.trim().split('\n')).toHaveLength(1);
+        return result.stderr;
+      };
+      try {
+        // An application, submitted as an applicant would.
+        const submit = async (company: string) => {
+          const response = await fetch(`${server.url}/onboarding/api/applications`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              company,
+              contactName: 'Anna Huber',
+              email: 'anna@acme.example',
+              phone: '+43 1 234 5678',
+              intendedUse: 'Nightly sync of our clients\u2019 contracts.',
+              keySource: 'provider',
+            }),
+          });
+          expect(response.status).toBe(201);
+          return ((await response.json()) as { applicationId: string }).applicationId;
+        };
+        const [approveId, rejectId] = [await submit('Acme Broker'), await submit('Other Broker')];
+        const pending = await cli(['application', 'list', '--status', 'pending']);
+        expect(pending.map((a: { id: string }) => a.id).sort()).toEqual([approveId, rejectId].sort());
+        expect(await cli(['application', 'approve', '--id', approveId, '--consumer-id', 'cli-acme'])).toEqual({
+          applicationId: approveId,
+          status: 'approved',
+          consumerId: 'cli-acme',
+        });
+        expect(await cli(['application', 'reject', '--id', rejectId, '--reason', 'No licence'])).toEqual({
+          applicationId: rejectId,
+          status: 'rejected',
+        });
+        expect(await refused(['application', 'approve', '--id', rejectId, '--consumer-id', 'late'])).toMatch(
+          /^finum-sync application approve: /,
+        );
+
+        // Keys: add a second one, remove it; a new callback secret.
+        const keys = await runCli(['keys', 'generate', '--out', join(cwd, 'next')], {}, cwd);
+        expect(keys.code, keys.stderr).toBe(0);
+        const added = await cli([
+          'consumer',
+          'key-add',
+          '--id',
+          'cli-acme',
+          '--public-key',
+          join(cwd, 'next.public.pem'),
+        ]);
+        expect(added).toMatchObject({ consumerId: 'cli-acme', kid: expect.any(String) });
+        const withTwo = (await cli(['consumer', 'list'])).find((c: { id: string }) => c.id === 'cli-acme');
+        expect(withTwo.keys.map((k: { kid: string }) => k.kid)).toContain(added.kid);
+        expect(withTwo.keys).toHaveLength(2);
+        expect(await cli(['consumer', 'key-remove', '--id', 'cli-acme', '--kid', added.kid])).toEqual({
+          consumerId: 'cli-acme',
+          removedKid: added.kid,
+        });
+        expect(await refused(['consumer', 'key-remove', '--id', 'cli-acme', '--kid', added.kid])).toMatch(/no key/i);
+        const rotated = await cli(['consumer', 'rotate-secret', '--id', 'cli-acme']);
+        expect(rotated.callbackSecret).toMatch(/^whsec_/);
+
+        // Provider event endpoints.
+        const endpoint = await cli(['endpoint', 'add', '--url', 'http://127.0.0.1:9/events', '--description', 'core']);
+        expect(endpoint).toMatchObject({ url: 'http://127.0.0.1:9/events', secret: expect.stringMatching(/^whsec_/) });
+        expect((await cli(['endpoint', 'list'])).map((e: { id: string }) => e.id)).toEqual([endpoint.id]);
+        const newSecret = await cli(['endpoint', 'rotate-secret', '--id', endpoint.id]);
+        expect(newSecret.secret).not.toBe(endpoint.secret);
+        expect(await cli(['endpoint', 'remove', '--id', endpoint.id])).toEqual({ removed: endpoint.id });
+        expect(await cli(['endpoint', 'list'])).toEqual([]);
+
+        // Redelivery: only of a failed or gone delivery.
+        expect(await refused(['deliveries', 'redeliver', '--id', 'no-such-delivery'])).toMatch(/no-such-delivery/);
+
+        // Every action is in the audit trail, by the CLI (local) or the admin token (remote).
+        const actions = (await cli(['audit', '--limit', '50'])).map(
+          (e: { action: string; actor: { kind: string } }) => [e.action, e.actor.kind],
+        );
+        const actor = where === 'remote' ? 'admin-token' : 'cli';
+        for (const action of [
+          'application.approved',
+          'application.rejected',
+          'consumer.key-added',
+          'consumer.key-removed',
+          'consumer.callback-secret-rotated',
+          'provider-endpoint.added',
+          'provider-endpoint.secret-rotated',
+          'provider-endpoint.removed',
+        ])
+          expect(actions).toContainEqual([action, actor]);
+      } finally {
+        await server.kill('SIGTERM');
+        await db.drop();
+        rmSync(cwd, { recursive: true, force: true });
+      }
+    },
+  );
+
   it('says in one line on stderr, exit 2, when the server URL or the admin token is wrong', {
     timeout: 120_000,
   }, async () => {

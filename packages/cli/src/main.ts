@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Command, type Context, closest, commandUsage, parseCommandArgs, UsageError } from './command.js';
+import { administrationCommands } from './commands/administration.js';
 import { backOfficeCommands } from './commands/back-office.js';
 import { consumerCommands } from './commands/consumer.js';
 import { keysGenerate } from './commands/keys.js';
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   keysGenerate,
   token,
   ...consumerCommands,
+  ...administrationCommands,
   seed,
   ...backOfficeCommands,
   validate,

@@ -22,6 +22,22 @@ const CONSUMER_COLUMNS: readonly Column<ConsumerView>[] = [
   ['created', (c) => c.createdAt],
 ];
 
+/** A consumer's public key and how to name it (consumer add, consumer key-add). */
+export const KEY_OPTIONS = {
+  'public-key': {
+    type: 'string',
+    value: '<pem-file>',
+    required: true,
+    description: 'SPKI PEM public key file (- for standard input).',
+  },
+  alg: {
+    type: 'string',
+    value: '<alg>',
+    description: `Key algorithm (${SIGNING_ALGORITHMS.join(', ')}); from the key by default.`,
+  },
+  kid: { type: 'string', value: '<kid>', description: 'Key id (default: the key’s RFC 7638 thumbprint).' },
+} as const;
+
 export const consumerAdd = defineCommand({
   path: ['consumer', 'add'],
   summary: 'Register a consumer with its public key.',
@@ -36,20 +52,9 @@ export const consumerAdd = defineCommand({
   ].join('\n'),
   options: {
     id: { type: 'string', value: '<id>', required: true, description: 'Consumer id (1–64 of A–Z a–z 0–9 _ -).' },
-    'public-key': {
-      type: 'string',
-      value: '<pem-file>',
-      required: true,
-      description: 'SPKI PEM public key file (- for standard input).',
-    },
+    ...KEY_OPTIONS,
     name: { type: 'string', value: '<name>', description: 'Display name (default: the id).' },
     'callback-url': { type: 'string', value: '<url>', description: 'Standing callback URL for status changes.' },
-    alg: {
-      type: 'string',
-      value: '<alg>',
-      description: `Key algorithm (${SIGNING_ALGORITHMS.join(', ')}); from the key by default.`,
-    },
-    kid: { type: 'string', value: '<kid>', description: 'Key id (default: the key’s RFC 7638 thumbprint).' },
     ...REMOTE_OPTIONS,
     json: JSON_OR_TABLE,
   },

@@ -80,6 +80,15 @@ export async function addProviderEndpoint(
   return { id, url, secret };
 }
 
+/** The policy of provider event URLs (SPEC §10): the callbacks' one, and the hosts allowed besides. */
+export const providerEndpointPolicy = (config: {
+  allowPrivateCallbacks: boolean;
+  providerWebhookAllowHosts: readonly string[];
+}): CallbackPolicy => ({
+  allowPrivate: config.allowPrivateCallbacks,
+  allowHosts: new Set(config.providerWebhookAllowHosts.map((h) => h.toLowerCase())),
+});
+
 /** Removes an endpoint: no more events go there, its pending deliveries stop. */
 export async function removeProviderEndpoint(store: Store, id: string, by: Actor): Promise<void> {
   await store.transaction(async (tx) => {

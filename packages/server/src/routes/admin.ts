@@ -35,6 +35,7 @@ import { importRecords } from '../core/import-records.js';
 import {
   addProviderEndpoint,
   listProviderEndpoints,
+  providerEndpointPolicy,
   removeProviderEndpoint,
   rotateProviderEndpointSecret,
 } from '../core/provider-endpoints.js';
@@ -136,10 +137,7 @@ export function adminHandlers(
   const { store } = ctx;
   const { dataDir } = config;
   // Provider event endpoints: the policy of PROVIDER_WEBHOOK_URL (SPEC §10).
-  const endpointPolicy = {
-    allowPrivate: config.allowPrivateCallbacks,
-    allowHosts: new Set(config.providerWebhookAllowHosts.map((h) => h.toLowerCase())),
-  };
+  const endpointPolicy = providerEndpointPolicy(config);
   // NDJSON arrives as a stream; the import reads it twice (validate, then apply).
   app.addContentTypeParser('application/x-ndjson', { bodyLimit: IMPORT_BODY_LIMIT }, (_request, payload, done) =>
     done(null, payload),
