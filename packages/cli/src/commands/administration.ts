@@ -241,7 +241,7 @@ export const endpointAdd = defineCommand({
     ...REMOTE_OPTIONS,
     json: JSON_OR_TABLE,
   },
-  examples: ['finum-sync endpoint add --url https://core.example-insurer.com/finum-events'],
+  examples: ['finum-sync endpoint add --url https://core.example.com/finum-events'],
   async run(values, context) {
     const input = { url: values.url, ...(values.description !== undefined ? { description: values.description } : {}) };
     const remote = adminRemote(values, context.env);
