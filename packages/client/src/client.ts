@@ -219,19 +219,28 @@ function parseChecked<T>(result: TransportResponse, schema: JsonSchema | undefin
   } catch {
     throw new FinumResponseError(`${operation}: the answer is not JSON`, [], context);
   }
-  const violations = schema ? checkSchema(schema, value) : [];
-  if (violations.length > 0) {
-    const shown = violations
-      .slice(0, 5)
-      .map((v) => `${v.path} ${v.message}`)
-      .join('; ');
-    throw new FinumResponseError(
-      `${operation}: the answer does not conform to the FiNUM Sync schema: ${shown}`,
-      violations,
-      context,
-    );
-  }
+  if (schema) assertConforms(schema, value, operation, context);
   return value as T;
+}
+
+/** Throws a {@link FinumResponseError} naming the first violations when `value` is off-schema. */
+function assertConforms(
+  schema: JsonSchema,
+  value: unknown,
+  operation: string,
+  context: { requestId: string; operation: string },
+): void {
+  const violations = checkSchema(schema, value);
+  if (violations.length === 0) return;
+  const shown = violations
+    .slice(0, 5)
+    .map((v) => `${v.path} ${v.message}`)
+    .join('; ');
+  throw new FinumResponseError(
+    `${operation}: the answer does not conform to the FiNUM Sync schema: ${shown}`,
+    violations,
+    context,
+  );
 }
 
 const sinceText = (since: Since | undefined) => (since instanceof Date ? since.toISOString() : since);
@@ -411,18 +420,7 @@ export function createClient(options: ClientOptions): FinumClient {
         async function* pages(): AsyncGenerator<string[]> {
           try {
             for await (const page of idListPages(bytes, query.pageSize ?? MAX_IDS_PER_REQUEST)) {
-              const violations = validate ? checkSchema(SCHEMAS.IdList, page) : [];
-              if (violations.length > 0) {
-                const shown = violations
-                  .slice(0, 5)
-                  .map((v) => `${v.path} ${v.message}`)
-                  .join('; ');
-                throw new FinumResponseError(
-                  `${operation}: the answer does not conform to the FiNUM Sync schema: ${shown}`,
-                  violations,
-                  context,
-                );
-              }
+              if (validate) assertConforms(SCHEMAS.IdList, page, operation, context);
               yield page;
             }
           } catch (error) {

@@ -56,8 +56,8 @@ const keyView = (k: ConsumerKeyRow) => ({
   createdAt: formatTimestamp(k.createdMs),
 });
 
-const consumerView = (c: ConsumerRow, keys: readonly ConsumerKeyRow[], usage: readonly ConsumerUsage[]) => {
-  const used = usage.find((u) => u.consumerId === c.id);
+const consumerView = (c: ConsumerRow, keys: readonly ConsumerKeyRow[], usage: ReadonlyMap<string, ConsumerUsage>) => {
+  const used = usage.get(c.id);
   return {
     id: c.id,
     name: c.name,
@@ -73,11 +73,13 @@ const consumerView = (c: ConsumerRow, keys: readonly ConsumerKeyRow[], usage: re
   };
 };
 
+const usageById = (usage: readonly ConsumerUsage[]) => new Map(usage.map((u) => [u.consumerId, u]));
+
 async function consumerById(store: Store, id: string) {
   const [state, usage] = await Promise.all([store.loadAuthState(), store.consumerUsage()]);
   const consumer = state.consumers.find((c) => c.id === id);
   if (!consumer) throw new ProblemError('not-found', `No consumer '${id}'.`);
-  return consumerView(consumer, state.keys, usage);
+  return consumerView(consumer, state.keys, usageById(usage));
 }
 
 /** Runs consumer management, answering its refusals as problems. */
@@ -139,7 +141,8 @@ export function adminConsoleHandlers(deps: OnboardingDeps, config: Config, sessi
     adminConsumers: async (_request, reply) => {
       const [{ consumers, keys }, usage] = await Promise.all([store.loadAuthState(), store.consumerUsage()]);
       const sorted = [...consumers].sort((a, b) => a.id.localeCompare(b.id));
-      return reply.send(sorted.map((c) => consumerView(c, keys, usage)));
+      const byId = usageById(usage);
+      return reply.send(sorted.map((c) => consumerView(c, keys, byId)));
     },
 
     adminAddConsumer: async (request, reply) => {
