@@ -26,10 +26,10 @@ import { credentialFiles, mirrorDrift, spawnCli } from '../helpers/sync.js';
  * provider's view (every field, version, deleted). Each run is a new consumer and a new
  * provider namespace in one mirror, so a run that touched another provider's rows fails too.
  *
- * SYNC_MODEL_RUNS sets the number of runs per dialect (default 10, CI-sized);
+ * SYNC_MODEL_RUNS sets the number of runs per dialect (default 50, as issue 13 asks of CI);
  * SYNC_MODEL_SEED replays a failure (fast-check prints the seed and path).
  */
-const RUNS = Number(process.env.SYNC_MODEL_RUNS ?? 10);
+const RUNS = Number(process.env.SYNC_MODEL_RUNS ?? 50);
 const SEED = process.env.SYNC_MODEL_SEED ? Number(process.env.SYNC_MODEL_SEED) : undefined;
 
 type Write =

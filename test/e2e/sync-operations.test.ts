@@ -236,7 +236,10 @@ describe('sync isolation: three providers, one 429 with Retry-After 30, one 500'
     providers = await Promise.all(['healthy', 'limited', 'broken'].map((id) => startProvider(id)));
     proxies = await Promise.all(providers.map((p) => new HttpProxy(p.server.url).start()));
     dir = mkdtempSync(join(tmpdir(), 'finum-isolation-'));
-    for (const p of providers) await p.store.transaction((tx) => tx.putRecords(contracts(p.consumer.id, 30)));
+    // The healthy one has enough contracts that its own URL limit (maxUrlBytes) splits the id list.
+    for (const [i, p] of providers.entries()) {
+      await p.store.transaction((tx) => tx.putRecords(contracts(p.consumer.id, i === 0 ? 200 : 30)));
+    }
     writeFileSync(
       join(dir, 'providers.json'),
       JSON.stringify({
@@ -246,6 +249,7 @@ describe('sync isolation: three providers, one 429 with Retry-After 30, one 500'
           baseUrl: proxies[i]!.url,
           payload: p.files.payload,
           keyFile: p.files.key,
+          ...(i === 0 ? { maxUrlBytes: 1024 } : {}),
         })),
       }),
     );
@@ -260,6 +264,15 @@ describe('sync isolation: three providers, one 429 with Retry-After 30, one 500'
     const config = join(dir, 'providers.json');
     const first = await runCli(['sync', '--config', config, '--json']);
     expect(first.code, first.stderr).toBe(0);
+    // maxUrlBytes from providers.json: 200 ids (about 2.6 KB) in requests of at most 1,024 bytes.
+    const lists = proxies[0]!.requests.filter((r) => r.path === '/v1/contract-list');
+    expect(lists.length).toBeGreaterThanOrEqual(3);
+    for (const r of lists) expect(proxies[0]!.url.length + r.target.length).toBeLessThanOrEqual(1024);
+    expect(lists.flatMap((r) => r.query.get('id-list')!.split(',')).sort()).toEqual(
+      contracts('healthy', 200)
+        .map((c) => c.id)
+        .sort(),
+    );
     const statusOf = async () =>
       JSON.parse((await runCli(['sync', 'status', '--database', join(dir, 'mirror.db'), '--json'])).stdout).streams as {
         provider: string;
@@ -272,7 +285,7 @@ describe('sync isolation: three providers, one 429 with Retry-After 30, one 500'
       }[];
     const before = await statusOf();
 
-    for (const p of providers) await p.store.transaction((tx) => tx.putRecords(contracts(p.consumer.id, 5, 100)));
+    for (const p of providers) await p.store.transaction((tx) => tx.putRecords(contracts(p.consumer.id, 5, 1000)));
     proxies[1]!.behaviour = () => ({ kind: 'answer', status: 429, headers: { 'retry-after': '30' } });
     proxies[2]!.behaviour = () => ({ kind: 'answer', status: 500 });
     for (const proxy of proxies) proxy.requests.length = 0;
@@ -299,7 +312,7 @@ describe('sync isolation: three providers, one 429 with Retry-After 30, one 500'
       }
       expect(stream(after, name, 'contract').records).toBe(30);
     }
-    expect(stream(after, 'healthy', 'contract')).toMatchObject({ records: 35, lastError: null });
+    expect(stream(after, 'healthy', 'contract')).toMatchObject({ records: 205, lastError: null });
     expect(stream(after, 'healthy', 'contract').watermark > stream(before, 'healthy', 'contract').watermark).toBe(true);
     // Concurrent, not in turn: the healthy provider was done before the broken one gave up.
     const healthyDone = Math.max(

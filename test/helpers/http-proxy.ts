@@ -20,8 +20,8 @@ export class HttpProxy {
     this.heldOne = resolve;
   });
   url = '';
-  /** Every request seen: path and query. */
-  readonly requests: { path: string; query: URLSearchParams }[] = [];
+  /** Every request seen: path and query, and the request target as sent (`/v1/…?…`). */
+  readonly requests: { path: string; query: URLSearchParams; target: string }[] = [];
   /** Decides per request; passes everything by default. */
   behaviour: (path: string, query: URLSearchParams) => ProxyBehaviour = () => ({ kind: 'pass' });
 
@@ -41,7 +41,7 @@ export class HttpProxy {
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://proxy');
-    this.requests.push({ path: url.pathname, query: url.searchParams });
+    this.requests.push({ path: url.pathname, query: url.searchParams, target: req.url ?? '/' });
     const behaviour = this.behaviour(url.pathname, url.searchParams);
     if (behaviour.kind === 'hang') {
       this.held.add(res);

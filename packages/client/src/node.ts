@@ -4,8 +4,9 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
+import type { EnvHttpProxyAgent } from 'undici';
 import type { FetchLike } from './transport.js';
 import type { SigningAlgorithm } from './types.js';
 
@@ -71,7 +72,16 @@ export async function keyThumbprint(publicKeyPem: string): Promise<string> {
  * const finum = createClient({ baseUrl, payload, privateKey, fetch: proxyFetchFromEnv() });
  */
 export function proxyFetchFromEnv(options: ConstructorParameters<typeof EnvHttpProxyAgent>[0] = {}): FetchLike {
-  const dispatcher = new EnvHttpProxyAgent(options);
+  // undici (a hundred modules) is loaded here, not when this entry is imported: every command of
+  // the CLI imports it, and most never need a proxy. It is CommonJS, so it loads synchronously
+  // and a bad option still throws here rather than on the first request.
+  const undici = requireHere('undici') as typeof import('undici');
+  const dispatcher = new undici.EnvHttpProxyAgent(options);
   return (input, init) =>
-    undiciFetch(input, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<Response>;
+    undici.fetch(input, {
+      ...(init as Parameters<typeof undici.fetch>[1]),
+      dispatcher,
+    }) as unknown as Promise<Response>;
 }
+
+const requireHere = createRequire(import.meta.url);

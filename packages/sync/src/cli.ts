@@ -147,7 +147,7 @@ function reportLines(results: readonly ProviderResult[], verify: boolean): strin
 }
 
 const defaultSource = (p: ProviderConfig) =>
-  sdkSource({ baseUrl: p.baseUrl, payload: p.payload, privateKey: p.privateKey });
+  sdkSource({ baseUrl: p.baseUrl, payload: p.payload, privateKey: p.privateKey, maxUrlBytes: p.maxUrlBytes });
 
 /**
  * `finum-sync sync`: syncs every provider into the mirror once, or every `watchMs` until

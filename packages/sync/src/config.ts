@@ -22,6 +22,30 @@ export interface ProviderConfig {
   intervalMs: number | undefined;
   /** `--listen`: the consumer's callback secret (`whsec_…`) with this provider. */
   callbackSecret?: string | undefined;
+  /** Longest `T-list?id-list=` URL for this provider, bytes (default `DEFAULT_SYNC_MAX_URL_BYTES`, 60 KiB). */
+  maxUrlBytes?: number | undefined;
+}
+
+/** The range `maxUrlBytes` accepts: room for one id at the low end, SPEC §6's 64 KiB request line at the top. */
+export const MAX_URL_BYTES_RANGE = { min: 1024, max: 64 * 1024 } as const;
+
+/**
+ * Checks a URL limit: `maxUrlBytes` in providers.json (a JSON number), or `--max-url-bytes`
+ * (its text, digits only).
+ *
+ * @example
+ * checkMaxUrlBytes(8192, 'providers[0].maxUrlBytes'); // 8192
+ * checkMaxUrlBytes('8192'); // 8192 (the command line's text)
+ */
+export function checkMaxUrlBytes(value: unknown, where = '--max-url-bytes'): number {
+  const fromText = where === '--max-url-bytes' && typeof value === 'string' && /^\d+$/.test(value);
+  const n = fromText ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < MAX_URL_BYTES_RANGE.min || n > MAX_URL_BYTES_RANGE.max) {
+    throw new ConfigError(
+      `${where} must be a whole number of bytes from ${MAX_URL_BYTES_RANGE.min} to ${MAX_URL_BYTES_RANGE.max} (got ${JSON.stringify(value)})`,
+    );
+  }
+  return n;
 }
 
 /**
@@ -83,7 +107,7 @@ function readRelative(path: string, base: string, what: string): string {
 
 /**
  * Reads `providers.json`: `{ "database"?, "providers": [{ "name", "baseUrl", "payload"
- * (object or file), "keyFile", "types"?, "files"?, "interval"? }] }`. Paths are relative to
+ * (object or file), "keyFile", "types"?, "files"?, "interval"?, "callbackSecret"?, "maxUrlBytes"? }] }`. Paths are relative to
  * the file.
  *
  * @example
@@ -110,7 +134,17 @@ export function readProvidersConfig(path: string): { database: string | undefine
     const where = `--config ${path}: providers[${i}]`;
     if (typeof entry !== 'object' || entry === null) throw new ConfigError(`${where} must be an object`);
     const e = entry as Record<string, unknown>;
-    const known = ['name', 'baseUrl', 'payload', 'keyFile', 'types', 'files', 'interval', 'callbackSecret'];
+    const known = [
+      'name',
+      'baseUrl',
+      'payload',
+      'keyFile',
+      'types',
+      'files',
+      'interval',
+      'callbackSecret',
+      'maxUrlBytes',
+    ];
     const unknown = Object.keys(e).find((k) => !known.includes(k));
     if (unknown) throw new ConfigError(`${where}: unknown field '${unknown}' (known: ${known.join(', ')})`);
     if (typeof e.baseUrl !== 'string') throw new ConfigError(`${where}.baseUrl is required (the provider's URL)`);
@@ -142,6 +176,7 @@ export function readProvidersConfig(path: string): { database: string | undefine
       files: e.files === true,
       intervalMs: typeof e.interval === 'string' ? parseInterval(e.interval, `${where}.interval`) : undefined,
       callbackSecret: typeof e.callbackSecret === 'string' ? e.callbackSecret : undefined,
+      maxUrlBytes: e.maxUrlBytes === undefined ? undefined : checkMaxUrlBytes(e.maxUrlBytes, `${where}.maxUrlBytes`),
     };
   });
   return { database: root.database as string | undefined, providers };

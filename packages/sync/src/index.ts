@@ -16,6 +16,7 @@ export {
 } from './cli.js';
 export {
   ConfigError,
+  checkMaxUrlBytes,
   checkProviderName,
   defaultProviderName,
   type ProviderConfig,

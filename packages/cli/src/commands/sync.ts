@@ -35,6 +35,12 @@ const providerOptions = {
     value: '<ids>',
     description: 'Ids per chunk: one fetch, one transaction (default 1000).',
   },
+  'max-url-bytes': {
+    type: 'string',
+    value: '<bytes>',
+    description:
+      'Longest T-list request URL (default 61440; lower it behind a strict proxy; providers.json: maxUrlBytes).',
+  },
   json: { type: 'boolean', description: 'Print one JSON summary per run on stdout.' },
 } as const;
 
@@ -48,7 +54,9 @@ type ProviderValues = {
 async function providersOf(
   values: ProviderValues,
 ): Promise<Pick<SyncCommandOptions, 'providers' | 'database' | 'plan'>> {
-  const { readProvidersConfig, parseTypes, defaultProviderName, checkProviderName, parseInterval } = await engine();
+  const { readProvidersConfig, parseTypes, defaultProviderName, checkProviderName, parseInterval, checkMaxUrlBytes } =
+    await engine();
+  const maxUrlBytes = values['max-url-bytes'] ? checkMaxUrlBytes(values['max-url-bytes']) : undefined;
   const plan = {
     ...(values.overlap ? { overlapMs: parseInterval(values.overlap, '--overlap') } : {}),
     ...(values['chunk-size'] ? { chunkSize: intOption(values['chunk-size'], 'chunk-size', 1, 50_000) } : {}),
@@ -60,7 +68,9 @@ async function providersOf(
       });
     }
     const config = readProvidersConfig(values.config);
-    return { providers: config.providers, database: values.database ?? config.database, plan };
+    // --max-url-bytes on the command line wins over each provider's own.
+    const providers = maxUrlBytes ? config.providers.map((p) => ({ ...p, maxUrlBytes })) : config.providers;
+    return { providers, database: values.database ?? config.database, plan };
   }
   for (const option of ['base-url', 'payload', 'key'] as const) {
     if (!values[option])
@@ -78,6 +88,7 @@ async function providersOf(
         types: parseTypes(values.types),
         files: values.files,
         intervalMs: undefined,
+        maxUrlBytes,
       },
     ],
     database: values.database,

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { RECORD_TYPES, type RecordType, recordSchema } from '@finum-sync/spec';
-import { ConfigError, defaultProviderName, parseTypes } from '../config.js';
+import { ConfigError, checkMaxUrlBytes, defaultProviderName, MAX_URL_BYTES_RANGE, parseTypes } from '../config.js';
 import type { WriteTally } from '../mirror/mirror-store.js';
 import type { Chunk, PlanOptions, StoredStream, SyncWindow } from '../planner.js';
-import { type ProviderSource, sdkSource } from '../provider-source.js';
+import { DEFAULT_SYNC_MAX_URL_BYTES, type ProviderSource, sdkSource } from '../provider-source.js';
 import { runStream, type StreamStore } from '../runner.js';
 
 /**
@@ -23,6 +23,8 @@ export interface AirbyteConfig {
   private_key: string;
   /** Without X-Sync-Until: seconds of overlap (default 300). */
   overlap_seconds?: number;
+  /** Longest `T-list?id-list=` URL, bytes (default 61440, as `finum-sync sync`). */
+  max_url_bytes?: number;
 }
 
 /** What a stream's STATE message carries: the mirror's stream row, as JSON. */
@@ -63,6 +65,15 @@ const CONFIG_SPEC = {
       default: 300,
       minimum: 0,
       order: 3,
+    },
+    max_url_bytes: {
+      type: 'integer',
+      title: 'Longest request URL (bytes)',
+      description: 'Id lists are split so that no T-list request URL is longer (lower it behind a strict proxy).',
+      default: DEFAULT_SYNC_MAX_URL_BYTES,
+      minimum: MAX_URL_BYTES_RANGE.min,
+      maximum: MAX_URL_BYTES_RANGE.max,
+      order: 4,
     },
   },
 } as const;
@@ -119,6 +130,7 @@ export function readAirbyteConfig(path: string): AirbyteConfig {
   if (typeof c.payload !== 'object' || c.payload === null)
     throw new ConfigError(`--config ${path}: "payload" must be an object`);
   if (typeof c.private_key !== 'string') throw new ConfigError(`--config ${path}: "private_key" (PEM) is required`);
+  if (c.max_url_bytes !== undefined) checkMaxUrlBytes(c.max_url_bytes, `--config ${path}: "max_url_bytes"`);
   defaultProviderName(c.base_url);
   return c as AirbyteConfig;
 }
@@ -236,7 +248,13 @@ export async function runAirbyte(options: AirbyteOptions): Promise<number> {
   const config = readAirbyteConfig(options.config);
   const source = (
     options.sourceFor ??
-    ((c: AirbyteConfig) => sdkSource({ baseUrl: c.base_url, payload: c.payload, privateKey: c.private_key }))
+    ((c: AirbyteConfig) =>
+      sdkSource({
+        baseUrl: c.base_url,
+        payload: c.payload,
+        privateKey: c.private_key,
+        ...(c.max_url_bytes !== undefined ? { maxUrlBytes: c.max_url_bytes } : {}),
+      }))
   )(config);
   const provider = defaultProviderName(config.base_url);
   if (options.command === 'check') {
