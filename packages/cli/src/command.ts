@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** SPEC §3: the algorithms a consumer key may have (the spec's table). */
-export { SIGNING_ALGORITHMS } from '@finum-sync/spec';
+export { SIGNING_ALGORITHMS } from '@finum-sync/spec/constants';
 
 /** Bad input from the user: printed as one line, exit code 2. */
 export class UsageError extends Error {

@@ -1,6 +1,7 @@
 import Type, { type TSchema } from 'typebox';
 import { DOC_EXAMPLES } from './examples.js';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './headers.js';
+import { APPLICATION_STATUSES, KEY_SOURCES, type KeySource } from './onboarding-states.js';
 import type { OperationDef } from './operations.js';
 import { ref } from './operations.js';
 import { Email, Id, PHONE_PATTERN } from './primitives.js';
@@ -13,31 +14,12 @@ import { compileCheck } from './validation.js';
  * about the provider. Public endpoints, used by the `/`, `/onboarding/` and status pages.
  */
 
-/**
- * Where the applicant's public key comes from.
- * @example
- * KEY_SOURCES.includes('browser'); // true
- */
-export const KEY_SOURCES = ['pasted', 'browser', 'provider'] as const;
-/**
- * `'pasted' | 'browser' | 'provider'`.
- * @example
- * const source: KeySource = 'pasted';
- */
-export type KeySource = (typeof KEY_SOURCES)[number];
-
-/**
- * The states of an onboarding application.
- * @example
- * APPLICATION_STATUSES; // ['pending', 'approved', 'rejected']
- */
-export const APPLICATION_STATUSES = ['pending', 'approved', 'rejected'] as const;
-/**
- * `'pending' | 'approved' | 'rejected'`.
- * @example
- * const status: ApplicationStatus = 'pending';
- */
-export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
+export {
+  APPLICATION_STATUSES,
+  type ApplicationStatus,
+  KEY_SOURCES,
+  type KeySource,
+} from './onboarding-states.js';
 
 /**
  * A field people never see and bots fill in: a submission with it is refused.

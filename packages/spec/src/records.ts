@@ -23,6 +23,7 @@ import {
   typed,
   wordList,
 } from './primitives.js';
+import { RECORD_TYPES, type RecordType } from './record-types.js';
 
 /**
  * Who may write a field:
@@ -241,19 +242,7 @@ export const fileFields = {
   category: f(Type.Enum([...FILE_CATEGORIES]), 'create-only', 'What kind of document it is.', { alwaysSet: true }),
 } as const satisfies FieldTable;
 
-/**
- * The record types of SPEC §5, in the order the API documents them.
- * @example
- * for (const type of RECORD_TYPES) console.log(`/v1/${type}-list`);
- */
-export const RECORD_TYPES = ['client', 'product', 'user', 'contract', 'file'] as const;
-
-/**
- * A record type: `'client' | 'product' | 'user' | 'contract' | 'file'`.
- * @example
- * const type: RecordType = 'contract';
- */
-export type RecordType = (typeof RECORD_TYPES)[number];
+export { RECORD_TYPES, type RecordType } from './record-types.js';
 
 /**
  * Each record type's field table.

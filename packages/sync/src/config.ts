@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { RECORD_TYPES, type RecordType } from '@finum-sync/spec';
+import { RECORD_TYPES, type RecordType } from '@finum-sync/spec/constants';
 
 /** Bad configuration (a providers.json, an option value): the CLI prints it in one line and exits 2. */
 export class ConfigError extends Error {

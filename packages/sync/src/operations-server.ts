@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { CallbackVerificationError, isContractStatusEvent, verifyCallback } from '@finum-sync/client';
-import { Counter, Gauge, Registry } from 'prom-client';
 import { ConfigError } from './config.js';
 import type { MirrorStore } from './mirror/mirror-store.js';
 import type { ProviderResult } from './runner.js';
@@ -32,6 +31,8 @@ async function listen(server: Server, address: { host: string; port: number }): 
  * metrics.observe(results); // after each run
  */
 export async function startMetrics(mirror: MirrorStore, address: { host: string; port: number }) {
+  // prom-client is loaded when metrics are asked for (--metrics), not by every sync.
+  const { Counter, Gauge, Registry } = await import('prom-client');
   const registry = new Registry();
   const labels = ['provider', 'type'] as const;
   const lag = new Gauge({

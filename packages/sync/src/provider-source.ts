@@ -9,7 +9,7 @@ import {
   parseRetryAfter,
   type ReadOperations,
 } from '@finum-sync/client';
-import { type RecordType, SYNC_UNTIL_HEADER } from '@finum-sync/spec';
+import { type RecordType, SYNC_UNTIL_HEADER } from '@finum-sync/spec/constants';
 import type { ProviderRecord } from './planner.js';
 
 /**

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RECORD_TYPES, type RecordType } from '@finum-sync/spec';
+import { RECORD_TYPES, type RecordType } from '@finum-sync/spec/constants';
 import type { MirrorStore } from './mirror/mirror-store.js';
 import {
   actionFor,

@@ -4,7 +4,7 @@
 // server's /admin/api, with the same answers and refusals.
 
 import type { ApplicationStatus } from '@finum-sync/spec';
-import { APPLICATION_STATUSES } from '@finum-sync/spec';
+import { APPLICATION_STATUSES } from '@finum-sync/spec/constants';
 import { type Command, choiceOption, defineCommand } from '../command.js';
 import { readInput } from '../input.js';
 import { type Column, JSON_OR_TABLE, printList, printRecord } from '../output.js';

@@ -5,16 +5,14 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Contract, FileRecord } from '@finum-sync/spec';
+import type { AuditEntry, Delivery, ImportReport } from '@finum-sync/spec/admin';
 import {
   ACTOR_KINDS,
   AUDIT_ACTIONS,
   AUDIT_TARGET_TYPES,
-  type AuditEntry,
   DELIVERY_KINDS,
   DELIVERY_STATES,
-  type Delivery,
-  type ImportReport,
-} from '@finum-sync/spec/admin';
+} from '@finum-sync/spec/admin/constants';
 import { type Command, type Context, defineCommand, intOption, UsageError } from '../command.js';
 import { readInput, STDIN } from '../input.js';
 import { type Column, JSON_OR_TABLE, printList, printRecord } from '../output.js';

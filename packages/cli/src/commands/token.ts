@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { algorithmForKey, type SigningAlgorithm, signToken } from '@finum-sync/client';
-import { algorithmsForKeyType, isKeyType, TOKEN_RULES } from '@finum-sync/spec';
+import { algorithmsForKeyType, isKeyType, TOKEN_RULES } from '@finum-sync/spec/constants';
 import { choiceOption, defineCommand, intOption, JSON_OPTION, SIGNING_ALGORITHMS, UsageError } from '../command.js';
 import { readInput } from '../input.js';
 

@@ -2,79 +2,21 @@ import Type, { type Static, type TSchema } from 'typebox';
 import type { OperationDef } from '../operations.js';
 import { ref } from '../operations.js';
 import type { ProblemCode } from '../problems.js';
+import { ACTOR_KINDS, AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from './constants.js';
 
 /**
  * The audit trail of the back office (`GET /admin/api/audit`): who did what and when. Every
  * administrative action writes its entry in the transaction of the action itself.
  */
 
-/**
- * What was done: an application decided (or submitted), a consumer added, disabled or
- * enabled, a key added or removed, a callback secret rotated, records imported, a contract's
- * status set or a document attached by the provider, a provider event endpoint added,
- * removed or given a new secret.
- * @example
- * AUDIT_ACTIONS.includes('consumer.disabled'); // true
- */
-export const AUDIT_ACTIONS = [
-  'application.submitted',
-  'application.approved',
-  'application.rejected',
-  'consumer.added',
-  'consumer.disabled',
-  'consumer.enabled',
-  'consumer.key-added',
-  'consumer.key-removed',
-  'consumer.callback-secret-rotated',
-  'records.imported',
-  'contract.status-set',
-  'contract.file-attached',
-  'provider-endpoint.added',
-  'provider-endpoint.removed',
-  'provider-endpoint.secret-rotated',
-  'delivery.redelivered',
-] as const;
-/**
- * One of {@link AUDIT_ACTIONS}.
- * @example
- * const action: AuditAction = 'contract.status-set';
- */
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-
-/**
- * Who acted: a signed-in admin page session, a program with the `ADMIN_TOKEN`, the CLI on the
- * database (with the operating-system user), an applicant on `/onboarding/`, or the server
- * itself (the demo provider simulator, the seed).
- * @example
- * ACTOR_KINDS; // ['session', 'admin-token', 'cli', 'onboarding', 'system']
- */
-export const ACTOR_KINDS = ['session', 'admin-token', 'cli', 'onboarding', 'system'] as const;
-/**
- * One of {@link ACTOR_KINDS}.
- * @example
- * const kind: ActorKind = 'cli';
- */
-export type ActorKind = (typeof ACTOR_KINDS)[number];
-
-/**
- * What an action was done to.
- * @example
- * AUDIT_TARGET_TYPES.includes('contract'); // true
- */
-export const AUDIT_TARGET_TYPES = [
-  'application',
-  'consumer',
-  'contract',
-  'import',
-  'provider-endpoint',
-  'delivery',
-] as const;
-/**
- * One of {@link AUDIT_TARGET_TYPES}.
- * @example
- * const type: AuditTargetType = 'consumer';
- */
-export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
+export {
+  ACTOR_KINDS,
+  type ActorKind,
+  AUDIT_ACTIONS,
+  AUDIT_TARGET_TYPES,
+  type AuditAction,
+  type AuditTargetType,
+} from './constants.js';
 
 /**
  * The actor of an audit entry.

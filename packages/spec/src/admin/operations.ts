@@ -16,6 +16,7 @@ import {
 } from '../records.js';
 import { AUDIT_OPERATIONS, auditSchemas } from './audit.js';
 import { ADMIN_CONSOLE_OPERATIONS, adminConsoleSchemas } from './console.js';
+import { DELIVERY_KINDS, DELIVERY_STATES } from './constants.js';
 import { PROVIDER_ENDPOINT_OPERATIONS, providerEndpointSchemas } from './provider-endpoints.js';
 import { ProviderEvent } from './provider-events.js';
 import { IMPORT_LINE_SCHEMAS, IMPORT_TYPES, importSchemaName } from './records-import.js';
@@ -39,33 +40,7 @@ const contractIdParam: ParamDef = {
   description: 'The contract id.',
 };
 
-/**
- * The states of a callback delivery: waiting for (another) attempt, delivered (a 2xx),
- * gone (the URL answered 410: no more attempts) or failed (retries exhausted).
- * @example
- * DELIVERY_STATES.includes('gone'); // true
- */
-export const DELIVERY_STATES = ['pending', 'delivered', 'gone', 'failed'] as const;
-/**
- * `'pending' | 'delivered' | 'gone' | 'failed'`.
- * @example
- * const state: DeliveryState = 'delivered';
- */
-export type DeliveryState = (typeof DELIVERY_STATES)[number];
-
-/**
- * Which URL a delivery goes to: a contract's one-shot `callbackUrl`, the consumer's standing
- * one, or the provider's own `PROVIDER_WEBHOOK_URL` (a provider event).
- * @example
- * DELIVERY_KINDS; // ['one-shot', 'standing', 'provider']
- */
-export const DELIVERY_KINDS = ['one-shot', 'standing', 'provider'] as const;
-/**
- * `'one-shot' | 'standing' | 'provider'`.
- * @example
- * const kind: DeliveryKind = 'standing';
- */
-export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
+export { DELIVERY_KINDS, DELIVERY_STATES, type DeliveryKind, type DeliveryState } from './constants.js';
 
 /**
  * The back office's operations (`/admin/api`), documented in `admin-openapi.json`.

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { RECORD_TYPES, type RecordType, recordSchema } from '@finum-sync/spec';
+import { RECORD_TYPES, type RecordType } from '@finum-sync/spec/constants';
 import { ConfigError, checkMaxUrlBytes, defaultProviderName, MAX_URL_BYTES_RANGE, parseTypes } from '../config.js';
 import type { WriteTally } from '../mirror/mirror-store.js';
 import type { Chunk, PlanOptions, StoredStream, SyncWindow } from '../planner.js';
@@ -86,8 +86,13 @@ export function specMessage(): Message {
   };
 }
 
-/** `discover`: one stream per record type, its JSON Schema from the spec package, cursor `updatedAt`, key `id`. */
-export function catalogMessage(): Message {
+/**
+ * `discover`: one stream per record type, its JSON Schema from the spec package, cursor
+ * `updatedAt`, key `id`. The spec (its schemas and TypeBox) is loaded here only, so that a
+ * `read` or a `finum-sync sync` process starts without it.
+ */
+export async function catalogMessage(): Promise<Message> {
+  const { recordSchema } = await import('@finum-sync/spec');
   return {
     type: 'CATALOG',
     catalog: {
@@ -241,7 +246,7 @@ export async function runAirbyte(options: AirbyteOptions): Promise<number> {
     return 0;
   }
   if (options.command === 'discover') {
-    emit(catalogMessage());
+    emit(await catalogMessage());
     return 0;
   }
   if (!options.config) throw new ConfigError(`airbyte ${options.command} needs --config <file>`);

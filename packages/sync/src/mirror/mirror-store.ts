@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { RECORD_TYPES, type RecordType } from '@finum-sync/spec';
+import { RECORD_TYPES, type RecordType } from '@finum-sync/spec/constants';
 import SqliteDatabase from 'better-sqlite3';
 import {
   type Kysely,
@@ -13,7 +13,6 @@ import {
   sql,
   type Transaction,
 } from 'kysely';
-import pg from 'pg';
 import type { Chunk, ProviderRecord, StoredStream, SyncWindow, Tally } from '../planner.js';
 import {
   MIGRATION_LOCK_TABLE,
@@ -135,6 +134,8 @@ export async function openMirror(database: string = DEFAULT_MIRROR_PATH): Promis
   let blobDir: string | undefined;
   let sqliteConnection: SqliteDatabase.Database | undefined;
   if (postgres) {
+    // pg is loaded for a PostgreSQL mirror only: a SQLite run (and every CLI start) skips it.
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({
       connectionString: database,
       max: 8,

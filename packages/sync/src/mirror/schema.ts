@@ -1,4 +1,4 @@
-import { RECORD_TYPES, type RecordType } from '@finum-sync/spec';
+import { RECORD_TYPES, type RecordType } from '@finum-sync/spec/constants';
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 
 /**
