@@ -39,3 +39,5 @@ export { applicationView, approveApplication, rejectApplication } from './onboar
 export { RateLimiter, type SharedRateCounts } from './plugins/rate-limiter.js';
 export { deliveryView } from './routes/admin.js';
 export { recordsByIdsQuery } from './store/kysely-store.js';
+/** The store port's types (rows, filters, slices), for a store of one's own and its contract suite. */
+export type * from './store/port.js';
