@@ -1,10 +1,13 @@
 import type { ApplicationStatus, KeySource, RecordType, SigningAlgorithm } from '@finum-sync/spec';
 import type { ActorKind, AuditAction, AuditTargetType, DeliveryKind, DeliveryState } from '@finum-sync/spec/admin';
-import type { SharedRateCounts } from '../plugins/rate-limiter.js';
 
 /**
- * The storage port: everything the server's core needs from a database, nothing more.
- * One Kysely implementation serves SQLite and PostgreSQL; a provider could plug in its own.
+ * The storage port: everything the server needs from a database, nothing more, as one
+ * small interface per concern (records, consumers, outbox, idempotency, blobs, applications,
+ * admin sessions, audit, rate counts). Each caller names the slices it uses; {@link Store}
+ * is all of them with the lifecycle. One Kysely implementation serves SQLite and PostgreSQL
+ * (store/kysely/); a provider could plug in its own and prove it with the contract suite
+ * (packages/server/test/store-contract/).
  */
 
 /** Owner id of records every consumer sees (products, product files). */
@@ -243,9 +246,8 @@ export interface ProviderEndpointRow {
   readonly createdMs: number;
 }
 
-/** Work inside one database transaction; `nowMs` is the transaction's clock. */
-export interface StoreTx {
-  readonly nowMs: number;
+/** Records inside a write transaction (the core's write path, imports). */
+export interface RecordTx {
   getRecord(type: RecordType, id: string): Promise<StoredRecord | undefined>;
   /** Records of a type by id (any owner), locked for the transaction on PostgreSQL. */
   getRecords(type: RecordType, ids: readonly string[]): Promise<Map<string, StoredRecord>>;
@@ -255,26 +257,37 @@ export interface StoreTx {
   /** Inserts or replaces records given as rows (bulk loads). */
   putRecordRows(rows: readonly RecordRow[]): Promise<void>;
   recordsWhere(type: RecordType, field: 'holderId' | 'contractId', value: string): Promise<StoredRecord[]>;
+}
+
+/** Consumers, their keys and the auth revision inside a write transaction. */
+export interface ConsumerTx {
   getConsumer(id: string): Promise<ConsumerRow | undefined>;
   putConsumer(row: ConsumerRow): Promise<void>;
   putKey(row: ConsumerKeyRow): Promise<void>;
   removeKey(consumerId: string, kid: string): Promise<boolean>;
+  consumerKeys(consumerId: string): Promise<ConsumerKeyRow[]>;
   /** Marks consumers/keys changed: every process reloads its key ring. */
   bumpAuthRevision(): Promise<void>;
+}
+
+/** Settings of the server kept in the database (its audience, the auth revision). */
+export interface MetaTx {
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+}
+
+/** The outbox inside a write transaction: callbacks due with the change, provider endpoints. */
+export interface OutboxTx {
   /** The one-shot callback URL waiting for the contract's next status change. */
   pendingCallback(contractId: string): Promise<string | undefined>;
   setPendingCallback(contractId: string, consumerId: string, url: string | null): Promise<void>;
   enqueueDelivery(delivery: NewDelivery): Promise<void>;
-  /** Stores the response of an idempotent request, in the transaction of its write. */
-  completeIdempotencyKey(consumerId: string, key: string, response: { status: number; body: string }): Promise<void>;
-  /** Stores a new application; false (and nothing stored) when its idempotency key is taken. */
-  insertApplication(row: ApplicationRow): Promise<boolean>;
-  /** An application, locked for the transaction on PostgreSQL. */
-  getApplication(id: string): Promise<ApplicationRow | undefined>;
-  updateApplication(id: string, change: ApplicationChange): Promise<void>;
-  consumerKeys(consumerId: string): Promise<ConsumerKeyRow[]>;
+  /**
+   * Puts a finished delivery (`failed` or `gone`) back in the queue, due at the transaction's
+   * time; its state before (nothing changed unless it was `failed` or `gone`), or undefined when
+   * there is no such delivery.
+   */
+  requeueDelivery(webhookId: string): Promise<DeliveryState | undefined>;
   /** The provider event endpoints added in the back office. */
   providerEndpoints(): Promise<ProviderEndpointRow[]>;
   /** Adds an endpoint; false (nothing stored) when one has that URL already. */
@@ -283,19 +296,41 @@ export interface StoreTx {
   setProviderEndpointSecret(id: string, secret: string): Promise<void>;
   /** Removes an endpoint and stops its pending deliveries. */
   deleteProviderEndpoint(id: string, url: string): Promise<void>;
-  /** Writes an entry of the audit trail, at the transaction's time; it commits with the action. */
-  appendAudit(entry: NewAuditEntry): Promise<AuditRow>;
-  /**
-   * Puts a finished delivery (`failed` or `gone`) back in the queue, due at the transaction's
-   * time; its state before (nothing changed unless it was `failed` or `gone`), or undefined when
-   * there is no such delivery.
-   */
-  requeueDelivery(webhookId: string): Promise<DeliveryState | undefined>;
 }
 
-export interface Store extends SharedRateCounts {
-  readonly dialect: 'sqlite' | 'postgres';
+export interface IdempotencyTx {
+  /** Stores the response of an idempotent request, in the transaction of its write. */
+  completeIdempotencyKey(consumerId: string, key: string, response: { status: number; body: string }): Promise<void>;
+}
 
+export interface ApplicationTx {
+  /** Stores a new application; false (and nothing stored) when its idempotency key is taken. */
+  insertApplication(row: ApplicationRow): Promise<boolean>;
+  /** An application, locked for the transaction on PostgreSQL. */
+  getApplication(id: string): Promise<ApplicationRow | undefined>;
+  updateApplication(id: string, change: ApplicationChange): Promise<void>;
+}
+
+export interface AuditTx {
+  /** Writes an entry of the audit trail, at the transaction's time; it commits with the action. */
+  appendAudit(entry: NewAuditEntry): Promise<AuditRow>;
+}
+
+/** Work inside one database transaction; `nowMs` is the transaction's clock. */
+export interface StoreTx extends RecordTx, ConsumerTx, MetaTx, OutboxTx, IdempotencyTx, ApplicationTx, AuditTx {
+  readonly nowMs: number;
+}
+
+/** Write transactions and the store's clock. */
+export interface Transactional {
+  /** The store's clock (the database's on PostgreSQL). */
+  nowMs(): Promise<number>;
+  /** Runs `work` in one transaction: all of it commits, or (when it throws) none of it. */
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+}
+
+/** Records as consumers read them (SPEC §4 visibility), and bulk-load support. */
+export interface RecordStore {
   /** Visible records among `ids`, each once, in the order of `ids`: the JSON array of the response. */
   recordsByIds(type: RecordType, consumerId: string, ids: readonly string[]): Promise<JsonText>;
   /** Visible records whose field equals `value`, by id: the JSON array of the response. */
@@ -304,10 +339,11 @@ export interface Store extends SharedRateCounts {
   changedIds(type: RecordType, consumerId: string, sinceMs: number | undefined): Promise<ChangedIds>;
   /** One visible record. */
   visibleRecord(type: RecordType, consumerId: string, id: string): Promise<StoredRecord | undefined>;
-  /** The store's clock (the database's on PostgreSQL). */
-  nowMs(): Promise<number>;
-
-  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Contracts in the given statuses (not deleted), oldest change first; of one consumer when given. */
+  contractsByStatus(
+    statuses: readonly number[],
+    options?: { ownerId?: string; limit?: number },
+  ): Promise<StoredRecord[]>;
   /**
    * For bulk loads (the seed): drops the record tables' secondary indexes and returns the
    * function that builds them again — once, sorted, instead of row by row: several times
@@ -315,7 +351,10 @@ export interface Store extends SharedRateCounts {
    * openStore() builds them.
    */
   suspendRecordIndexes(): Promise<() => Promise<void>>;
+}
 
+/** Consumers and their keys as authentication reads them, and their usage. */
+export interface ConsumerStore {
   loadAuthState(): Promise<AuthState>;
   listConsumers(): Promise<ConsumerRow[]>;
   consumer(id: string): Promise<ConsumerRow | undefined>;
@@ -325,13 +364,13 @@ export interface Store extends SharedRateCounts {
    * committed before the call (SPEC §3: a disabled consumer is refused at once).
    */
   authRevision(): number | Promise<number>;
+  /** Adds counts of requests (each process's since its last flush) to the consumers' usage. */
+  addConsumerUsage(counts: readonly ConsumerUsage[]): Promise<void>;
+  /** Every consumer's usage so far. */
+  consumerUsage(): Promise<ConsumerUsage[]>;
+}
 
-  /** Contracts in the given statuses (not deleted), oldest change first; of one consumer when given. */
-  contractsByStatus(
-    statuses: readonly number[],
-    options?: { ownerId?: string; limit?: number },
-  ): Promise<StoredRecord[]>;
-
+export interface IdempotencyStore {
   /**
    * Claims an `Idempotency-Key` for a request (SPEC §7): the first request with a key
    * claims it; the same key and body later replays the stored response; another body is a
@@ -347,7 +386,10 @@ export interface Store extends SharedRateCounts {
   /** Forgets a claim whose request failed. */
   releaseIdempotencyKey(consumerId: string, key: string): Promise<void>;
   deleteIdempotencyKeysBefore(createdBeforeMs: number): Promise<number>;
+}
 
+/** The outbox as the delivery worker, the back office and the metrics see it. */
+export interface OutboxStore {
   /**
    * Claims up to `limit` due deliveries for an attempt: their `next_attempt_ms` moves to
    * the end of a lease, so that no other process takes them while the attempt runs, and a
@@ -363,10 +405,18 @@ export interface Store extends SharedRateCounts {
   deleteFinishedDeliveriesBefore(createdBeforeMs: number): Promise<number>;
   /** Pending deliveries now, and when the next one is due. */
   deliveryQueue(): Promise<{ pending: number; failed: number; nextDueMs: number | null }>;
+  /** The provider event endpoints added in the back office, oldest first. */
+  listProviderEndpoints(): Promise<ProviderEndpointRow[]>;
+}
 
+/** File bytes, addressed by their SHA-256. */
+export interface BlobStore {
   putBlob(bytes: Buffer): Promise<{ sha256: string; size: number }>;
   getBlob(sha256: string): Promise<FileBytes | undefined>;
+}
 
+/** Onboarding applications (SPEC §9). */
+export interface ApplicationStore {
   /** Stores a new application; false (and nothing stored) when its idempotency key is taken. */
   insertApplication(row: ApplicationRow): Promise<boolean>;
   findApplication(
@@ -376,25 +426,54 @@ export interface Store extends SharedRateCounts {
   listApplications(filter?: { status?: ApplicationStatus; limit?: number }): Promise<ApplicationRow[]>;
   /** Changes an application if it is (still) in `expectedStatus`, when given; whether it changed. */
   updateApplication(id: string, change: ApplicationChange, expectedStatus?: ApplicationStatus): Promise<boolean>;
+}
 
+export interface AdminSessionStore {
   putAdminSession(row: AdminSessionRow): Promise<void>;
   adminSession(idHash: string): Promise<AdminSessionRow | undefined>;
   deleteAdminSession(idHash: string): Promise<void>;
   deleteAdminSessionsBefore(expiresBeforeMs: number): Promise<number>;
+}
 
-  /** The provider event endpoints added in the back office, oldest first. */
-  listProviderEndpoints(): Promise<ProviderEndpointRow[]>;
+/** The audit trail as the back office reads it (entries are written with {@link AuditTx}). */
+export interface AuditStore {
   /** The audit trail, newest first. */
   listAudit(filter: AuditFilter): Promise<AuditRow[]>;
   /** Calls `listener` with every audit entry once its transaction has committed (to log it); returns the unsubscribe. */
   onAudit(listener: (entry: AuditRow) => void): () => void;
+}
 
-  /** Adds counts of requests (each process's since its last flush) to the consumers' usage. */
-  addConsumerUsage(counts: readonly ConsumerUsage[]): Promise<void>;
-  /** Every consumer's usage so far. */
-  consumerUsage(): Promise<ConsumerUsage[]>;
+/** Request counts of rate limits, shared by the server processes of one database. */
+export interface RateCountStore {
+  /** Adds this process's new counts and returns every process's totals for windows ≥ `sinceWindowMs`. */
+  syncRateCounts(
+    deltas: ReadonlyArray<{ key: string; windowMs: number; delta: number }>,
+    sinceWindowMs: number,
+  ): Promise<Array<{ key: string; windowMs: number; count: number }>>;
+}
 
+/** Which database a store runs on (whether its rate counts are worth sharing: several processes on PostgreSQL). */
+export interface StoreDialect {
+  readonly dialect: 'sqlite' | 'postgres';
+}
+
+/** What every store has besides its concerns: its dialect, a health check, and closing. */
+export interface StoreLifecycle extends StoreDialect {
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The whole port: every slice, transactions and the lifecycle (what openStore() returns). */
+export interface Store
+  extends StoreLifecycle,
+    Transactional,
+    RecordStore,
+    ConsumerStore,
+    IdempotencyStore,
+    OutboxStore,
+    BlobStore,
+    ApplicationStore,
+    AdminSessionStore,
+    AuditStore,
+    RateCountStore {}
