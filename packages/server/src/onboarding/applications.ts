@@ -46,7 +46,10 @@ export interface OnboardingDeps {
 }
 
 /** Onboarding's dependencies on a page surface, whose sign-in and form limits count per address (shared on PostgreSQL). */
-export type OnboardingWebDeps = OnboardingDeps & { store: OnboardingStore & StoreDialect & RateCountStore };
+export type OnboardingWebDeps = OnboardingDeps & { store: OnboardingWebStore };
+
+/** Onboarding's slices with the rate counts its address limits share (see web/address-limiter.ts). */
+export type OnboardingWebStore = OnboardingStore & StoreDialect & RateCountStore;
 
 export interface ApplicationReceipt {
   applicationId: string;
