@@ -37,7 +37,7 @@ import { adminHandlers } from './routes/admin.js';
 import { type HandlersFor, registerOperations } from './routes/handlers.js';
 import { readHandlers } from './routes/read.js';
 import { writeHandlers } from './routes/write.js';
-import type { Store } from './store/port.js';
+import type { Store, StoreLifecycle } from './store/port.js';
 import { failureLimiter } from './web/address-limiter.js';
 import { docsUiOptions, registerWeb } from './web/register.js';
 
@@ -178,12 +178,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => stopAuditLog());
   registerOperations(
     app,
-    { ...readHandlers(store), ...writeHandlers(ctx, clock), ...publicHandlers(config, store) },
+    { ...readHandlers(store), ...writeHandlers(ctx, clock, store), ...publicHandlers(config, store) },
     operations,
   );
   // The console's operations (sign-in, applications, consumers) are registered with the pages (web/register.ts).
   const backOffice = ADMIN_OPERATIONS.filter((op) => !ADMIN_CONSOLE_OPERATIONS.includes(op));
-  registerOperations(app, adminHandlers(app, ctx, config), backOffice);
+  registerOperations(app, adminHandlers(app, ctx, config, store), backOffice);
   await registerWeb(app, { config, store, ctx, sessions });
 
   if (deps.background ?? true) runBackgroundWork(app, { store, ctx, config, clock, metrics });
@@ -363,7 +363,7 @@ function runBackgroundWork(
 }
 
 /** The endpoints without authentication: demo credentials, liveness and readiness. */
-function publicHandlers(config: Config, store: Store): HandlersFor<'demoCredentials' | 'healthz' | 'readyz'> {
+function publicHandlers(config: Config, store: StoreLifecycle): HandlersFor<'demoCredentials' | 'healthz' | 'readyz'> {
   return {
     demoCredentials: async (_request, reply) => {
       if (!config.demo) return sendProblem(reply, problem('not-found', 'The demo is off on this provider (DEMO=off).'));

@@ -8,5 +8,23 @@ export { type AppDeps, buildApp } from './app.js';
 export { type Config, ConfigError, loadConfig } from './config.js';
 export { type RunningServer, startServer } from './server.js';
 export { isPostgresUrl, openStore, type StoreConfig } from './store/open-store.js';
-export type { ConsumerRow, RecordRow, Store, StoredRecord, StoreTx } from './store/port.js';
+export type {
+  AdminSessionStore,
+  ApplicationStore,
+  AuditStore,
+  BlobStore,
+  ConsumerRow,
+  ConsumerStore,
+  IdempotencyStore,
+  OutboxStore,
+  RateCountStore,
+  RecordRow,
+  RecordStore,
+  Store,
+  StoreDialect,
+  StoredRecord,
+  StoreLifecycle,
+  StoreTx,
+  Transactional,
+} from './store/port.js';
 export { PUBLIC_OWNER } from './store/port.js';

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { IDEMPOTENCY_TTL_MS } from './plugins/idempotency.js';
-import type { Store } from './store/port.js';
+import type { IdempotencyStore, OutboxStore } from './store/port.js';
 
 const DAY = 86_400_000;
 
@@ -13,7 +13,7 @@ export class Maintenance {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: IdempotencyStore & OutboxStore,
     private readonly options: {
       deliveryRetentionDays: number;
       log: FastifyBaseLogger;

@@ -165,7 +165,7 @@ export const applicationApprove = defineCommand({
       const { approveApplication, cliActor, coreContext, serverAudience } = await import('@finum-sync/server/internal');
       ({ application } = await withStore(context.env, async (store, config) => {
         const publicUrl = (await serverAudience(store)) ?? config.publicUrl;
-        return approveApplication({ ...coreContext(store, config), publicUrl }, values.id, consumer, cliActor());
+        return approveApplication({ ...coreContext(store, config), store, publicUrl }, values.id, consumer, cliActor());
       }));
     }
     printRecord(context, values, {

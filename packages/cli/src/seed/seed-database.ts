@@ -6,11 +6,12 @@ import { generateKeyPair, type SigningAlgorithm } from '@finum-sync/client/node'
 import {
   addConsumer,
   ConsumerError,
+  type ConsumerStore,
   isPostgresUrl,
   openStore,
-  type Store,
   type StoreConfig,
   systemActor,
+  type Transactional,
 } from '@finum-sync/server/internal';
 import type { RecordType } from '@finum-sync/spec';
 import type { SeedWorkerData, SeedWorkerProgress } from './seed-worker.js';
@@ -54,7 +55,10 @@ export interface SeedResult {
 }
 
 /** Registers the seeded consumers with generated key pairs; refuses when one exists. */
-async function registerConsumers(store: Store, options: SeedOptions): Promise<SeededConsumer[]> {
+async function registerConsumers(
+  store: ConsumerStore & Transactional,
+  options: SeedOptions,
+): Promise<SeededConsumer[]> {
   const ids = seedConsumerIds(options.consumers);
   const existing = new Set((await store.listConsumers()).map((c) => c.id));
   const taken = ids.filter((id) => existing.has(id));

@@ -26,12 +26,12 @@ import {
   applicationView,
   approveApplication,
   consumerProblem,
-  type OnboardingDeps,
+  type OnboardingWebDeps,
   rejectApplication,
 } from '../onboarding/applications.js';
 import { adminActor, checkAdminToken } from '../plugins/admin-auth.js';
 import { bodyOf, type Handlers, pathParam } from '../routes/handlers.js';
-import type { ConsumerKeyRow, ConsumerRow, ConsumerUsage, Store } from '../store/port.js';
+import type { ConsumerKeyRow, ConsumerRow, ConsumerStore, ConsumerUsage } from '../store/port.js';
 import { addressLimiter } from '../web/address-limiter.js';
 import type { AdminSessions } from './sessions.js';
 
@@ -75,7 +75,7 @@ const consumerView = (c: ConsumerRow, keys: readonly ConsumerKeyRow[], usage: Re
 
 const usageById = (usage: readonly ConsumerUsage[]) => new Map(usage.map((u) => [u.consumerId, u]));
 
-async function consumerById(store: Store, id: string) {
+async function consumerById(store: ConsumerStore, id: string) {
   const [state, usage] = await Promise.all([store.loadAuthState(), store.consumerUsage()]);
   const consumer = state.consumers.find((c) => c.id === id);
   if (!consumer) throw new ProblemError('not-found', `No consumer '${id}'.`);
@@ -97,7 +97,7 @@ const sessionView = (session: { csrfToken: string; expiresMs: number } | undefin
     : { via: 'bearer', csrfToken: null, expiresAt: null };
 
 /** The console endpoints of `ADMIN_OPERATIONS` (sign-in, applications, consumers). */
-export function adminConsoleHandlers(deps: OnboardingDeps, config: Config, sessions: AdminSessions): Handlers {
+export function adminConsoleHandlers(deps: OnboardingWebDeps, config: Config, sessions: AdminSessions): Handlers {
   const { store } = deps;
   const limit = addressLimiter(config.adminSignInRateLimit, 'admin sign-in', store);
   return {

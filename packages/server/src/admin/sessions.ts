@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ADMIN_SESSION_COOKIE } from '@finum-sync/spec/admin';
-import type { AdminSessionRow, Store } from '../store/port.js';
+import type { AdminSessionRow, AdminSessionStore } from '../store/port.js';
 
 /** How long a sign-in lasts (absolute, not sliding). */
 export const ADMIN_SESSION_TTL_MS = 8 * 3_600_000;
@@ -28,7 +28,7 @@ export class AdminSessions {
   private readonly attributes: string;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AdminSessionStore,
     options: { secure: boolean },
     private readonly clock: () => number = Date.now,
   ) {

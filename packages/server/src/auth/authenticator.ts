@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { importSPKI } from 'jose';
-import type { Store } from '../store/port.js';
+import type { ConsumerStore } from '../store/port.js';
 import {
   type ConsumerKeys,
   checkTimes,
@@ -45,7 +45,7 @@ export class Authenticator {
   private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: ConsumerStore,
     private readonly rules: TokenRules,
     private readonly clock: () => number = Date.now,
   ) {}

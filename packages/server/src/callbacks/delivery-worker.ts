@@ -5,12 +5,12 @@ import { CALLBACK_DELIVERY, WEBHOOK_HEADERS } from '@finum-sync/spec';
 import type { FastifyBaseLogger } from 'fastify';
 import { Agent, request } from 'undici';
 import type { CoreEvents } from '../core/events.js';
-import type { Delivery, DeliveryOutcome, Store } from '../store/port.js';
+import type { ConsumerStore, Delivery, DeliveryOutcome, OutboxStore } from '../store/port.js';
 import { signWebhook } from './sign-webhook.js';
 import { addressRefusal, type CallbackPolicy, policyForHost } from './url-policy.js';
 
 export interface DeliveryWorkerOptions {
-  store: Store;
+  store: OutboxStore & ConsumerStore;
   events: CoreEvents;
   policy: CallbackPolicy;
   /**

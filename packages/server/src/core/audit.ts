@@ -1,7 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import { formatTimestamp } from '@finum-sync/spec';
 import type { AuditEntry } from '@finum-sync/spec/admin';
-import type { Actor, AuditRow, NewAuditEntry, StoreTx } from '../store/port.js';
+import type { Actor, AuditRow, AuditTx, NewAuditEntry } from '../store/port.js';
 
 /**
  * The audit trail (issue 15 item 5): every administrative action writes its entry with
@@ -12,7 +12,7 @@ import type { Actor, AuditRow, NewAuditEntry, StoreTx } from '../store/port.js';
 export type { Actor };
 
 /** Writes an audit entry in the action's transaction. */
-export function audit(tx: StoreTx, actor: Actor, entry: Omit<NewAuditEntry, 'actor'>): Promise<AuditRow> {
+export function audit(tx: AuditTx, actor: Actor, entry: Omit<NewAuditEntry, 'actor'>): Promise<AuditRow> {
   return tx.appendAudit({ actor, ...entry });
 }
 

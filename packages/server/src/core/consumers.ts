@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ID_REGEX } from '@finum-sync/spec';
 import { parsePublicKey } from '../auth/public-key.js';
-import type { Actor, ConsumerKeyRow, ConsumerRow, Store, StoreTx } from '../store/port.js';
+import type { Actor, ConsumerKeyRow, ConsumerRow, StoreTx, Transactional } from '../store/port.js';
 import { audit } from './audit.js';
 
 export class ConsumerError extends Error {
@@ -25,7 +25,7 @@ const SERVER_AUDIENCE_KEY = 'server_audience';
  *
  * @example await recordServerAudience(store, config.publicUrl);
  */
-export function recordServerAudience(store: Store, audience: string): Promise<void> {
+export function recordServerAudience(store: Transactional, audience: string): Promise<void> {
   return store.transaction((tx) => tx.setMeta(SERVER_AUDIENCE_KEY, audience));
 }
 
@@ -35,7 +35,7 @@ export function recordServerAudience(store: Store, audience: string): Promise<vo
  *
  * @example const aud = (await serverAudience(store)) ?? config.publicUrl;
  */
-export function serverAudience(store: Store): Promise<string | undefined> {
+export function serverAudience(store: Transactional): Promise<string | undefined> {
   return store.transaction((tx) => tx.getMeta(SERVER_AUDIENCE_KEY));
 }
 
@@ -69,7 +69,7 @@ export interface ConsumerCredentials {
  * in the same transaction (e.g. marking an onboarding application approved).
  */
 export async function addConsumer(
-  store: Store,
+  store: Transactional,
   audience: string,
   input: NewConsumer,
   within?: (tx: StoreTx) => Promise<void>,
@@ -110,7 +110,7 @@ export async function addConsumer(
 
 /** Enables or disables a consumer; every server process refuses its tokens at once. */
 export async function setConsumerStatus(
-  store: Store,
+  store: Transactional,
   id: string,
   status: ConsumerRow['status'],
   by: Actor,
@@ -129,7 +129,7 @@ export async function setConsumerStatus(
 }
 
 /** Changes a consumer in one transaction that also bumps the auth revision (every process reloads). */
-function changeConsumer<T>(store: Store, id: string, work: (tx: StoreTx, consumer: ConsumerRow) => Promise<T>) {
+function changeConsumer<T>(store: Transactional, id: string, work: (tx: StoreTx, consumer: ConsumerRow) => Promise<T>) {
   return store.transaction(async (tx) => {
     const consumer = await tx.getConsumer(id);
     if (!consumer) throw new ConsumerError(`No consumer '${id}'.`, 'not-found');
@@ -141,7 +141,7 @@ function changeConsumer<T>(store: Store, id: string, work: (tx: StoreTx, consume
 
 /** Registers another public key of a consumer (key rotation: tokens pick it with `kid`). */
 export async function addConsumerKey(
-  store: Store,
+  store: Transactional,
   consumerId: string,
   publicKeyPem: string,
   options: { alg?: string; kid?: string },
@@ -164,7 +164,12 @@ export async function addConsumerKey(
 }
 
 /** Removes a consumer's key: tokens signed with it are refused at once, by every process. */
-export async function removeConsumerKey(store: Store, consumerId: string, kid: string, by: Actor): Promise<void> {
+export async function removeConsumerKey(
+  store: Transactional,
+  consumerId: string,
+  kid: string,
+  by: Actor,
+): Promise<void> {
   await changeConsumer(store, consumerId, async (tx) => {
     if (!(await tx.removeKey(consumerId, kid))) {
       throw new ConsumerError(`Consumer '${consumerId}' has no key '${kid}'.`, 'not-found');
@@ -179,7 +184,7 @@ export async function removeConsumerKey(store: Store, consumerId: string, kid: s
 }
 
 /** Issues a new callback secret; callbacks are signed with it from now on. */
-export async function rotateCallbackSecret(store: Store, consumerId: string, by: Actor): Promise<string> {
+export async function rotateCallbackSecret(store: Transactional, consumerId: string, by: Actor): Promise<string> {
   return changeConsumer(store, consumerId, async (tx, consumer) => {
     const callbackSecret = newCallbackSecret();
     await tx.putConsumer({ ...consumer, callbackSecret });

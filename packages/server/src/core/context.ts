@@ -1,10 +1,13 @@
 import { checkCallbackUrl } from '../callbacks/url-policy.js';
-import type { Store, StoredRecord, StoreTx } from '../store/port.js';
+import type { BlobStore, ConsumerStore, RecordStore, StoredRecord, StoreTx, Transactional } from '../store/port.js';
 import { CoreEvents } from './events.js';
+
+/** The slices of the store the core's operations use: write transactions, record reads, file bytes, the consumers. */
+export type CoreStore = Transactional & RecordStore & BlobStore & ConsumerStore;
 
 /** What the core's write operations need: the store, the event bus, the callback URL check. */
 export interface CoreContext {
-  readonly store: Store;
+  readonly store: CoreStore;
   readonly events: CoreEvents;
   /** Throws a `callback-url-refused` problem for a URL callbacks may not go to. */
   readonly checkCallbackUrl: (url: string) => Promise<unknown>;
@@ -17,7 +20,7 @@ export type BeforeCommit = (tx: StoreTx, record: StoredRecord) => Promise<void>;
 
 /** The core for a process of its own (the CLI): its events reach no one; servers poll the outbox. */
 export function coreContext(
-  store: Store,
+  store: CoreStore,
   options: { allowPrivateCallbacks: boolean; providerWebhookUrls?: readonly string[] },
 ): CoreContext {
   return {

@@ -11,7 +11,7 @@ import {
   statusDef,
   WAIT_FOR_CLIENT_DATA,
 } from '@finum-sync/spec';
-import type { Actor, StoredRecord, StoreTx } from '../store/port.js';
+import type { Actor, AuditTx, StoredRecord, StoreTx } from '../store/port.js';
 import { audit } from './audit.js';
 import type { BeforeCommit, CoreContext } from './context.js';
 import { newRecordId } from './ids.js';
@@ -170,7 +170,7 @@ export function setContractStatus(ctx: CoreContext, contractId: string, change: 
 }
 
 /** The audit entry of a status the provider set (also with nothing changed: it was asked for). */
-export function auditStatusSet(tx: StoreTx, by: Actor, before: StoredRecord, after: StoredRecord) {
+export function auditStatusSet(tx: AuditTx, by: Actor, before: StoredRecord, after: StoredRecord) {
   return audit(tx, by, {
     action: 'contract.status-set',
     targetType: 'contract',

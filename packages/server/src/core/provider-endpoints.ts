@@ -1,7 +1,7 @@
 import { formatTimestamp, ProblemError } from '@finum-sync/spec';
 import type { ProviderEndpoint, ProviderEndpointSecret } from '@finum-sync/spec/admin';
 import { type CallbackPolicy, checkCallbackUrl } from '../callbacks/url-policy.js';
-import type { Actor, ProviderEndpointRow, Store } from '../store/port.js';
+import type { Actor, OutboxStore, ProviderEndpointRow, Transactional } from '../store/port.js';
 import { audit } from './audit.js';
 import { newCallbackSecret } from './consumers.js';
 import { randomAlphanumeric } from './ids.js';
@@ -16,7 +16,7 @@ export const newProviderEndpointId = () => `pe_${randomAlphanumeric(20)}`;
 
 /** The endpoints of both kinds, as the back office lists them (no secrets). */
 export async function listProviderEndpoints(
-  store: Store,
+  store: OutboxStore,
   environmentUrls: readonly string[],
 ): Promise<ProviderEndpoint[]> {
   const fromEnvironment = environmentUrls.map((url) => ({
@@ -38,7 +38,7 @@ export async function listProviderEndpoints(
 
 /** Adds an endpoint after the URL policy of provider events (SPEC §8, §10); the answer carries its secret. */
 export async function addProviderEndpoint(
-  store: Store,
+  store: Transactional,
   input: { url: string; description?: string },
   options: { policy: CallbackPolicy; environmentUrls: readonly string[] },
   by: Actor,
@@ -90,7 +90,7 @@ export const providerEndpointPolicy = (config: {
 });
 
 /** Removes an endpoint: no more events go there, its pending deliveries stop. */
-export async function removeProviderEndpoint(store: Store, id: string, by: Actor): Promise<void> {
+export async function removeProviderEndpoint(store: Transactional, id: string, by: Actor): Promise<void> {
   await store.transaction(async (tx) => {
     const endpoint = await tx.getProviderEndpoint(id);
     if (!endpoint) throw new ProblemError('not-found', `No provider endpoint '${id}'.`);
@@ -106,7 +106,7 @@ export async function removeProviderEndpoint(store: Store, id: string, by: Actor
 
 /** Issues a new secret for an endpoint; events are signed with it from the next attempt on. */
 export async function rotateProviderEndpointSecret(
-  store: Store,
+  store: Transactional,
   id: string,
   by: Actor,
 ): Promise<ProviderEndpointSecret> {

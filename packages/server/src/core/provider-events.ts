@@ -1,5 +1,5 @@
 import type { ProviderEvent } from '@finum-sync/spec/admin';
-import { PUBLIC_OWNER, type StoreTx } from '../store/port.js';
+import { type OutboxTx, PUBLIC_OWNER } from '../store/port.js';
 import { newDeliveryId } from './ids.js';
 
 /**
@@ -11,7 +11,7 @@ import { newDeliveryId } from './ids.js';
  * await enqueueProviderEvent(tx, ['https://core.example/events'], { type: 'client.created', occurredAt, consumerId, recordId });
  */
 export async function enqueueProviderEvent(
-  tx: StoreTx,
+  tx: OutboxTx,
   urls: readonly string[],
   event: ProviderEvent,
 ): Promise<number> {

@@ -1,5 +1,5 @@
 import { type FieldError, REFERENCE_FIELDS, type RecordType, type WritableType } from '@finum-sync/spec';
-import type { StoredRecord, StoreTx } from '../store/port.js';
+import type { RecordTx, StoredRecord } from '../store/port.js';
 import { invalidBody } from './write-validation.js';
 
 /**
@@ -8,7 +8,7 @@ import { invalidBody } from './write-validation.js';
  * A `null` or absent reference is not checked. Returns the records referred to, by field.
  */
 export async function checkReferences(
-  tx: StoreTx,
+  tx: RecordTx,
   consumerId: string,
   type: WritableType,
   fields: Record<string, unknown>,

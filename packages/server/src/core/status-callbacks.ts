@@ -1,5 +1,5 @@
 import { CALLBACK_EVENT_TYPE, type StatusChanger } from '@finum-sync/spec';
-import type { StoredRecord, StoreTx } from '../store/port.js';
+import type { ConsumerTx, OutboxTx, StoredRecord } from '../store/port.js';
 import { newDeliveryId } from './ids.js';
 
 /**
@@ -10,7 +10,7 @@ import { newDeliveryId } from './ids.js';
  * enqueued.
  */
 export async function enqueueStatusCallbacks(
-  tx: StoreTx,
+  tx: OutboxTx & ConsumerTx,
   contract: StoredRecord,
   previousStatus: number,
   changedBy: StatusChanger,

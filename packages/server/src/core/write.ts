@@ -1,6 +1,6 @@
 import { type ContractStatus, ProblemError, type RecordType, type StatusChanger } from '@finum-sync/spec';
 import { CONTRACT_STATUS_EVENTS, type ProviderEvent } from '@finum-sync/spec/admin';
-import type { StoredRecord, StoreTx } from '../store/port.js';
+import type { StoredRecord, StoreTx, Transactional } from '../store/port.js';
 import type { CoreContext } from './context.js';
 import type { StatusChanged } from './events.js';
 import { enqueueProviderEvent } from './provider-events.js';
@@ -83,7 +83,7 @@ function contractEvent(contract: StoredRecord, previousStatus: number | null) {
 
 /** Runs a write in one transaction, then tells this process what happened. */
 export async function commitWrite<T>(
-  ctx: Pick<CoreContext, 'store' | 'events' | 'providerWebhookUrls'>,
+  ctx: Pick<CoreContext, 'events' | 'providerWebhookUrls'> & { readonly store: Transactional },
   work: (tx: StoreTx, effects: WriteEffects) => Promise<T>,
 ): Promise<T> {
   const effects = new WriteEffects(ctx.providerWebhookUrls);

@@ -2,7 +2,11 @@ import { DOC_EXAMPLES } from '@finum-sync/spec';
 import { sha256Hex } from '../admin/sessions.js';
 import { parsePublicKey } from '../auth/public-key.js';
 import { audit, systemActor } from '../core/audit.js';
-import type { Store } from '../store/port.js';
+import type { ApplicationStore, BlobStore, Transactional } from '../store/port.js';
+
+/** What seeding the demo writes to. */
+type DemoSeedStore = Transactional & BlobStore & ApplicationStore;
+
 import { DEMO_CALLBACK_SECRET, DEMO_CONSUMER_ID, DEMO_PUBLIC_KEY } from './credentials.js';
 import { buildDemoData } from './demo-data.js';
 
@@ -14,7 +18,7 @@ const DEMO_DATA_VERSION = '1';
  * start with `DEMO=on`; cheap when they are there already. A demo consumer an operator
  * disabled stays disabled.
  */
-export async function seedDemo(store: Store): Promise<{ seeded: boolean }> {
+export async function seedDemo(store: DemoSeedStore): Promise<{ seeded: boolean }> {
   const key = await parsePublicKey(DEMO_PUBLIC_KEY);
   const seededAlready = await store.transaction(async (tx) => {
     if (!(await tx.getConsumer(DEMO_CONSUMER_ID))) {
@@ -60,7 +64,7 @@ export async function seedDemo(store: Store): Promise<{ seeded: boolean }> {
  * The demo application: rejected, with a public status token, so that the documented
  * example of `application-status` answers (there is nothing to take from it).
  */
-async function seedDemoApplication(store: Store): Promise<void> {
+async function seedDemoApplication(store: ApplicationStore & Transactional): Promise<void> {
   const id = DOC_EXAMPLES.demoApplicationId;
   if (await store.findApplication({ id })) return;
   const nowMs = await store.nowMs();

@@ -15,7 +15,15 @@ import type { CoreEvents } from '../core/events.js';
 import { commitWrite } from '../core/write.js';
 import { invalidBody } from '../core/write-validation.js';
 import { IDEMPOTENCY_TTL_MS } from '../plugins/idempotency.js';
-import type { Actor, ApplicationRow, Store } from '../store/port.js';
+import type {
+  Actor,
+  ApplicationRow,
+  ApplicationStore,
+  ConsumerStore,
+  RateCountStore,
+  StoreDialect,
+  Transactional,
+} from '../store/port.js';
 
 /**
  * Onboarding (SPEC §9): an application is submitted with the form, gets a status link
@@ -23,8 +31,11 @@ import type { Actor, ApplicationRow, Store } from '../store/port.js';
  * which registers the consumer — or rejected by an administrator.
  */
 
+/** The slices of the store onboarding uses: applications, and the consumer an approval registers. */
+export type OnboardingStore = Transactional & ApplicationStore & ConsumerStore;
+
 export interface OnboardingDeps {
-  store: Store;
+  store: OnboardingStore;
   /** The provider's base URL: the status link's origin and the JWT audience. */
   publicUrl: string;
   /** SPEC §8's policy for callback URLs. */
@@ -33,6 +44,12 @@ export interface OnboardingDeps {
   events: CoreEvents;
   providerWebhookUrls: readonly string[];
 }
+
+/** Onboarding's dependencies on a page surface, whose sign-in and form limits count per address (shared on PostgreSQL). */
+export type OnboardingWebDeps = OnboardingDeps & { store: OnboardingWebStore };
+
+/** Onboarding's slices with the rate counts its address limits share (see web/address-limiter.ts). */
+export type OnboardingWebStore = OnboardingStore & StoreDialect & RateCountStore;
 
 export interface ApplicationReceipt {
   applicationId: string;
@@ -244,7 +261,7 @@ export function applicationView(app: ApplicationRow) {
   };
 }
 
-async function pendingApplication(store: Store, id: string): Promise<ApplicationRow> {
+async function pendingApplication(store: ApplicationStore, id: string): Promise<ApplicationRow> {
   const app = await store.findApplication({ id });
   if (!app) throw new ProblemError('not-found', `No application '${id}'.`);
   if (app.status !== 'pending') throw new ProblemError('conflict', `The application is ${app.status} already.`);
@@ -315,7 +332,12 @@ export async function approveApplication(
 }
 
 /** Rejects an application; its status link shows the reason. */
-export async function rejectApplication(store: Store, id: string, reason: string, by: Actor) {
+export async function rejectApplication(
+  store: ApplicationStore & Transactional,
+  id: string,
+  reason: string,
+  by: Actor,
+) {
   await pendingApplication(store, id);
   await store.transaction(async (tx) => {
     const app = await tx.getApplication(id);

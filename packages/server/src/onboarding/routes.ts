@@ -3,10 +3,10 @@ import type { Config } from '../config.js';
 import { idempotencyKeyOf } from '../plugins/idempotency.js';
 import type { Handlers } from '../routes/handlers.js';
 import { addressLimiter } from '../web/address-limiter.js';
-import { applicationStatus, type OnboardingDeps, submitApplication } from './applications.js';
+import { applicationStatus, type OnboardingWebDeps, submitApplication } from './applications.js';
 
 /** The public endpoints of `ONBOARDING_OPERATIONS`. */
-export function onboardingHandlers(deps: OnboardingDeps, config: Config): Handlers {
+export function onboardingHandlers(deps: OnboardingWebDeps, config: Config): Handlers {
   const limit = addressLimiter(config.onboardingRateLimit, 'onboarding', deps.store);
   const providerInfo = {
     audience: config.publicUrl,

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { ConsumerUsage, Store } from '../store/port.js';
+import type { ConsumerStore, ConsumerUsage } from '../store/port.js';
 
 /**
  * Counts each consumer's requests and error answers (status 400 or more) in memory and adds
@@ -13,7 +13,7 @@ export class UsageCounter {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly store: Pick<Store, 'addConsumerUsage'>,
+    private readonly store: ConsumerStore,
     private readonly options: { flushMs: number; log: FastifyBaseLogger },
   ) {}
 

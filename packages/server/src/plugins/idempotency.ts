@@ -8,7 +8,7 @@ import {
 } from '@finum-sync/spec';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BeforeCommit } from '../core/context.js';
-import type { Store, StoredRecord } from '../store/port.js';
+import type { IdempotencyStore, StoredRecord } from '../store/port.js';
 
 /** SPEC §7: keys are kept 24 h. */
 export const IDEMPOTENCY_TTL_MS = IDEMPOTENCY_KEY.keptForMs;
@@ -42,7 +42,7 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
  * body is a 422; while the first still runs, a 409. A failed request releases its key.
  */
 export async function idempotent(
-  store: Store,
+  store: IdempotencyStore,
   request: FastifyRequest,
   reply: FastifyReply,
   options: { status: number; hashedBody: string; clock: () => number },

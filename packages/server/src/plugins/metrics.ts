@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Store } from '../store/port.js';
+import type { OutboxStore } from '../store/port.js';
 
 /**
  * Prometheus metrics (`GET /metrics`): requests by route and status, latency, auth
@@ -14,7 +14,7 @@ export class Metrics {
   readonly requests: Counter<'method' | 'route' | 'status'>;
   readonly duration: Histogram<'method' | 'route'>;
 
-  constructor(store: Store) {
+  constructor(store: OutboxStore) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'finum_' });
     this.requests = new Counter({

@@ -1,15 +1,10 @@
 import { ProblemError } from '@finum-sync/spec';
+import type { RateCountStore } from '../store/port.js';
 
 const MINUTE = 60_000;
 
-/** Where several processes add up their counts (PostgreSQL); see {@link RateLimiter}. */
-export interface SharedRateCounts {
-  /** Adds this process's new counts and returns every process's totals for windows ≥ `sinceWindowMs`. */
-  syncRateCounts(
-    deltas: ReadonlyArray<{ key: string; windowMs: number; delta: number }>,
-    sinceWindowMs: number,
-  ): Promise<Array<{ key: string; windowMs: number; count: number }>>;
-}
+/** Where several processes add up their counts (PostgreSQL); see {@link RateLimiter}. The store's shared counts (PostgreSQL: every server process of the database adds to them). */
+export type SharedRateCounts = RateCountStore;
 
 type Counts = Map<number, Map<string, number>>;
 

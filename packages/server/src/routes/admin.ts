@@ -42,11 +42,15 @@ import {
 import { invalidBody } from '../core/write-validation.js';
 import { adminActor } from '../plugins/admin-auth.js';
 import {
+  type AuditStore,
   type Delivery,
   type DeliveryAttempt,
   type DeliveryKind,
   type DeliveryState,
+  type OutboxStore,
   PUBLIC_OWNER,
+  type RecordStore,
+  type Transactional,
 } from '../store/port.js';
 import { bodyOf, type Handlers, pathParam } from './handlers.js';
 import { readUpload } from './write.js';
@@ -128,13 +132,16 @@ const parseNewEndpoint = compileParse(NewProviderEndpoint);
 /** The fields of a status change keep the constraints they have in the contract record. */
 const parseStatusChange = compileParse(StatusChange);
 
+/** The slices of the store the back office reads besides the core's: the outbox and the audit trail. */
+export type AdminApiStore = Transactional & RecordStore & OutboxStore & AuditStore;
+
 /** The provider's back office (`/admin/api`): see `ADMIN_OPERATIONS` in the spec. */
 export function adminHandlers(
   app: FastifyInstance,
   ctx: CoreContext,
   config: Pick<Config, 'dataDir' | 'allowPrivateCallbacks' | 'providerWebhookAllowHosts'>,
+  store: AdminApiStore,
 ): Handlers {
-  const { store } = ctx;
   const { dataDir } = config;
   // Provider event endpoints: the policy of PROVIDER_WEBHOOK_URL (SPEC §10).
   const endpointPolicy = providerEndpointPolicy(config);

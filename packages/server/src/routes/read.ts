@@ -13,7 +13,7 @@ import {
 } from '@finum-sync/spec';
 import contentDisposition from 'content-disposition';
 import rangeParser from 'range-parser';
-import type { JsonText, Store } from '../store/port.js';
+import type { BlobStore, JsonText, RecordStore } from '../store/port.js';
 import { type HandlersFor, perRecordType } from './handlers.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -36,7 +36,12 @@ const LIST_ONE_BUFFER_BYTES = 1024 * 1024;
  * the next ones are sized by the bytes per id seen so far, so that a list of small records
  * takes a few queries and one of large records many short ones.
  */
-async function listByIds(store: Store, type: RecordType, consumer: string, ids: readonly string[]): Promise<Buffer[]> {
+async function listByIds(
+  store: RecordStore,
+  type: RecordType,
+  consumer: string,
+  ids: readonly string[],
+): Promise<Buffer[]> {
   const parts: Buffer[] = [];
   let bytes = 0;
   let done = 0;
@@ -80,7 +85,7 @@ type ReadOperationId =
   | ReturnType<typeof updatedOperationId<RecordType>>;
 
 /** SPEC §6: auth-status, T-list, T-id-list-updated, file-download. */
-export function readHandlers(store: Store): HandlersFor<ReadOperationId> {
+export function readHandlers(store: RecordStore & BlobStore): HandlersFor<ReadOperationId> {
   return {
     authStatus: async (request, reply) =>
       reply.type(JSON_TYPE).send(

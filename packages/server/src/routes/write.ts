@@ -8,6 +8,7 @@ import { createContract, updateContract } from '../core/contracts.js';
 import { type Upload, uploadFile } from '../core/files.js';
 import { nulRefused } from '../core/json-values.js';
 import { idempotent } from '../plugins/idempotency.js';
+import type { IdempotencyStore } from '../store/port.js';
 import type { Handler, HandlersFor } from './handlers.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -69,8 +70,8 @@ type Update = typeof updateClient;
 export function writeHandlers(
   ctx: CoreContext,
   clock: () => number,
+  store: IdempotencyStore,
 ): HandlersFor<'clientCreate' | 'clientUpdate' | 'contractCreate' | 'contractUpdate' | 'fileUpload'> {
-  const { store } = ctx;
   const create =
     (write: Create): Handler =>
     (request, reply) =>

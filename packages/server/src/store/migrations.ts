@@ -245,7 +245,7 @@ const providerEndpoints: Migration = {
  * about another consumer's data shows in the timing). By primary key, another consumer's row
  * was read and then left out. On PostgreSQL the index's columns have the collation "POSIX"
  * (byte order; equality as in any deterministic collation), which the lookup names
- * (KyselyStore's recordsByIdsQuery): only this index can answer it, never the primary key.
+ * (the dialects' recordsByIdsQuery, sqlite.ts and postgres.ts): only this index can answer it, never the primary key.
  */
 const ownerIdIndexes = (dialect: Dialect): Migration => ({
   async up(db) {

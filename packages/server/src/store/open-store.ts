@@ -1,7 +1,9 @@
-import { KyselyStore } from './kysely-store.js';
+import type { RecordType } from '@finum-sync/spec';
+import { openKyselyStore } from './kysely/store.js';
 import type { Store } from './port.js';
-import { type PostgresOptions, postgresAdapter } from './postgres.js';
-import { sqliteAdapter } from './sqlite.js';
+import { type PostgresOptions, postgresAdapter, postgresRecordsByIdsQuery } from './postgres.js';
+import { RECORD_TABLES } from './schema.js';
+import { sqliteAdapter, sqliteRecordsByIdsQuery } from './sqlite.js';
 
 export interface StoreConfig {
   /** `postgres://…` selects PostgreSQL; otherwise SQLite under `dataDir`. */
@@ -28,5 +30,17 @@ export function openStore(config: StoreConfig): Promise<Store> {
         config.bulkLoad ? { ...config.postgres, statementTimeoutMs: 0, synchronousCommit: false } : config.postgres,
       )
     : sqliteAdapter(config.dataDir, { bulkLoad: config.bulkLoad === true });
-  return KyselyStore.open(adapter, { restoreIndexes: !config.bulkLoad });
+  return openKyselyStore(adapter, { restoreIndexes: !config.bulkLoad });
+}
+
+const RECORDS_BY_IDS_QUERIES = { sqlite: sqliteRecordsByIdsQuery, postgres: postgresRecordsByIdsQuery } as const;
+
+/** The statement of `T-list?id-list=…` in a dialect (the timing test checks its plan). */
+export function recordsByIdsQuery(
+  dialect: 'sqlite' | 'postgres',
+  type: RecordType,
+  owners: readonly string[],
+  ids: readonly string[],
+): { sql: string; parameters: unknown[] } {
+  return RECORDS_BY_IDS_QUERIES[dialect](RECORD_TABLES[type], owners, ids);
 }

@@ -4,9 +4,9 @@ import { open, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
-import type { DialectAdapter } from './kysely-store.js';
-import type { FileBytes } from './port.js';
+import { CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
+import type { DialectAdapter, RecordsByIdsQuery } from './kysely/dialect.js';
+import type { FileBytes, JsonText } from './port.js';
 import type { Database } from './schema.js';
 
 const HOST = hostname();
@@ -37,6 +37,20 @@ function processAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * `T-list?id-list=…` on SQLite: the ids as one JSON parameter; CROSS JOIN fixes the order (ids
+ * outside, the table inside, looked up by owner and id in the `<table>_owner_id` index), and
+ * SQLite concatenates the stored texts in the order of the ids and hands out the bytes
+ * (cast … as blob), not a string to be encoded again.
+ */
+export const sqliteRecordsByIdsQuery: RecordsByIdsQuery = (table, owners, ids) => ({
+  sql:
+    `select cast('[' || coalesce(group_concat(t."body", ',' order by r."key"), '') || ']' as blob) as "json"` +
+    ` from json_each(?) as r cross join "${table}" as t on t."id" = r."value"` +
+    ` where t."owner_id" in (${owners.map(() => '?').join(', ')})`,
+  parameters: [JSON.stringify(ids), ...owners],
+});
 
 /** Statements kept prepared per connection (by SQL text; Kysely parameterizes values, so texts repeat). */
 const STATEMENT_CACHE_SIZE = 256;
@@ -141,6 +155,18 @@ export function sqliteAdapter(
     db,
     readDb,
     lockRows: false,
+
+    async recordsByIds(table, owners, ids) {
+      const query = sqliteRecordsByIdsQuery(table, owners, ids);
+      const { rows } = await readDb.executeQuery<{ json: JsonText | null }>(
+        CompiledQuery.raw(query.sql, query.parameters),
+      );
+      return rows[0]?.json ?? '[]';
+    },
+
+    // JSON arrays built by SQLite and handed out as UTF-8 bytes (cast … as blob), not decoded into strings.
+    bodiesJson: sql<JsonText>`cast('[' || coalesce(group_concat(${sql.ref('body')}, ',' order by ${sql.ref('id')}), '') || ']' as blob)`,
+    idsJson: sql<JsonText | null>`cast(json_group_array(${sql.ref('id')}) as blob)`,
 
     // Runs on the writer connection, inside the transaction Kysely began on it: one
     // prepared statement, run per row, is several times faster than multi-row statements.

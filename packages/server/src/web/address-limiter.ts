@@ -1,13 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { RateLimiter } from '../plugins/rate-limiter.js';
-import type { Store } from '../store/port.js';
+import type { RateCountStore, StoreDialect } from '../store/port.js';
 
 /**
  * A budget per client address (`request.ip`; behind proxies, with `TRUST_PROXY` = their
  * number, the address the first of them saw) for the public forms: onboarding submissions, admin sign-in. `0`: none.
  * On PostgreSQL every server process counts against the same budget.
  */
-export function addressLimiter(perMinute: number, scope: string, store: Store) {
+export function addressLimiter(perMinute: number, scope: string, store: StoreDialect & RateCountStore) {
   const limiter =
     perMinute > 0
       ? new RateLimiter(perMinute, {
@@ -31,7 +31,7 @@ export interface FailureLimiter {
  * tokens and the admin token alike (a brute force or an enumeration is refused with 429
  * before its credential is even checked). `undefined` when `0` turns it off.
  */
-export function failureLimiter(perMinute: number, store: Store): FailureLimiter | undefined {
+export function failureLimiter(perMinute: number, store: StoreDialect & RateCountStore): FailureLimiter | undefined {
   if (perMinute <= 0) return undefined;
   const limiter = new RateLimiter(perMinute, {
     what: 'failed authentications from one address',

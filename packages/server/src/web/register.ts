@@ -10,9 +10,9 @@ import type { AdminSessions } from '../admin/sessions.js';
 import { routePath } from '../app.js';
 import type { Config } from '../config.js';
 import type { CoreContext } from '../core/context.js';
+import type { OnboardingWebStore } from '../onboarding/applications.js';
 import { onboardingHandlers } from '../onboarding/routes.js';
 import { registerOperations } from '../routes/handlers.js';
-import type { Store } from '../store/port.js';
 import { fieldHtml } from './form-fields.js';
 
 /** The pages and their assets (`packages/server/web`): plain HTML, CSS and ES modules. */
@@ -119,7 +119,8 @@ export function withViewport(html: string): string {
 
 export interface WebDeps {
   config: Config;
-  store: Store;
+  /** Onboarding's and the console's slices, with the shared counts of their address limits. */
+  store: OnboardingWebStore;
   ctx: CoreContext;
   sessions: AdminSessions;
 }

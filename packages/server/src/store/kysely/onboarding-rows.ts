@@ -1,6 +1,6 @@
 import type { ApplicationStatus, KeySource } from '@finum-sync/spec';
-import type { AdminSessionRow, ApplicationChange, ApplicationRow } from './port.js';
-import type { Database } from './schema.js';
+import type { AdminSessionRow, ApplicationChange, ApplicationRow } from '../port.js';
+import type { Database } from '../schema.js';
 
 /** Row mapping of the onboarding tables (applications, admin sessions). */
 
