@@ -41,3 +41,4 @@ export { deliveryView } from './routes/admin.js';
 export { recordsByIdsQuery } from './store/open-store.js';
 /** The store port's types (rows, filters, slices), for a store of one's own and its contract suite. */
 export type * from './store/port.js';
+export { REVISION_KEPT_MS } from './store/postgres.js';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { importSPKI } from 'jose';
-import type { ConsumerStore } from '../store/port.js';
+import type { ConsumerStore, RevisionRead } from '../store/port.js';
 import {
+  type AuthFailureCode,
   type ConsumerKeys,
   checkTimes,
   MAX_TOKEN_LENGTH,
@@ -25,6 +26,15 @@ export const CACHE_BYTES = 4 * 1024 * 1024;
  */
 export const CACHE_ENTRY_BYTES = 512;
 const CACHE_SIZE = Math.floor(CACHE_BYTES / CACHE_ENTRY_BYTES);
+
+/** Refusals that depend on the key ring (who the consumers are, their status and keys), not on the token alone. */
+const RING_FAILURES: ReadonlySet<AuthFailureCode> = new Set([
+  'unknown-consumer',
+  'disabled',
+  'unknown-kid',
+  'algorithm-mismatch',
+  'bad-signature',
+]);
 
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
 const fingerprintOf = (alg: string, pem: string) => `${alg}:${createHash('sha256').update(pem).digest('base64url')}`;
@@ -54,8 +64,20 @@ export class Authenticator {
     // Refused before any work (and before the cache): no consumer's token is this long.
     if (token.length > MAX_TOKEN_LENGTH) return verifyConsumerToken(token, () => undefined, this.rules, 0);
     await this.refresh();
-    const now = this.clock();
     const hash = tokenHash(token);
+    const result = await this.check(token, hash);
+    // The revision may be one kept from a recent read (PostgreSQL, REVISION_KEPT_MS): a refusal
+    // that a change made meanwhile in another process would undo — a consumer added, enabled,
+    // given a key — is checked against the latest revision before it stands.
+    if (!result.ok && RING_FAILURES.has(result.code) && (await this.refresh({ fresh: true }))) {
+      return this.check(token, hash);
+    }
+    return result;
+  }
+
+  /** The token against the key ring as loaded: from the cache of verified tokens, or verified. */
+  private async check(token: string, hash: string): Promise<TokenResult> {
+    const now = this.clock();
     const cached = this.verified.get(hash);
     if (cached) {
       const consumer = this.ring.get(cached.consumerId);
@@ -79,16 +101,17 @@ export class Authenticator {
     return this.verified.size * CACHE_ENTRY_BYTES;
   }
 
-  /** Reloads the key ring when consumers or keys changed anywhere. */
-  async refresh(): Promise<void> {
-    const revision = await this.store.authRevision();
-    if (revision === this.revision) return;
+  /** Reloads the key ring when consumers or keys changed anywhere; whether it did. */
+  async refresh(options?: RevisionRead): Promise<boolean> {
+    const revision = await this.store.authRevision(options);
+    if (revision === this.revision) return false;
     this.reloading ??= this.reload(revision).finally(() => {
       this.reloading = undefined;
     });
     await this.reloading;
     // Loaded an older revision than the one we saw (a reload already under way): load again.
-    if (this.revision !== revision) await this.refresh();
+    if (this.revision !== revision) await this.refresh(options);
+    return true;
   }
 
   private async reload(revision: number): Promise<void> {

@@ -163,7 +163,7 @@ export async function addConsumerKey(
   });
 }
 
-/** Removes a consumer's key: tokens signed with it are refused at once, by every process. */
+/** Removes a consumer's key: tokens signed with it are refused at once by this process, within 50 ms by every other. */
 export async function removeConsumerKey(
   store: Transactional,
   consumerId: string,

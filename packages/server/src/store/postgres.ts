@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DialectAdapter, RecordsByIdsQuery } from './kysely/dialect.js';
-import type { FileBytes, JsonText } from './port.js';
+import type { FileBytes, JsonText, RevisionRead } from './port.js';
 import type { Database } from './schema.js';
 
 const BLOB_CHUNK = 1024 * 1024;
@@ -40,6 +40,14 @@ export const postgresRecordsByIdsQuery: RecordsByIdsQuery = (table, owners, ids)
   parameters: [owners, ids],
 });
 
+/**
+ * How long a process keeps the auth revision it read (PostgreSQL), ms: a consumer disabled or
+ * a key removed by another server process is refused by this one within this time plus one
+ * query (issue 10 asks for 100 ms; SPEC §3's "at once" as near as several processes get),
+ * at a cost of at most 1000 / REVISION_KEPT_MS queries a second, whatever the traffic.
+ */
+export const REVISION_KEPT_MS = 50;
+
 const NOW_MS = sql<number>`floor(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
 /**
@@ -67,11 +75,10 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 
-  // The auth revision, read from the database for every authentication: the requests
-  // that arrive while one read runs share the next read, which starts after they all
-  // arrived — so each sees every change committed before it, at one query per batch.
-  // A named statement straight on the pool: prepared once per connection by PostgreSQL, and
-  // no query for Kysely to build on every authentication.
+  // The auth revision. Read from the database, the requests that arrive while one read runs
+  // share the next read, which starts after they all arrived — so each sees every change
+  // committed before it, at one query per batch. A named statement straight on the pool:
+  // prepared once per connection by PostgreSQL, and no query for Kysely to build.
   const readRevision = async () => {
     const { rows } = await pool.query<{ value: string }>({
       name: 'finum_sync_auth_revision',
@@ -81,7 +88,7 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
   };
   let running: Promise<number> | undefined;
   let queued: Promise<number> | undefined;
-  const authRevision = (): Promise<number> => {
+  const readShared = (): Promise<number> => {
     if (!running) {
       running = readRevision().finally(() => {
         running = undefined;
@@ -92,9 +99,29 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
       .catch(() => {})
       .then(() => {
         queued = undefined;
-        return authRevision();
+        return readShared();
       });
     return queued;
+  };
+  // The revision read last is kept for REVISION_KEPT_MS (counted from when its read began),
+  // so that an authentication costs no query while it is fresh: a change committed by another
+  // process is seen within that time; one committed by this process at once (the store calls
+  // authRevisionCommitted after its commit). `generation` counts this process's changes, so
+  // that a read that began before one is not kept.
+  let known: number | undefined;
+  let knownAt = 0;
+  let generation = 0;
+  const authRevision = (options?: RevisionRead): number | Promise<number> => {
+    if (!options?.fresh && known !== undefined && performance.now() - knownAt < REVISION_KEPT_MS) return known;
+    const started = generation;
+    const startedAt = performance.now();
+    return readShared().then((revision) => {
+      if (generation === started) {
+        known = revision;
+        knownAt = startedAt;
+      }
+      return revision;
+    });
   };
 
   return {
@@ -152,6 +179,11 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
     },
 
     authRevision,
+
+    authRevisionCommitted() {
+      known = undefined;
+      generation++;
+    },
 
     async putBlob(bytes) {
       const sha256 = createHash('sha256').update(bytes).digest('hex');

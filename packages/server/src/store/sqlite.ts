@@ -246,10 +246,10 @@ export function sqliteAdapter(
       return clock();
     },
 
-    authRevision() {
+    authRevision(options) {
       // Requests handled in the same turn of the event loop share one check (a statement
       // costs a WAL read lock, ~10 µs): they arrived together, before any later commit.
-      if (revisionChecked) return revision;
+      if (revisionChecked && !options?.fresh) return revision;
       revisionChecked = true;
       setImmediate(forgetRevisionCheck);
       // data_version of the read connection changes whenever another connection commits:

@@ -51,7 +51,7 @@ export function consumerStore(c: StoreContext): ConsumerStore {
     },
 
     // On every authenticated request: the adapter's, with no step between.
-    authRevision: () => adapter.authRevision(),
+    authRevision: (options) => adapter.authRevision(options),
 
     async addConsumerUsage(counts) {
       if (counts.length === 0) return;
@@ -91,7 +91,8 @@ export function consumerStore(c: StoreContext): ConsumerStore {
 }
 
 /** Consumers, keys and the auth revision inside a write transaction. */
-export function consumerTx({ trx }: TxContext): ConsumerTx {
+export function consumerTx(t: TxContext): ConsumerTx {
+  const { trx } = t;
   return {
     async getConsumer(id) {
       const row = await trx.selectFrom('consumers').selectAll().where('id', '=', id).executeTakeFirst();
@@ -150,6 +151,7 @@ export function consumerTx({ trx }: TxContext): ConsumerTx {
       await sql`update meta set value = cast(cast(value as bigint) + 1 as text) where key = 'auth_revision'`.execute(
         trx,
       );
+      t.authBumped = true;
     },
   };
 }

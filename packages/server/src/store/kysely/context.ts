@@ -19,6 +19,8 @@ export interface TxContext {
   readonly nowMs: number;
   /** The audit entries written in this transaction (handed to listeners once it commits). */
   readonly audited: AuditRow[];
+  /** Set when this transaction bumped the auth revision (the adapter hears of it once it commits). */
+  authBumped?: boolean;
 }
 
 /** Writes that are bookkeeping (outbox, idempotency, usage…): the sync watermark need not wait for them. */

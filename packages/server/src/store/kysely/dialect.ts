@@ -1,5 +1,5 @@
 import type { Kysely, RawBuilder } from 'kysely';
-import type { FileBytes, JsonText } from '../port.js';
+import type { FileBytes, JsonText, RevisionRead } from '../port.js';
 import type { Database, RecordTable } from '../schema.js';
 
 /**
@@ -50,7 +50,10 @@ export interface DialectAdapter {
   readonly bodiesJson: RawBuilder<JsonText>;
   /** An aggregate over the selected rows: the JSON array of their `id`s; null when there are none. */
   readonly idsJson: RawBuilder<JsonText | null>;
-  authRevision(): number | Promise<number>;
+  /** The consumers-and-keys revision (see `ConsumerStore.authRevision`). */
+  authRevision(options?: RevisionRead): number | Promise<number>;
+  /** Called once that transaction committed: this process reads the revision again at once. */
+  authRevisionCommitted?(): void;
   putBlob(bytes: Buffer): Promise<{ sha256: string; size: number }>;
   getBlob(sha256: string): Promise<FileBytes | undefined>;
   close(): Promise<void>;

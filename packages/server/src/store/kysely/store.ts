@@ -67,6 +67,7 @@ export async function openKyselyStore(adapter: DialectAdapter, { restoreIndexes 
         return work(storeTx(last));
       });
       // Committed: the last attempt's entries are the ones stored.
+      if (last?.authBumped) adapter.authRevisionCommitted?.();
       for (const entry of last?.audited ?? []) {
         for (const listener of auditListeners) listener(entry);
       }

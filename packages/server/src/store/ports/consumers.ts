@@ -60,12 +60,24 @@ export interface ConsumerStore {
   consumer(id: string): Promise<ConsumerRow | undefined>;
   /**
    * A number that changes whenever consumers or keys changed, in this process or another;
-   * read on every authenticated request, so it must be cheap. It reflects every change
-   * committed before the call (SPEC §3: a disabled consumer is refused at once).
+   * read on every authenticated request, so it must be cheap. It reflects every change this
+   * process committed before the call, and another process's within REVISION_KEPT_MS (50 ms,
+   * PostgreSQL; SQLite: at once) — SPEC §3's "refused at once, by every server process", as
+   * issue 10 measures it (within 100 ms).
    */
-  authRevision(): number | Promise<number>;
+  authRevision(options?: RevisionRead): number | Promise<number>;
   /** Adds counts of requests (each process's since its last flush) to the consumers' usage. */
   addConsumerUsage(counts: readonly ConsumerUsage[]): Promise<void>;
   /** Every consumer's usage so far. */
   consumerUsage(): Promise<ConsumerUsage[]>;
+}
+
+/** How {@link ConsumerStore.authRevision} reads. */
+export interface RevisionRead {
+  /**
+   * Read the latest revision, not one kept from a recent read: after a refusal that a change
+   * made meanwhile in another process might undo (a consumer just added, enabled or given a
+   * key), so that such a change is honoured at once too.
+   */
+  readonly fresh?: boolean;
 }
