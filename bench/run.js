@@ -292,9 +292,14 @@ function report(r) {
   if (r.client) console.log(`\n${reportClientOverhead(r.client)}`);
 }
 
-/** The sync engine's benchmark (bench/sync.js), as a process of its own after the read path's. */
+/**
+ * The sync engine's benchmark (bench/sync.js), as a process of its own after the read path's;
+ * with --dialect postgres it adds the PostgreSQL mirror (on the same server).
+ */
 async function syncBench() {
-  const child = spawn(process.execPath, [join(ROOT, 'bench/sync.js')], { stdio: 'inherit' });
+  const { dialect, adminUrl } = options();
+  const args = dialect === 'postgres' ? ['--postgres', '--database-url', adminUrl] : [];
+  const child = spawn(process.execPath, [join(ROOT, 'bench/sync.js'), ...args], { stdio: 'inherit' });
   const [code] = await once(child, 'close');
   if (code !== 0) throw new Error(`bench/sync.js exited with ${code}`);
 }

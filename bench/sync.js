@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { signToken } from '@finum-sync/client';
 import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
 import { benchOptions, fmt } from './lib/options.js';
 import { CLI, cli, machine, ROOT, startServer } from './lib/server-process.js';
 
@@ -32,6 +33,9 @@ Options:
   --initial <N>   Contracts of the initial sync (default 200000).
   --large <N>     Contracts of the incremental case (default 1000000).
   --changed <N>   Contracts changed before the incremental sync (default 1000).
+  --postgres      Also sync the --initial contracts into a PostgreSQL mirror (a database of its
+                  own on --database-url, default postgres://postgres@127.0.0.1:5432/test), beside
+                  a multi-row INSERT of the same rows into the same database.
   --reseed        Seed again.
   -h, --help      This help.`;
 
@@ -124,6 +128,60 @@ function rawInsertRate(mirrorPath, scratchPath, { withIndexes = false } = {}) {
   return { rows: rows.length, perSecond: rows.length / seconds };
 }
 
+/**
+ * The initial sync into a PostgreSQL mirror (a database of its own on the --database-url
+ * server), beside the raw rate of the same database: the rows the sync wrote, inserted again
+ * into a copy of the table (`like contract including all`) as multi-row INSERTs of 1,000
+ * (`unnest` of one array a column) in one transaction — what a hand-written loader would do.
+ */
+async function postgresMirror(server, data, adminUrl) {
+  const url = new URL(adminUrl);
+  url.pathname = `/finum_bench_mirror_${process.pid}`;
+  const name = url.pathname.slice(1);
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${name}`);
+    await admin.query(`create database ${name}`);
+    const run = await syncProcess(server, data, url.toString());
+    const db = new pg.Client({ connectionString: url.toString() });
+    await db.connect();
+    try {
+      const { rows } = await db.query({
+        text: 'select provider, id, version, deleted, updated_at, record::text as record, synced_at from contract',
+        rowMode: 'array',
+      });
+      await db.query('create table contract_raw (like contract including all)');
+      const started = performance.now();
+      await db.query('begin');
+      for (let at = 0; at < rows.length; at += 1000) {
+        const part = rows.slice(at, at + 1000);
+        const columns = Array.from({ length: 7 }, (_, c) => part.map((row) => row[c]));
+        await db.query(
+          'insert into contract_raw select * from unnest($1::text[], $2::text[], $3::int[], $4::boolean[], $5::text[], $6::jsonb[], $7::text[])',
+          columns,
+        );
+      }
+      await db.query('commit');
+      const rawPerSecond = rows.length / ((performance.now() - started) / 1000);
+      const rate = run.contract.listed / (run.contract.durationMs / 1000);
+      return {
+        contracts: run.contract.listed,
+        durationMs: run.contract.durationMs,
+        recordsPerSecond: rate,
+        rawInsertPerSecond: rawPerSecond,
+        ratioToRawInsert: rate / rawPerSecond,
+        peakRssMiB: run.peakRss / 2 ** 20,
+      };
+    } finally {
+      await db.end();
+    }
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
+    await admin.end();
+  }
+}
+
 /** The server's own list rate: contract-list of 1,000 ids, one call after the other, records/s. */
 async function serverListRate(server, data, ids) {
   const auth = {
@@ -147,11 +205,12 @@ const removeDb = (path) => {
 };
 
 async function main() {
-  const { values, int } = benchOptions(USAGE, {
+  const { values, int, adminUrl } = benchOptions(USAGE, {
     initial: { type: 'string', default: '200000' },
     large: { type: 'string', default: '1000000' },
     changed: { type: 'string', default: '1000' },
     reseed: { type: 'boolean', default: false },
+    postgres: { type: 'boolean', default: false },
   });
   const o = { initial: int('initial'), large: int('large'), changed: int('changed') };
   if (values.reseed) {
@@ -186,6 +245,8 @@ async function main() {
       ratioToServerList: rate / listRate,
       peakRssMiB: initial.peakRss / 2 ** 20,
     };
+    // 1b. The same into a PostgreSQL mirror.
+    if (values.postgres) result.postgresInitialSync = await postgresMirror(server, small, adminUrl);
   } finally {
     await server.stop();
     removeDb(mirrorPath);
@@ -257,6 +318,13 @@ async function main() {
       `with the mirror's index ${fmt(i.rawInsertWithIndexPerSecond)} rows/s → ${fmt(i.ratioToRawInsertWithIndex * 100, 1)} %; ` +
       `server list ${fmt(i.serverListRecordsPerSecond)} records/s → ${fmt(i.ratioToServerList * 100, 1)} %; peak RSS ${fmt(i.peakRssMiB)} MiB`,
   );
+  const p = result.postgresInitialSync;
+  if (p) {
+    console.log(
+      `PostgreSQL mirror: initial sync of ${fmt(p.contracts)} contracts: ${fmt(p.durationMs)} ms = ${fmt(p.recordsPerSecond)} records/s; ` +
+        `multi-row insert of the same rows ${fmt(p.rawInsertPerSecond)} rows/s → ${fmt(p.ratioToRawInsert * 100, 1)} %; peak RSS ${fmt(p.peakRssMiB)} MiB`,
+    );
+  }
   console.log(
     `initial sync of ${fmt(l.contracts)} contracts: ${fmt(l.durationMs)} ms = ${fmt(l.recordsPerSecond)} records/s; peak RSS ${fmt(l.peakRssMiB)} MiB`,
   );

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { importSPKI } from 'jose';
 import type { ConsumerStore, RevisionRead } from '../store/port.js';
 import {
@@ -36,7 +36,8 @@ const RING_FAILURES: ReadonlySet<AuthFailureCode> = new Set([
   'bad-signature',
 ]);
 
-const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
+/** A token's SHA-256 (the one-shot `crypto.hash`: half the time of a Hash object, on every request). */
+const tokenHash = (token: string) => hash('sha256', token, 'base64url');
 const fingerprintOf = (alg: string, pem: string) => `${alg}:${createHash('sha256').update(pem).digest('base64url')}`;
 
 /**
