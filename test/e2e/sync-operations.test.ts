@@ -12,6 +12,7 @@ import { type ServerProcess, spawnServer } from '../helpers/serve-process.js';
 import {
   createTestConsumer,
   createTestDatabase,
+  fetchParsed,
   TEST_AUDIENCE,
   type TestConsumer,
   type TestDatabase,
@@ -90,28 +91,40 @@ describe.each(inject('dialects'))('sync operations on a %s mirror', (dialect) =>
 
   it('a run killed inside a window: the next run does not list it again and fetches only the unfinished chunks', async () => {
     await provider.store.transaction((tx) => tx.putRecords(contracts('ops', 40)));
-    // Chunks of 2 ids, 8 fetched at once (the default) and written in one transaction: the proxy
-    // answers the first batch (8 chunks, one list call each), then holds every list call, so the
-    // process stops inside the window, with 8 of 20 chunks written.
-    let answered = 0;
-    proxy.behaviour = (path) =>
-      path.endsWith('/contract-list') && ++answered > 8 ? { kind: 'hang' } : { kind: 'pass' };
-    const cli = spawnCli(syncArgs(provider, proxy.url, 'ops', target, ['--types', 'contract', '--chunk-size', '2']));
-    // The 9th list call is the second batch's, fetched while the first batch is written: once it
-    // is held, the first batch's commit still lands (it does not wait for it); then the kill.
-    await Promise.race([proxy.holding, cli.done]);
-    await waitFor(
-      async () => (await mirror.status('ops'))[0]?.pendingChunks === 12,
-      'the first batch of the window to be committed',
-    );
-    cli.child.kill('SIGKILL');
-    const killed0 = await cli.done;
-    expect(killed0.signal, killed0.stderr).toBe('SIGKILL');
-    const [killed] = await mirror.status('ops');
-    const killedWindow = (await mirror.readStream('ops', 'contract')).window?.window;
-    expect(killed).toMatchObject({ type: 'contract', watermark: null, pendingChunks: 12, records: 16 });
+    // Chunks of 2 ids in the listing's order, 8 fetched at once (the default) and written in one
+    // transaction: the proxy answers the list calls of the first batch (the first 16 listed ids)
+    // and holds every other, so the process stops inside the window with 8 of 20 chunks written.
+    // Decided by the ids, not by the calls' arrival: the second batch is fetched ahead while the
+    // first is answered and written, so its calls can arrive among the first batch's.
+    const listing = await fetchParsed(`${provider.server.url}/v1/contract-id-list-updated`, {
+      headers: await provider.consumer.headers(),
+    });
+    const firstBatch = new Set((listing.body as string[]).slice(0, 16));
+    proxy.behaviour = (path, query) =>
+      path.endsWith('/contract-list') && !(query.get('id-list') ?? '').split(',').every((id) => firstBatch.has(id))
+        ? { kind: 'hang' }
+        : { kind: 'pass' };
+    let killedWindow: { until: string } | undefined;
+    try {
+      const cli = spawnCli(syncArgs(provider, proxy.url, 'ops', target, ['--types', 'contract', '--chunk-size', '2']));
+      // Once a second-batch call is held, the first batch's commit still lands (it does not wait
+      // for it); then the kill.
+      await Promise.race([proxy.holding, cli.done]);
+      await waitFor(
+        async () => (await mirror.status('ops'))[0]?.pendingChunks === 12,
+        'the first batch of the window to be committed',
+      );
+      cli.child.kill('SIGKILL');
+      const killed0 = await cli.done;
+      expect(killed0.signal, killed0.stderr).toBe('SIGKILL');
+      const [killed] = await mirror.status('ops');
+      killedWindow = (await mirror.readStream('ops', 'contract')).window?.window;
+      expect(killed).toMatchObject({ type: 'contract', watermark: null, pendingChunks: 12, records: 16 });
+    } finally {
+      // Whatever happened above, the tests after this one get a proxy that passes everything.
+      proxy.behaviour = () => ({ kind: 'pass' });
+    }
 
-    proxy.behaviour = () => ({ kind: 'pass' });
     proxy.requests.length = 0;
     const resumed = await runCli(syncArgs(provider, proxy.url, 'ops', target, ['--types', 'contract', '--json']));
     expect(resumed.code, resumed.stderr).toBe(0);
@@ -207,6 +220,10 @@ describe.each(inject('dialects'))('sync operations on a %s mirror', (dialect) =>
     const types = await runCli(syncArgs(provider, proxy.url, 'ops', target, ['--types', 'contracts']));
     expect(types.code).toBe(2);
     expect(types.stderr).toMatch(/unknown record type 'contracts'/);
+    const urlLimit = await runCli(syncArgs(provider, proxy.url, 'ops', target, ['--max-url-bytes', '2k']));
+    expect(urlLimit.code).toBe(2);
+    expect(urlLimit.stderr.trim().split('\n')).toHaveLength(1);
+    expect(urlLimit.stderr).toMatch(/--max-url-bytes must be an integer from 1024 to 65536 \(got '2k'\)/);
   });
 
   it("a provider's refusal is one line on stderr and exit 1; nothing of that provider moves", async () => {

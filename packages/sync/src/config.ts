@@ -30,16 +30,14 @@ export interface ProviderConfig {
 export const MAX_URL_BYTES_RANGE = { min: 1024, max: 64 * 1024 } as const;
 
 /**
- * Checks a URL limit: `maxUrlBytes` in providers.json (a JSON number), or `--max-url-bytes`
- * (its text, digits only).
+ * Checks a URL limit given as a JSON number: `maxUrlBytes` in providers.json, `max_url_bytes`
+ * in an Airbyte config. (`--max-url-bytes` is the CLI's integer option, in the same range.)
  *
  * @example
  * checkMaxUrlBytes(8192, 'providers[0].maxUrlBytes'); // 8192
- * checkMaxUrlBytes('8192'); // 8192 (the command line's text)
  */
-export function checkMaxUrlBytes(value: unknown, where = '--max-url-bytes'): number {
-  const fromText = where === '--max-url-bytes' && typeof value === 'string' && /^\d+$/.test(value);
-  const n = fromText ? Number(value) : value;
+export function checkMaxUrlBytes(value: unknown, where: string): number {
+  const n = value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < MAX_URL_BYTES_RANGE.min || n > MAX_URL_BYTES_RANGE.max) {
     throw new ConfigError(
       `${where} must be a whole number of bytes from ${MAX_URL_BYTES_RANGE.min} to ${MAX_URL_BYTES_RANGE.max} (got ${JSON.stringify(value)})`,

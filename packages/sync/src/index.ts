@@ -19,6 +19,7 @@ export {
   checkMaxUrlBytes,
   checkProviderName,
   defaultProviderName,
+  MAX_URL_BYTES_RANGE,
   type ProviderConfig,
   parseInterval,
   parseTypes,

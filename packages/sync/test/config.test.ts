@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, checkMaxUrlBytes, readProvidersConfig } from '../src/config.js';
+import { ConfigError, readProvidersConfig } from '../src/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'finum-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,11 +27,6 @@ describe('providers.json: maxUrlBytes', () => {
     expect(() => readWith({ maxUrlBytes: value })).toThrow(
       /providers\[0\]\.maxUrlBytes must be a whole number of bytes/,
     );
-  });
-
-  it('--max-url-bytes takes digits only', () => {
-    expect(checkMaxUrlBytes('2048')).toBe(2048);
-    expect(() => checkMaxUrlBytes('2k')).toThrow(/^--max-url-bytes must be a whole number of bytes from 1024 to 65536/);
   });
 });
 

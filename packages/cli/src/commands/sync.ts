@@ -54,9 +54,17 @@ type ProviderValues = {
 async function providersOf(
   values: ProviderValues,
 ): Promise<Pick<SyncCommandOptions, 'providers' | 'database' | 'plan'>> {
-  const { readProvidersConfig, parseTypes, defaultProviderName, checkProviderName, parseInterval, checkMaxUrlBytes } =
-    await engine();
-  const maxUrlBytes = values['max-url-bytes'] ? checkMaxUrlBytes(values['max-url-bytes']) : undefined;
+  const {
+    readProvidersConfig,
+    parseTypes,
+    defaultProviderName,
+    checkProviderName,
+    parseInterval,
+    MAX_URL_BYTES_RANGE,
+  } = await engine();
+  const maxUrlBytes = values['max-url-bytes']
+    ? intOption(values['max-url-bytes'], 'max-url-bytes', MAX_URL_BYTES_RANGE.min, MAX_URL_BYTES_RANGE.max)
+    : undefined;
   const plan = {
     ...(values.overlap ? { overlapMs: parseInterval(values.overlap, '--overlap') } : {}),
     ...(values['chunk-size'] ? { chunkSize: intOption(values['chunk-size'], 'chunk-size', 1, 50_000) } : {}),

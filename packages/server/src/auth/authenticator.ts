@@ -2,9 +2,9 @@ import { createHash, hash } from 'node:crypto';
 import { importSPKI } from 'jose';
 import type { ConsumerStore, RevisionRead } from '../store/port.js';
 import {
-  type AuthFailureCode,
   type ConsumerKeys,
   checkTimes,
+  KEY_RING_FAILURES,
   MAX_TOKEN_LENGTH,
   type TokenResult,
   type TokenRules,
@@ -26,15 +26,6 @@ export const CACHE_BYTES = 4 * 1024 * 1024;
  */
 export const CACHE_ENTRY_BYTES = 512;
 const CACHE_SIZE = Math.floor(CACHE_BYTES / CACHE_ENTRY_BYTES);
-
-/** Refusals that depend on the key ring (who the consumers are, their status and keys), not on the token alone. */
-const RING_FAILURES: ReadonlySet<AuthFailureCode> = new Set([
-  'unknown-consumer',
-  'disabled',
-  'unknown-kid',
-  'algorithm-mismatch',
-  'bad-signature',
-]);
 
 /** A token's SHA-256 (the one-shot `crypto.hash`: half the time of a Hash object, on every request). */
 const tokenHash = (token: string) => hash('sha256', token, 'base64url');
@@ -70,7 +61,7 @@ export class Authenticator {
     // The revision may be one kept from a recent read (PostgreSQL, REVISION_KEPT_MS): a refusal
     // that a change made meanwhile in another process would undo — a consumer added, enabled,
     // given a key — is checked against the latest revision before it stands.
-    if (!result.ok && RING_FAILURES.has(result.code) && (await this.refresh({ fresh: true }))) {
+    if (!result.ok && KEY_RING_FAILURES.has(result.code) && (await this.refresh({ fresh: true }))) {
       return this.check(token, hash);
     }
     return result;

@@ -64,6 +64,19 @@ export type AuthFailureCode =
   | 'not-yet-valid'
   | 'audience';
 
+/**
+ * Refusals that depend on the key ring (who the consumers are, their status and keys), not
+ * on the token alone: checked again against the latest ring before they stand, and answered
+ * with one sentence that does not tell which (whether a consumer id exists, which keys it has).
+ */
+export const KEY_RING_FAILURES: ReadonlySet<AuthFailureCode> = new Set([
+  'unknown-consumer',
+  'disabled',
+  'unknown-kid',
+  'algorithm-mismatch',
+  'bad-signature',
+]);
+
 export interface TokenFailure {
   ok: false;
   code: AuthFailureCode;

@@ -1,7 +1,7 @@
 import { ProblemError } from '@finum-sync/spec';
 import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.js';
-import type { AuthFailureCode } from '../auth/verify-consumer-token.js';
+import { KEY_RING_FAILURES } from '../auth/verify-consumer-token.js';
 import type { FailureLimiter } from '../web/address-limiter.js';
 import type { Metrics } from './metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -30,17 +30,6 @@ function unauthorized(detail: string, withError = true): ProblemError {
   return new ProblemError('unauthorized', detail, { headers: { 'WWW-Authenticate': challenge } });
 }
 
-/**
- * Failures that would tell whether a consumer id exists (or which keys it has) answer with
- * one sentence; the precise rule goes to the log and the metrics only.
- */
-const UNDISCLOSED: ReadonlySet<AuthFailureCode> = new Set([
-  'unknown-consumer',
-  'disabled',
-  'unknown-kid',
-  'algorithm-mismatch',
-  'bad-signature',
-]);
 const UNDISCLOSED_DETAIL =
   "Unknown consumer or bad signature: 'sub' must be a registered, active consumer and the token signed with one of its registered keys (by 'kid', with the key's algorithm).";
 
@@ -73,7 +62,7 @@ export function consumerAuthHook(
       metrics.authFailures.inc({ reason: result.code });
       failures?.failed(request);
       request.log.info({ authFailure: result.code, reason: result.reason }, 'authentication failed');
-      throw unauthorized(UNDISCLOSED.has(result.code) ? UNDISCLOSED_DETAIL : result.reason);
+      throw unauthorized(KEY_RING_FAILURES.has(result.code) ? UNDISCLOSED_DETAIL : result.reason);
     }
     const { consumerId, claims } = result.token;
     if (limiter) await limiter.take(consumerId);
