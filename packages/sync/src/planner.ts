@@ -84,7 +84,12 @@ interface Base {
 
 export type StreamState =
   | (Base & { readonly kind: 'listing'; readonly since: string | null; readonly full: boolean })
-  | (Base & { readonly kind: 'opening'; readonly window: SyncWindow; readonly chunks: readonly Chunk[] })
+  | (Base & {
+      readonly kind: 'opening';
+      readonly window: SyncWindow;
+      /** The chunks to write with the window; absent when the store staged them (`stageListing`). */
+      readonly chunks?: readonly Chunk[];
+    })
   | (Base & { readonly kind: 'fetching'; readonly window: SyncWindow; readonly pending: readonly number[] })
   | (Base & {
       readonly kind: 'writing';
@@ -106,9 +111,13 @@ export type StreamState =
 export type StreamEvent =
   | {
       readonly kind: 'listed';
-      /** The listed ids (chunked here), or — from a streamed listing — the chunks already built. */
+      /**
+       * The listed ids (chunked here), or — from a streamed listing — the chunks already
+       * built, or the count of chunks and ids the store staged (`stageListing`).
+       */
       readonly ids?: readonly string[];
       readonly chunks?: readonly Chunk[];
+      readonly staged?: { readonly chunkCount: number; readonly listed: number };
       readonly syncUntil: string | null;
       readonly requestedAt: number;
     }
@@ -120,8 +129,9 @@ export type StreamEvent =
   | { readonly kind: 'failed'; readonly failure: Failure };
 
 export type StreamAction =
-  | { readonly kind: 'list'; readonly since: string | null }
-  | { readonly kind: 'open-window'; readonly window: SyncWindow; readonly chunks: readonly Chunk[] }
+  | { readonly kind: 'list'; readonly since: string | null; readonly full: boolean }
+  /** Without `chunks`, over the chunks the store staged. */
+  | { readonly kind: 'open-window'; readonly window: SyncWindow; readonly chunks?: readonly Chunk[] }
   /** Chunks by index: their ids are read back from the store, so a window's ids are not held in memory. */
   | { readonly kind: 'fetch'; readonly chunks: readonly number[] }
   | {
@@ -176,7 +186,7 @@ export interface StoredStream {
  *
  * @example
  * const state = initialState({ watermark: '2026-11-23T10:00:00.000Z', window: null, resetRequested: false });
- * actionFor(state); // { kind: 'list', since: '2026-11-23T10:00:00.000Z' }
+ * actionFor(state); // { kind: 'list', since: '2026-11-23T10:00:00.000Z', full: false }
  */
 export function initialState(stored: StoredStream, mode: { full?: boolean } = {}): StreamState {
   const base = { tally: emptyTally(), attempt: 0 };
@@ -275,28 +285,36 @@ export function step(state: StreamState, event: StreamEvent, now: number, option
   switch (state.kind) {
     case 'listing': {
       if (event.kind !== 'listed') break;
-      const chunks = event.chunks ?? chunkIds(event.ids ?? [], options.chunkSize);
-      const listed = chunks.reduce((n, c) => n + c.ids.length, 0);
+      const chunks = event.staged ? undefined : (event.chunks ?? chunkIds(event.ids ?? [], options.chunkSize));
+      const chunkCount = chunks?.length ?? event.staged!.chunkCount;
+      const listed = chunks ? chunks.reduce((n, c) => n + c.ids.length, 0) : event.staged!.listed;
       const { until, warning } = windowUntil(event.syncUntil, event.requestedAt, options.overlapMs);
       const window: SyncWindow = {
         since: state.since,
         until,
         warning,
         full: state.full,
-        chunkCount: chunks.length,
+        chunkCount,
         listed,
       };
-      return { kind: 'opening', tally: addTally(state.tally, { listed }), attempt: 0, window, chunks };
+      return {
+        kind: 'opening',
+        tally: addTally(state.tally, { listed }),
+        attempt: 0,
+        window,
+        ...(chunks && { chunks }),
+      };
     }
     case 'opening':
       if (event.kind !== 'opened') break;
-      return state.chunks.length > 0
+      // Chunks are numbered from 0 (chunkIds, IdChunker, the staged listing).
+      return state.window.chunkCount > 0
         ? {
             kind: 'fetching',
             tally: state.tally,
             attempt: 0,
             window: state.window,
-            pending: state.chunks.map((c) => c.index),
+            pending: Array.from({ length: state.window.chunkCount }, (_, i) => i),
           }
         : { kind: 'advancing', tally: state.tally, attempt: 0, window: state.window };
     case 'fetching': {
@@ -350,9 +368,9 @@ export function step(state: StreamState, event: StreamEvent, now: number, option
 export function actionFor(state: StreamState, options: PlanOptions): StreamAction {
   switch (state.kind) {
     case 'listing':
-      return { kind: 'list', since: state.since };
+      return { kind: 'list', since: state.since, full: state.full };
     case 'opening':
-      return { kind: 'open-window', window: state.window, chunks: state.chunks };
+      return { kind: 'open-window', window: state.window, ...(state.chunks && { chunks: state.chunks }) };
     case 'fetching':
       return { kind: 'fetch', chunks: state.pending.slice(0, options.parallelChunks) };
     case 'writing':

@@ -26,8 +26,11 @@ export type StreamStore = Pick<
   MirrorStore,
   'readStream' | 'readChunks' | 'markAttempt' | 'openWindow' | 'writeChunk' | 'advance' | 'markFailure'
 > &
-  /** When present, a batch of chunks is written in one transaction. */
-  Partial<Pick<MirrorStore, 'writeChunks'>>;
+  /**
+   * When present, a batch of chunks is written in one transaction (`writeChunks`), and a
+   * listing goes into the store as it arrives (`stageListing`).
+   */
+  Partial<Pick<MirrorStore, 'writeChunks' | 'stageListing'>>;
 
 /** What happened to one stream in a run. */
 export interface StreamResult {
@@ -152,6 +155,28 @@ export async function runStream(
   const perform = async (action: StreamAction): Promise<StreamEvent> => {
     switch (action.kind) {
       case 'list': {
+        if (mirror.stageListing) {
+          // Into the database as it arrives: a listing of any length is never held in memory.
+          const stage = await mirror.stageListing(provider, type, { chunkSize: plan.chunkSize, full: action.full });
+          if (source.changedIdPages) {
+            const listed = await source.changedIdPages(type, action.since);
+            for await (const page of listed.pages) await stage.add(page);
+            return {
+              kind: 'listed',
+              staged: await stage.finish(),
+              syncUntil: listed.syncUntil,
+              requestedAt: listed.requestedAt,
+            };
+          }
+          const listed = await source.changedIds(type, action.since);
+          await stage.add(listed.ids);
+          return {
+            kind: 'listed',
+            staged: await stage.finish(),
+            syncUntil: listed.syncUntil,
+            requestedAt: listed.requestedAt,
+          };
+        }
         if (source.changedIdPages) {
           // Streamed: each page goes straight into the chunks; the list is never held whole.
           const listed = await source.changedIdPages(type, action.since);

@@ -122,3 +122,64 @@ describe.each(inject('dialects'))('writeChunks on a %s mirror', (dialect) => {
     }
   });
 });
+
+describe.each(inject('dialects'))('a staged listing on a %s mirror', (dialect) => {
+  it('goes into the database page by page (duplicates dropped, order kept) and opens as a window only with openWindow', async () => {
+    const target = await mirrorTarget(dialect);
+    const mirror = await openMirror(target.url);
+    try {
+      const ids = (from: number, n: number) => Array.from({ length: n }, (_, i) => `id-${from + i}`);
+      // A first stage that a stopped run left behind: the next listing starts afresh.
+      const abandoned = await mirror.stageListing('p', 'contract', { chunkSize: 3, full: false });
+      await abandoned.add(['old-1', 'old-2', 'old-3', 'old-4']);
+      await abandoned.finish();
+
+      // A full listing: more than one flush (20,000 ids), with duplicates within a page and
+      // across pages and flushes, all dropped.
+      const stage = await mirror.stageListing('p', 'contract', { chunkSize: 3, full: true });
+      await stage.add([...ids(0, 15_000), 'id-3']);
+      await stage.add([...ids(14_990, 15_010), 'id-0']);
+      const staged = await stage.finish();
+      expect(staged).toEqual({ listed: 30_000, chunkCount: 10_000 });
+      // Not a window yet: nothing to resume, nothing pending in the status.
+      expect((await mirror.readStream('p', 'contract')).window).toBeNull();
+      expect((await mirror.status('p'))[0]).toMatchObject({ pendingChunks: 0 });
+
+      const window: SyncWindow = {
+        since: null,
+        until: 'W1',
+        warning: null,
+        full: true,
+        chunkCount: 10_000,
+        listed: 30_000,
+      };
+      await mirror.openWindow('p', 'contract', window);
+      const open = await mirror.readStream('p', 'contract');
+      expect(open.window?.pending).toHaveLength(10_000);
+      expect(await mirror.readChunks('p', 'contract', [0, 1, 4999, 9999])).toEqual([
+        { index: 0, ids: ['id-0', 'id-1', 'id-2'] },
+        { index: 1, ids: ['id-3', 'id-4', 'id-5'] },
+        { index: 4999, ids: ['id-14997', 'id-14998', 'id-14999'] },
+        { index: 9999, ids: ['id-29997', 'id-29998', 'id-29999'] },
+      ]);
+      expect((await mirror.status('p'))[0]).toMatchObject({ pendingChunks: 10_000 });
+
+      // A window whose staged chunks do not match (another process listed meanwhile) is refused.
+      // A listing that is not full drops the duplicates near each other too.
+      const other = await mirror.stageListing('p', 'client', { chunkSize: 3, full: false });
+      await other.add([...ids(0, 2), 'id-0']);
+      await other.add(ids(2, 2));
+      expect(await other.finish()).toEqual({ listed: 4, chunkCount: 2 });
+      expect(await mirror.db.selectFrom('sync_listed_id').select('id').where('type', '=', 'client').execute()).toEqual(
+        [],
+      );
+      await expect(mirror.openWindow('p', 'client', { ...window, chunkCount: 3, listed: 9 })).rejects.toThrow(
+        /staged listing has 2 chunks, not 3/,
+      );
+      expect((await mirror.readStream('p', 'client')).window).toBeNull();
+    } finally {
+      await mirror.close();
+      await target.drop();
+    }
+  });
+});

@@ -17,7 +17,7 @@ const record = (id: string, version = 1) => ({ id, version, deleted: false, upda
 describe('sync planner (pure)', () => {
   it('walks a window: list → open → fetch/write chunk by chunk → advance to the provider watermark verbatim', () => {
     let state: StreamState = initialState({ ...fresh, watermark: 'W0' });
-    expect(actionFor(state, plan)).toEqual({ kind: 'list', since: 'W0' });
+    expect(actionFor(state, plan)).toEqual({ kind: 'list', since: 'W0', full: false });
     state = step(
       state,
       { kind: 'listed', ids: ['a', 'b', 'c', 'a'], syncUntil: 'W1-verbatim', requestedAt: 0 },
@@ -26,7 +26,7 @@ describe('sync planner (pure)', () => {
     );
     const open = actionFor(state, plan);
     expect(open).toMatchObject({ kind: 'open-window', window: { since: 'W0', until: 'W1-verbatim', chunkCount: 2 } });
-    expect(open.kind === 'open-window' && open.chunks.map((c) => c.ids)).toEqual([['a', 'b'], ['c']]);
+    expect(open.kind === 'open-window' && open.chunks?.map((c) => c.ids)).toEqual([['a', 'b'], ['c']]);
     state = step(state, { kind: 'opened' }, 0, plan);
     expect(actionFor(state, plan)).toEqual({ kind: 'fetch', chunks: [0] });
     state = step(state, { kind: 'fetched', records: [[record('a'), record('b')]] }, 0, plan);
@@ -55,13 +55,14 @@ describe('sync planner (pure)', () => {
     expect(actionFor(empty, plan)).toMatchObject({ kind: 'advance' });
     // Once the resumed window is closed, the run lists since its watermark: it ends up to date.
     const closed = step(empty, { kind: 'advanced', removed: 0 }, 0, plan);
-    expect(actionFor(closed, plan)).toEqual({ kind: 'list', since: 'W1' });
+    expect(actionFor(closed, plan)).toEqual({ kind: 'list', since: 'W1', full: false });
   });
 
   it('lists everything after a reset', () => {
     expect(actionFor(initialState({ watermark: 'W0', window: null, resetRequested: true }), plan)).toEqual({
       kind: 'list',
       since: null,
+      full: true,
     });
   });
 
@@ -82,7 +83,7 @@ describe('sync planner (pure)', () => {
     );
     expect(actionFor(state, plan)).toEqual({ kind: 'wait', until: 3000 });
     state = step(state, { kind: 'waited' }, 3000, plan);
-    expect(actionFor(state, plan)).toEqual({ kind: 'list', since: null });
+    expect(actionFor(state, plan)).toEqual({ kind: 'list', since: null, full: false });
     for (let i = 0; i < plan.maxAttempts && state.kind !== 'failed'; i++) {
       state = step(state, { kind: 'failed', failure: { message: '500', retryable: true } }, 0, plan);
       if (state.kind === 'backing-off') state = step(state, { kind: 'waited' }, 0, plan);

@@ -19,7 +19,7 @@ function memoryStore(log: string[], gate: Promise<void>): StreamStore {
     readChunks: async (_p, _t, indexes) => indexes.map((i) => chunks[i]!),
     markAttempt: async () => {},
     openWindow: async (_p, _t, _w, opened) => {
-      chunks = opened;
+      chunks = opened ?? [];
     },
     writeChunk: async (_p, _t, _w, chunk, records) => {
       log.push(`write ${chunk} start`);
@@ -77,7 +77,7 @@ describe('runStream', () => {
     const store: StreamStore = {
       ...memoryStore([], Promise.resolve()),
       openWindow: async (_p, _t, _w, chunks) => {
-        opened.push(chunks.map((c) => ({ index: c.index, ids: [...c.ids] })));
+        opened.push((chunks ?? []).map((c) => ({ index: c.index, ids: [...c.ids] })));
       },
       readChunks: async (_p, _t, indexes) => indexes.map((i) => opened.at(-1)![i]!),
     };

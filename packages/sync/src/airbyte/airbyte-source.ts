@@ -197,6 +197,8 @@ function airbyteStore(name: string, initial: AirbyteStreamState | undefined, emi
     },
     async markAttempt() {},
     async openWindow(_provider, _type, window, chunks) {
+      // This store stages no listing (the runner chunks it in memory and hands the chunks over).
+      if (!chunks) throw new Error('airbyte: a window opens with its chunks');
       state = { watermark: state.watermark, window, pending: [...chunks] };
       checkpoint();
     },

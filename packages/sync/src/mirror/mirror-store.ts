@@ -43,6 +43,33 @@ export interface StreamStatus {
   pendingChunks: number;
 }
 
+/**
+ * A listing on its way into the database: the ids in pages as they arrive, duplicates
+ * dropped and order kept, cut into chunks; the chunks wait for `openWindow`, which opens the
+ * window over them (a run stopped before that leaves no window: the next one lists again).
+ */
+export interface ListingStage {
+  add(ids: readonly string[]): Promise<void>;
+  /** Writes the last chunk; the chunks and distinct ids listed. */
+  finish(): Promise<{ chunkCount: number; listed: number }>;
+}
+
+export interface StageOptions {
+  /** Ids per chunk. */
+  chunkSize: number;
+  /**
+   * A full window's listing: every id is stored (`sync_listed_id`, for the rows the listing
+   * no longer names) and duplicates are dropped across the whole listing. Otherwise
+   * duplicates are dropped within each `STAGE_FLUSH_IDS` ids; one repeated farther apart
+   * (a provider should list an id once) is fetched twice, and the second write finds the
+   * same version (`unchanged`).
+   */
+  full: boolean;
+}
+
+/** Ids a listing holds in memory before they go into the database (with their chunks), in one transaction. */
+const STAGE_FLUSH_IDS = 20_000;
+
 /** A file record whose bytes the mirror does not hold yet (or holds for another sha256). */
 export interface MissingFile {
   id: string;
@@ -63,14 +90,21 @@ export interface MirrorStore {
   /** Records that a run starts on the stream. */
   markAttempt(provider: string, type: RecordType, at: string): Promise<void>;
   /**
-   * Persists a listed window and all its chunks, in one transaction. A full window also
-   * stores the ids it listed: `listedIds`, or without it the chunks' ids.
+   * Starts a listing that goes into the database as it arrives (`ListingStage`), so that a
+   * listing of any length is never held in memory; `openWindow` without chunks then opens
+   * the window over it. Drops the stream's open window, if any: the new listing covers it.
+   */
+  stageListing(provider: string, type: RecordType, options: StageOptions): Promise<ListingStage>;
+  /**
+   * Persists a listed window, in one transaction: over the chunks staged by `stageListing`,
+   * or over `chunks` (written here). A full window also stores the ids it listed: those
+   * staged, or `listedIds`, or without it the chunks' ids.
    */
   openWindow(
     provider: string,
     type: RecordType,
     window: SyncWindow,
-    chunks: readonly Chunk[],
+    chunks?: readonly Chunk[],
     listedIds?: readonly string[],
   ): Promise<void>;
   /** Upserts one chunk's records (version-guarded) and removes the chunk from the pending ones, in one transaction. */
@@ -368,21 +402,102 @@ class KyselyMirror implements MirrorStore {
       .execute();
   }
 
+  async stageListing(provider: string, type: RecordType, { chunkSize, full }: StageOptions): Promise<ListingStage> {
+    await this.db.transaction().execute(async (trx) => {
+      await this.ensureStream(trx, provider, type);
+      for (const table of ['sync_window', 'sync_pending_chunk', 'sync_listed_id'] as const) {
+        await trx.deleteFrom(table).where('provider', '=', provider).where('type', '=', type).execute();
+      }
+    });
+    this.emptyAtOpen.delete(`${provider}\0${type}`);
+    let buffer: string[] = [];
+    let current: string[] = [];
+    let chunkCount = 0;
+    let listed = 0;
+    const flush = async (last: boolean) => {
+      const ids = buffer;
+      buffer = [];
+      await this.db.transaction().execute(async (trx) => {
+        const chunks: Chunk[] = [];
+        const distinct = [...new Set(ids)];
+        for (const id of full ? await this.insertListedIds(trx, provider, type, distinct) : distinct) {
+          current.push(id);
+          listed++;
+          if (current.length === chunkSize) {
+            chunks.push({ index: chunkCount++, ids: current });
+            current = [];
+          }
+        }
+        if (last && current.length > 0) {
+          chunks.push({ index: chunkCount++, ids: current });
+          current = [];
+        }
+        await this.insertPendingChunks(trx, provider, type, chunks);
+      });
+    };
+    return {
+      async add(ids) {
+        for (const id of ids) buffer.push(id);
+        if (buffer.length >= STAGE_FLUSH_IDS) await flush(false);
+      },
+      async finish() {
+        await flush(true);
+        return { chunkCount, listed };
+      },
+    };
+  }
+
+  /** Stores distinct listed ids (`sync_listed_id`); resolves to those the listing did not hold yet, in order. */
+  private async insertListedIds(
+    trx: Transaction<MirrorDatabase>,
+    provider: string,
+    type: RecordType,
+    distinct: readonly string[],
+  ): Promise<readonly string[]> {
+    const fresh = new Set<string>();
+    for (let at = 0; at < distinct.length; at += SQLITE_BATCH_ROWS) {
+      const inserted = await trx
+        .insertInto('sync_listed_id')
+        .values(distinct.slice(at, at + SQLITE_BATCH_ROWS).map((id) => ({ provider, type, id })))
+        .onConflict((oc) => oc.doNothing())
+        .returning('id')
+        .execute();
+      for (const row of inserted) fresh.add(row.id);
+    }
+    return fresh.size === distinct.length ? distinct : distinct.filter((id) => fresh.has(id));
+  }
+
+  private async insertPendingChunks(
+    trx: Transaction<MirrorDatabase>,
+    provider: string,
+    type: RecordType,
+    chunks: readonly Chunk[],
+  ) {
+    for (let at = 0; at < chunks.length; at += 100) {
+      await trx
+        .insertInto('sync_pending_chunk')
+        .values(chunks.slice(at, at + 100).map((c) => ({ provider, type, chunk: c.index, ids: JSON.stringify(c.ids) })))
+        .execute();
+    }
+  }
+
   async openWindow(
     provider: string,
     type: RecordType,
     window: SyncWindow,
-    chunks: readonly Chunk[],
+    chunks?: readonly Chunk[],
     listedIds?: readonly string[],
   ) {
     await this.db.transaction().execute(async (trx) => {
       await this.ensureStream(trx, provider, type);
-      const key = (t: 'sync_window' | 'sync_pending_chunk' | 'sync_listed_id') =>
-        trx.deleteFrom(t).where('provider', '=', provider).where('type', '=', type).execute();
-      await key('sync_window');
-      await key('sync_pending_chunk');
-      await key('sync_listed_id');
+      await trx.deleteFrom('sync_window').where('provider', '=', provider).where('type', '=', type).execute();
       this.emptyAtOpen.delete(`${provider}\0${type}`);
+      if (chunks) {
+        // Given chunks replace whatever was staged.
+        for (const table of ['sync_pending_chunk', 'sync_listed_id'] as const) {
+          await trx.deleteFrom(table).where('provider', '=', provider).where('type', '=', type).execute();
+        }
+      }
       if (this.sqlite) {
         // A first sync (or a reset's full window) into an empty table: SQLite would update the `updated_at` index row by
         // row in random order, rewriting many of its pages at every commit; building it once
@@ -408,14 +523,22 @@ class KyselyMirror implements MirrorStore {
           opened_at: new Date().toISOString(),
         })
         .execute();
-      for (let at = 0; at < chunks.length; at += 100) {
-        await trx
-          .insertInto('sync_pending_chunk')
-          .values(
-            chunks.slice(at, at + 100).map((c) => ({ provider, type, chunk: c.index, ids: JSON.stringify(c.ids) })),
-          )
-          .execute();
+      if (!chunks) {
+        // The staged chunks are this listing's, unless another process listed the same stream meanwhile.
+        const staged = await trx
+          .selectFrom('sync_pending_chunk')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('provider', '=', provider)
+          .where('type', '=', type)
+          .executeTakeFirst();
+        if (Number(staged?.n ?? 0) !== window.chunkCount) {
+          throw new MirrorError(
+            `${provider}/${type}: the staged listing has ${staged?.n ?? 0} chunks, not ${window.chunkCount} (another process listed the stream?)`,
+          );
+        }
+        return;
       }
+      await this.insertPendingChunks(trx, provider, type, chunks);
       if (window.full) {
         // Without listedIds, the chunks' ids (the same ids, without a copy of the whole list).
         const lists = listedIds ? [listedIds] : chunks.map((c) => c.ids);
@@ -730,11 +853,21 @@ class KyselyMirror implements MirrorStore {
         ])
         .where('provider', '=', s.provider)
         .executeTakeFirst();
+      // Chunks of an open window only: a listing under way (or stopped) stages chunks before its window opens.
       const pending = await this.db
         .selectFrom('sync_pending_chunk')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('provider', '=', s.provider)
         .where('type', '=', s.type)
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('sync_window')
+              .select('sync_window.provider')
+              .where('sync_window.provider', '=', s.provider)
+              .where('sync_window.type', '=', s.type),
+          ),
+        )
         .executeTakeFirst();
       out.push({
         provider: s.provider,
