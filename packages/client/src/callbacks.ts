@@ -12,8 +12,27 @@ import type { CallbackEvent } from './types.js';
  */
 export class CallbackVerificationError extends FinumError {}
 
+/**
+ * The headers of a callback request as a framework hands them over: a Fetch API `Headers`
+ * (edge runtimes, `Request.headers`) or Node's `IncomingHttpHeaders`-style record (names
+ * compared case-insensitively; of a repeated header the first value counts).
+ *
+ * @example
+ * const headers: CallbackHeaders = {
+ *   'webhook-id': 'msg_2Kq9',
+ *   'webhook-timestamp': '1767225600',
+ *   'webhook-signature': 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
+ * };
+ */
 export type CallbackHeaders = Headers | Record<string, string | string[] | undefined>;
 
+/**
+ * The options of {@link verifyCallback}: the accepted clock skew and the clock.
+ *
+ * @example
+ * const options: VerifyOptions = { toleranceSeconds: 60 };
+ * const { event } = verifyCallback(rawBody, headers, secret, options);
+ */
 export interface VerifyOptions {
   /** How far the `webhook-timestamp` may be from now, seconds (default 300, the Standard Webhooks default). */
   toleranceSeconds?: number;
@@ -21,6 +40,13 @@ export interface VerifyOptions {
   now?: () => number;
 }
 
+/**
+ * What {@link verifyCallback} returns: the delivery's `webhook-id`, its timestamp and the parsed event.
+ *
+ * @example
+ * const { id, timestamp, event }: VerifiedCallback = verifyCallback(rawBody, headers, secret);
+ * console.log(`${id} at ${timestamp.toISOString()}: contract ${event.contractId} is ${event.status}`);
+ */
 export interface VerifiedCallback<T = CallbackEvent> {
   /** `webhook-id`: the same for every delivery attempt of one event; de-duplicate by it. */
   id: string;
@@ -99,7 +125,19 @@ export function isContractStatusEvent(event: unknown): event is CallbackEvent {
   return checkSchema(SCHEMAS.CallbackEvent, event, true).length === 0;
 }
 
-/** Where {@link createCallbackDeduplicator} remembers the `webhook-id`s it has seen. */
+/**
+ * Where {@link createCallbackDeduplicator} remembers the `webhook-id`s it has seen.
+ *
+ * @example
+ * // A store that survives restarts: a table with the id as its primary key.
+ * const store: SeenStore = {
+ *   async add(id) {
+ *     const { rowCount } = await pool.query('INSERT INTO seen_callbacks (id) VALUES ($1) ON CONFLICT DO NOTHING', [id]);
+ *     return rowCount === 1;
+ *   },
+ * };
+ * const firstTime = createCallbackDeduplicator(store);
+ */
 export interface SeenStore {
   /** Records `id`; resolves `true` when it was new, `false` when it had been recorded before. */
   add(id: string): boolean | Promise<boolean>;

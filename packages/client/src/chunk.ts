@@ -1,9 +1,20 @@
 import { MAX_IDS_PER_CALL } from './generated/spec-data.js';
 
-/** How many ids one `T-list?id-list=` call may carry (SPEC §6: providers accept at least 1,000). */
+/**
+ * How many ids one `T-list?id-list=` call may carry (SPEC §6: providers accept at least 1,000).
+ *
+ * @example
+ * const chunks = chunkIds(ids, { maxIds: MAX_IDS_PER_REQUEST, maxBytes: 6_000 });
+ */
 export const MAX_IDS_PER_REQUEST: number = MAX_IDS_PER_CALL;
 
-/** The longest request URL the client sends by default: many proxies refuse longer request lines. */
+/**
+ * The longest request URL the client sends by default: many proxies refuse longer request lines.
+ *
+ * @example
+ * // A gateway that takes longer request lines: fewer, larger id-list calls.
+ * const finum = createClient({ baseUrl, payload, privateKey, maxUrlBytes: 2 * DEFAULT_MAX_URL_BYTES });
+ */
 export const DEFAULT_MAX_URL_BYTES = 8 * 1024;
 
 /**

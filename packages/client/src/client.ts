@@ -28,8 +28,22 @@ import type {
   SigningAlgorithm,
 } from './types.js';
 
+/**
+ * The options of {@link createClient}: the provider, the consumer's identity from onboarding,
+ * and tuning (timeouts, retries, id-list splitting) that has defaults.
+ *
+ * @example
+ * const options: ClientOptions = {
+ *   baseUrl: 'https://syncapi.insurer.example',
+ *   payload: { sub: 'acme-broker', aud: 'https://syncapi.insurer.example' },
+ *   privateKey: readFileSync('acme.private.pem', 'utf8'),
+ *   timeout: 10_000,
+ *   logger: console,
+ * };
+ * const finum = createClient(options);
+ */
 export interface ClientOptions {
-  /** The provider's API root, e.g. `https://syncapi.example-insurer.com` (without `/v1`). */
+  /** The provider's API root, e.g. `https://syncapi.insurer.example` (without `/v1`). */
   baseUrl: string;
   /** The JWT payload from onboarding (`sub`, `aud`). */
   payload: Record<string, unknown>;
@@ -67,14 +81,27 @@ export interface ClientOptions {
   validateResponses?: boolean;
 }
 
-/** What a `T-list` call found: the records in the order asked, and the ids not returned. */
+/**
+ * What a `T-list` call found: the records in the order asked, and the ids not returned.
+ *
+ * @example
+ * const { records, missing }: ListResult<Contract> = await finum.contracts.list({ ids: ['123', '43948'] });
+ * if (missing.length > 0) console.warn('not visible to us:', missing);
+ */
 export interface ListResult<T> {
   records: T[];
   /** Ids asked for that the provider did not return (unknown, or not visible to this consumer). */
   missing: string[];
 }
 
-/** A `T-id-list-updated` answer. */
+/**
+ * A `T-id-list-updated` answer.
+ *
+ * @example
+ * const { ids, syncUntil }: ChangedIds = await finum.clients.changedIds({ since: await loadWatermark() });
+ * const { records } = await finum.clients.list({ ids });
+ * await saveWatermark(syncUntil);
+ */
 export interface ChangedIds {
   ids: string[];
   /** `X-Sync-Until`: pass it as the next `since` to miss no change. */
@@ -85,6 +112,11 @@ export interface ChangedIds {
  * A `T-id-list-updated` answer read as it arrives: the watermark (from the headers) at once,
  * the ids in pages. Iterate `pages` once; a body that is not a JSON array of ids fails the
  * iteration with a `FinumResponseError` after the pages read before it.
+ *
+ * @example
+ * const { syncUntil, pages }: ChangedIdPages = await finum.files.changedIdPages({ since, pageSize: 500 });
+ * for await (const ids of pages) console.log(`${ids.length} changed files`);
+ * await saveWatermark(syncUntil);
  */
 export interface ChangedIdPages {
   /** `X-Sync-Until` (else the request time minus 5 minutes): pass it as the next `since` once every page is handled. */
@@ -93,10 +125,25 @@ export interface ChangedIdPages {
   pages: AsyncIterable<string[]>;
 }
 
-/** A time for `since`: an RFC 3339 string (e.g. a stored `syncUntil`) or a `Date`. */
+/**
+ * A time for `since`: an RFC 3339 string (e.g. a stored `syncUntil`) or a `Date`.
+ *
+ * @example
+ * const since: Since = new Date(Date.now() - 24 * 3600_000); // or '2026-01-01T00:00:00Z'
+ * const { ids } = await finum.contracts.changedIds({ since });
+ */
 export type Since = string | Date;
 
-/** One step of {@link FinumClient.changes}: records (tombstones included); the last step also carries the watermark. */
+/**
+ * One step of {@link FinumClient.changes}: records (tombstones included); the last step also carries the watermark.
+ *
+ * @example
+ * for await (const batch of finum.changes('client', { since })) {
+ *   const { records, missing, watermark }: ChangeBatch<Client> = batch;
+ *   for (const record of records) await (record.deleted ? mirror.remove(record.id) : mirror.put(record));
+ *   if (watermark) await saveWatermark(watermark);
+ * }
+ */
 export interface ChangeBatch<T> {
   records: T[];
   /** Ids reported as changed whose records the provider no longer showed. */
@@ -105,7 +152,14 @@ export interface ChangeBatch<T> {
   watermark?: string;
 }
 
-/** A file download: a stream whose end is checked against the file's sha256. */
+/**
+ * A file download: a stream whose end is checked against the file's sha256.
+ *
+ * @example
+ * const download: Download = await finum.files.download('f-1');
+ * const bytes = await download.bytes(); // or pipe download.body somewhere
+ * console.log(download.mimeType, download.size, download.sha256);
+ */
 export interface Download {
   /** The bytes; the stream errors with a `FinumResponseError` if they do not match the sha256. */
   body: ReadableStream<Uint8Array>;
@@ -117,6 +171,18 @@ export interface Download {
   bytes(): Promise<Uint8Array>;
 }
 
+/**
+ * A document to upload with {@link FileOperations.upload}, attached to a contract or a client.
+ *
+ * @example
+ * const input: UploadInput = {
+ *   file: new Blob([pdfBytes], { type: 'application/pdf' }),
+ *   name: 'proposal-43948.pdf',
+ *   contractId: '43948',
+ *   category: 'proposal',
+ * };
+ * const file = await finum.files.upload(input);
+ */
 export interface UploadInput {
   /** The document's bytes, with its media type as `type`. */
   file: Blob;
@@ -127,7 +193,14 @@ export interface UploadInput {
   category: string;
 }
 
-/** Read operations of one record type. */
+/**
+ * Read operations of one record type.
+ *
+ * @example
+ * const products: ReadOperations<Product> = finum.products;
+ * const { ids } = await products.changedIds();
+ * const { records } = await products.list({ ids });
+ */
 export interface ReadOperations<T> {
   /** Records by id, any number: split into calls of ≤ 1,000 ids and ≤ `maxUrlBytes`, merged in the order given. */
   list(filter: { ids: readonly string[] }, options?: CallOptions): Promise<ListResult<T>>;
@@ -146,6 +219,15 @@ export interface ReadOperations<T> {
   changedIdPages(query?: { since?: Since; pageSize?: number }, options?: CallOptions): Promise<ChangedIdPages>;
 }
 
+/**
+ * `finum.clients`: the read operations, a lookup by the consumer's own `externalId`, create and update.
+ *
+ * @example
+ * const clients: ClientOperations = finum.clients;
+ * const created = await clients.create({ type: 'person', firstName: 'Anna', lastName: 'Huber', externalId: 'crm-4711' });
+ * const { records } = await clients.list({ externalId: 'crm-4711' });
+ * await clients.update({ id: created.id, phone: '+43 660 1234567' });
+ */
 export interface ClientOperations extends ReadOperations<RecordTypes['client']> {
   list(
     filter: { ids: readonly string[] } | { externalId: string },
@@ -155,6 +237,15 @@ export interface ClientOperations extends ReadOperations<RecordTypes['client']> 
   update(patch: ClientPatch, options?: CallOptions): Promise<RecordTypes['client']>;
 }
 
+/**
+ * `finum.contracts`: the read operations, a lookup by holder, create and update (status changes).
+ *
+ * @example
+ * const contracts: ContractOperations = finum.contracts;
+ * const { records } = await contracts.list({ holderId: 'cl-1' });
+ * const contract = await contracts.create({ holderId: 'cl-1', productId: 'p-1', premium: '42.00', currency: 'EUR' });
+ * await contracts.update({ id: contract.id, status: 230 });
+ */
 export interface ContractOperations extends ReadOperations<RecordTypes['contract']> {
   list(
     filter: { ids: readonly string[] } | { holderId: string },
@@ -164,11 +255,28 @@ export interface ContractOperations extends ReadOperations<RecordTypes['contract
   update(patch: ContractPatch, options?: CallOptions): Promise<RecordTypes['contract']>;
 }
 
+/**
+ * `finum.files`: the read operations, upload and a checked download.
+ *
+ * @example
+ * const files: FileOperations = finum.files;
+ * const file = await files.upload({ file: pdf, contractId: '43948', category: 'proposal' });
+ * const bytes = await (await files.download(file.id)).bytes();
+ */
 export interface FileOperations extends ReadOperations<RecordTypes['file']> {
   upload(input: UploadInput, options?: WriteOptions): Promise<RecordTypes['file']>;
   download(id: string, options?: CallOptions & { sha256?: string }): Promise<Download>;
 }
 
+/**
+ * What {@link createClient} returns: an operations object per record type, `authStatus`,
+ * `changes` and the token source.
+ *
+ * @example
+ * const finum: FinumClient = createClient({ baseUrl: 'https://syncapi.insurer.example', payload, privateKey });
+ * const { consumerId, tokenExpiresAt } = await finum.authStatus();
+ * const { records } = await finum.contracts.list({ ids: ['123'] });
+ */
 export interface FinumClient {
   clients: ClientOperations;
   contracts: ContractOperations;
@@ -302,7 +410,7 @@ async function* readWithIdleTimeout(
  * safe to retry, splits id lists, checks answers against the spec's schemas.
  *
  * @example
- * const finum = createClient({ baseUrl: 'https://syncapi.example-insurer.com', payload, privateKey: pem });
+ * const finum = createClient({ baseUrl: 'https://syncapi.insurer.example', payload, privateKey: pem });
  * const { records } = await finum.contracts.list({ ids: ['123', '43948'] });
  */
 export function createClient(options: ClientOptions): FinumClient {

@@ -66,6 +66,20 @@ export function createCallbackHub(): CallbackHub {
   };
 }
 
+/**
+ * What {@link runContractFlow} needs: your flow id, the customer, the contract's data and how
+ * to ask the customer about the proposal; callbacks and timings are optional.
+ *
+ * @example
+ * const input: ContractFlowInput = {
+ *   flowId: 'deal-4711',
+ *   client: { type: 'person', firstName: 'Eva', lastName: 'Lindner', externalId: 'CRM-77' },
+ *   contract: { productId: 'p-liability-01', startDate: '2027-01-01', premium: '9.90', currency: 'EUR' },
+ *   confirmOrder: async (proposal) => askCustomer(proposal.bytes),
+ *   pollIntervalMs: 60_000,
+ * };
+ * const outcome = await runContractFlow(finum, input);
+ */
 export interface ContractFlowInput extends Pick<CallOptions, 'signal'> {
   /**
    * Your id for this flow (e.g. your deal id): the flow's idempotency keys derive from it, so
@@ -91,6 +105,16 @@ export interface ContractFlowInput extends Pick<CallOptions, 'signal'> {
   stepTimeoutMs?: number;
 }
 
+/**
+ * The provider's proposal (status 130) as {@link ContractFlowInput.confirmOrder} receives it:
+ * the contract, the proposal's file record and its checked bytes.
+ *
+ * @example
+ * const confirmOrder = async ({ contract, file, bytes }: Proposal) => {
+ *   await mailCustomer(contract.holderId, { name: `proposal-${contract.id}.pdf`, type: file.mimeType, bytes });
+ *   return false; // ask first: run the flow again with the same flowId once they confirm
+ * };
+ */
 export interface Proposal {
   contract: Contract;
   file: FileRecord;
@@ -98,7 +122,19 @@ export interface Proposal {
   bytes: Uint8Array;
 }
 
-/** How a contract flow ended. */
+/**
+ * How a contract flow ended.
+ *
+ * @example
+ * const outcome: ContractFlowOutcome = await runContractFlow(finum, input);
+ * switch (outcome.kind) {
+ *   case 'active': console.log(outcome.contract.contractNumber, outcome.documents.length); break;
+ *   case 'needs-client-data': console.log('missing:', outcome.missingFields); break;
+ *   case 'proposal-available': await offer(outcome.proposal); break;
+ *   case 'timed-out': console.log(`still waiting for ${outcome.waitingFor}`); break;
+ *   case 'ended': console.log('declined or withdrawn:', outcome.contract.status);
+ * }
+ */
 export type ContractFlowOutcome =
   /** 320: the contract is active; `documents` are its files (policy, proposal…). */
   | { kind: 'active'; contract: Contract; documents: FileRecord[] }

@@ -1,10 +1,29 @@
 import type { FieldError, Problem } from '@finum-sync/spec';
 import type { SchemaViolation } from './schema-check.js';
 
-/** A field the provider named in a problem (`errors` of RFC 9457 problem+json), as the spec defines it. */
+/**
+ * A field the provider named in a problem (`errors` of RFC 9457 problem+json), as the spec defines it.
+ *
+ * @example
+ * catch (e) {
+ *   if (!(e instanceof FinumProblemError)) throw e;
+ *   const errors: ProblemFieldError[] = e.errors; // [{ field: 'lastName', message: 'is required' }]
+ *   for (const { field, message } of errors) form.mark(field, message);
+ * }
+ */
 export type ProblemFieldError = FieldError;
 
-/** The body of an RFC 9457 `application/problem+json` answer, as the spec defines it. */
+/**
+ * The body of an RFC 9457 `application/problem+json` answer, as the spec defines it.
+ *
+ * @example
+ * catch (e) {
+ *   if (e instanceof FinumProblemError) {
+ *     const body: ProblemBody = e.problem; // { type: 'urn:finum-sync:problem:not-found', title, status: 404, detail }
+ *     if (body.type.endsWith(':not-found')) return undefined;
+ *   }
+ * }
+ */
 export type ProblemBody = Problem;
 
 /**

@@ -9,7 +9,13 @@
  * that are not UTF-8 — with an {@link IdListSyntaxError} that names the character offset.
  */
 
-/** The body of an id list is not a JSON array of strings. */
+/**
+ * The body of an id list is not a JSON array of strings.
+ *
+ * @example
+ * try { new IdListParser().push('["a", 7]'); }
+ * catch (e) { if (e instanceof IdListSyntaxError) console.log(e.offset, e.message); }
+ */
 export class IdListSyntaxError extends Error {
   override name = 'IdListSyntaxError';
   constructor(

@@ -23,6 +23,14 @@ export function readPrivateKeyFile(path: string): KeyObject {
   return createPrivateKey({ key: readFileSync(path, 'utf8'), format: 'pem' });
 }
 
+/**
+ * What {@link generateKeyPair} returns: the algorithm and the key pair as PEM text.
+ *
+ * @example
+ * const pair: KeyPairPem = generateKeyPair('ES256');
+ * writeFileSync('acme.private.pem', pair.privateKey, { mode: 0o600 });
+ * console.log(`register this ${pair.alg} key with the provider:\n${pair.publicKey}`);
+ */
 export interface KeyPairPem {
   alg: SigningAlgorithm;
   /** PKCS#8 PEM: stays with the consumer. */

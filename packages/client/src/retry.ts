@@ -5,6 +5,14 @@ import { IDEMPOTENCY_IN_PROGRESS_STATUS } from './generated/spec-data.js';
  * attempt number, the clock and a random number, so they are tested without timers.
  */
 
+/**
+ * How often and how long the client retries (see {@link DEFAULT_RETRY_POLICY}); `createClient`
+ * takes `maxRetries` and the rest (as `retry`) separately.
+ *
+ * @example
+ * const policy: RetryPolicy = { maxRetries: 2, baseDelayMs: 500, maxDelayMs: 4_000, maxRetryAfterMs: 30_000 };
+ * const delay = nextDelay({ kind: 'response', status: 503 }, 0, policy, Date.now()); // 0–500 ms
+ */
 export interface RetryPolicy {
   /** Retries after the first attempt (default 4). */
   maxRetries: number;
@@ -16,6 +24,13 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
+/**
+ * The retry policy of a client made without `maxRetries` or `retry`: 4 retries, backoff from
+ * 250 ms up to 8 s, a `Retry-After` of up to 60 s honoured.
+ *
+ * @example
+ * const finum = createClient({ baseUrl, payload, privateKey, retry: { ...DEFAULT_RETRY_POLICY, maxDelayMs: 2_000 } });
+ */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetries: 4,
   baseDelayMs: 250,

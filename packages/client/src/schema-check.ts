@@ -44,7 +44,16 @@ export const SUPPORTED_KEYWORDS = [
   'additionalProperties',
 ] as const;
 
-/** A place where a value departs from its schema: a field path and what is wrong. */
+/**
+ * A place where a value departs from its schema: a field path and what is wrong.
+ *
+ * @example
+ * catch (e) {
+ *   if (!(e instanceof FinumResponseError)) throw e;
+ *   const first: SchemaViolation | undefined = e.violations[0]; // { path: '[0].status', message: … }
+ *   console.warn(`off-schema answer at ${first?.path}: ${first?.message}`);
+ * }
+ */
 export interface SchemaViolation {
   path: string;
   message: string;

@@ -7,9 +7,26 @@ export type { SigningAlgorithm };
 /**
  * A private key in any form the platform offers: PKCS#8 PEM text, a JWK, a Web Crypto
  * `CryptoKey`, or (on Node) a `KeyObject`.
+ *
+ * @example
+ * const pem: PrivateKeyInput = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49…\n-----END PRIVATE KEY-----\n';
+ * const jwk: PrivateKeyInput = { kty: 'OKP', crv: 'Ed25519', x: '…', d: '…' };
+ * const finum = createClient({ baseUrl, payload, privateKey: jwk });
  */
 export type PrivateKeyInput = string | JWK | CryptoKey | KeyObject;
 
+/**
+ * The options of {@link signToken}: the payload from onboarding and the key that signs it.
+ *
+ * @example
+ * const options: TokenOptions = {
+ *   payload: { sub: 'acme-broker', aud: 'https://syncapi.insurer.example' },
+ *   privateKey: pem,
+ *   ttlSeconds: 600,
+ *   kid: 'acme-2026',
+ * };
+ * const jwt = await signToken(options);
+ */
 export interface TokenOptions {
   /** The JWT payload from onboarding: at least `sub` and `aud`. `iat` and `exp` are added. */
   payload: Record<string, unknown>;
@@ -158,6 +175,18 @@ export async function signToken(options: TokenOptions): Promise<string> {
   return sign(key, options.payload, iat, options.ttlSeconds ?? 3600, options.kid);
 }
 
+/**
+ * The options of {@link createTokenSource} (what {@link createClient} passes from its own options).
+ *
+ * @example
+ * const options: TokenSourceOptions = {
+ *   payload: { sub: 'acme-broker', aud: 'https://syncapi.insurer.example' },
+ *   privateKey: pem,
+ *   ttlSeconds: 900,
+ *   renewBeforeSeconds: 120,
+ * };
+ * const tokens = createTokenSource(options);
+ */
 export interface TokenSourceOptions {
   payload: Record<string, unknown>;
   privateKey: PrivateKeyInput;
@@ -175,6 +204,15 @@ export interface TokenSourceOptions {
 }
 
 /** Hands out a cached token, signing a new one only when the cached one nears its expiry. */
+/**
+ * Cached bearer tokens: `token()` signs only when the cached one is about to expire.
+ *
+ * @example
+ * const tokens: TokenSource = finum.tokens; // or createTokenSource({ payload, privateKey })
+ * const jwt = await tokens.token();
+ * tokens.invalidate(); // after a 401: the next token() signs anew
+ * console.log(`${tokens.signed} tokens signed`);
+ */
 export interface TokenSource {
   token(): Promise<string>;
   /** Forgets the cached token (after a 401): the next `token()` signs a new one. */

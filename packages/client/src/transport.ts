@@ -3,12 +3,29 @@ import { IDEMPOTENCY_KEY_HEADER } from './generated/spec-data.js';
 import { type AttemptOutcome, nextDelay, type RetryPolicy } from './retry.js';
 import type { TokenSource } from './token.js';
 
-/** Where the client reports what it does: `console` fits; each method is optional. */
+/**
+ * Where the client reports what it does: `console` fits; each method is optional.
+ *
+ * @example
+ * const logger: Logger = { warn: (message, fields) => log.warn({ ...fields }, message) };
+ * const finum = createClient({ baseUrl, payload, privateKey, logger });
+ */
 export interface Logger {
   debug?(message: string, fields?: Record<string, unknown>): void;
   warn?(message: string, fields?: Record<string, unknown>): void;
 }
 
+/**
+ * The `fetch` the client sends its requests with: the platform's, or one of your own
+ * (a proxy, a test double, instrumentation).
+ *
+ * @example
+ * const timedFetch: FetchLike = async (input, init) => {
+ *   const started = performance.now();
+ *   try { return await fetch(input, init); } finally { metrics.observe(performance.now() - started); }
+ * };
+ * const finum = createClient({ baseUrl, payload, privateKey, fetch: timedFetch });
+ */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface TransportConfig {
@@ -24,7 +41,13 @@ export interface TransportConfig {
   randomId: () => string;
 }
 
-/** Per-call options every operation takes. */
+/**
+ * Per-call options every operation takes.
+ *
+ * @example
+ * const options: CallOptions = { signal: AbortSignal.timeout(120_000), timeout: 20_000 };
+ * const { ids } = await finum.contracts.changedIds({ since }, options);
+ */
 export interface CallOptions {
   /** Cancels the call (every attempt and the waits between them). */
   signal?: AbortSignal;
@@ -32,6 +55,13 @@ export interface CallOptions {
   timeout?: number;
 }
 
+/**
+ * The options of a create or upload (a POST): the call options and its `Idempotency-Key`.
+ *
+ * @example
+ * const options: WriteOptions = { idempotencyKey: 'deal-4711-client' };
+ * const client = await finum.clients.create({ type: 'person', lastName: 'Huber' }, options);
+ */
 export interface WriteOptions extends CallOptions {
   /**
    * The POST's `Idempotency-Key` (default: a random one, generated once per call and sent

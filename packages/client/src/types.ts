@@ -24,5 +24,11 @@ export type {
   User,
 } from '@finum-sync/spec';
 
-/** Record type name → its record, as the spec defines it (`_` extension fields allowed). */
+/**
+ * Record type name → its record, as the spec defines it (`_` extension fields allowed).
+ *
+ * @example
+ * type Mirror = { [T in RecordType]: Map<string, RecordTypes[T]> };
+ * const contract: RecordTypes['contract'] = (await finum.contracts.list({ ids: ['43948'] })).records[0]!;
+ */
 export type RecordTypes = { [T in RecordType]: RecordOf<T> };

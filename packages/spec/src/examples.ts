@@ -5,6 +5,10 @@ import type { RecordType } from './records.js';
  * demo data set (`DEMO=on`), so that **Try it out → Execute** in `/v1/docs/` succeeds as
  * shown after Authorize with a demo token (tested in Chromium, every operation). One table:
  * the operations, the home page and the tests read it.
+ *
+ * @example
+ * DOC_EXAMPLES.idList.contract.join(','); // 'c-5001,c-5002': `GET /v1/contract-list?id-list=c-5001,c-5002`
+ * DOC_EXAMPLES.holderId; // 'cl-1008'
  */
 export const DOC_EXAMPLES = {
   /** Two ids per record type for `T-list?id-list=`. */
@@ -34,7 +38,13 @@ export const DOC_EXAMPLES = {
   demoApplicationId: 'app_0000000000000000000000de',
 } as const;
 
-/** Request bodies that succeed against the demo data as shown. */
+/**
+ * Request bodies that succeed against the demo data as shown.
+ *
+ * @example
+ * const body: ClientCreate = REQUEST_EXAMPLES.clientCreate;
+ * REQUEST_EXAMPLES.contractCreate.status; // 120
+ */
 export const REQUEST_EXAMPLES = {
   clientCreate: {
     type: 'person',

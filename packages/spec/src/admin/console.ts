@@ -215,11 +215,19 @@ export const ADMIN_CONSOLE_OPERATIONS: readonly OperationDef[] = [
 const timestamp = Type.String({ format: 'date-time' });
 const nullable = (schema: TSchema) => Type.Union([schema, Type.Null()]);
 
-/** The body of `POST /admin/api/session`: the admin token, exchanged for a session. */
+/**
+ * The body of `POST /admin/api/session`: the admin token, exchanged for a session.
+ * @example
+ * const body: AdminSignIn = { token: process.env.ADMIN_TOKEN ?? '' };
+ */
 export const AdminSignIn = Type.Object({ token: Type.String({ description: 'The `ADMIN_TOKEN`.' }) });
 export type AdminSignIn = Static<typeof AdminSignIn>;
 
-/** The body of an approval: the consumer id to create (and its display name). */
+/**
+ * The body of an approval: the consumer id to create (and its display name).
+ * @example
+ * const body: ApproveApplication = { consumerId: 'acme-broker', name: 'ACME Versicherungsmakler GmbH' };
+ */
 export const ApproveApplication = Type.Object(
   {
     consumerId: Id,
@@ -229,14 +237,27 @@ export const ApproveApplication = Type.Object(
 );
 export type ApproveApplication = Static<typeof ApproveApplication>;
 
-/** The body of a rejection: the reason the applicant reads. */
+/**
+ * The body of a rejection: the reason the applicant reads.
+ * @example
+ * const body: RejectApplication = { reason: 'We could not verify the broker licence number.' };
+ */
 export const RejectApplication = Type.Object(
   { reason: Type.String({ minLength: 1, maxLength: 2000, description: 'Shown to the applicant.' }) },
   { additionalProperties: false },
 );
 export type RejectApplication = Static<typeof RejectApplication>;
 
-/** A consumer added by the back office: its id and public key, optionally name, callback URL, algorithm and kid. */
+/**
+ * A consumer added by the back office: its id and public key, optionally name, callback URL, algorithm and kid.
+ * @example
+ * const body: NewConsumer = {
+ *   id: 'acme-broker',
+ *   publicKey: readFileSync('acme.public.pem', 'utf8'),
+ *   name: 'ACME Versicherungsmakler GmbH',
+ *   callbackUrl: 'https://crm.acme-broker.example/finum/callbacks',
+ * };
+ */
 export const NewConsumer = Type.Object(
   {
     id: Id,
@@ -250,14 +271,22 @@ export const NewConsumer = Type.Object(
 );
 export type NewConsumer = Static<typeof NewConsumer>;
 
-/** Enables or disables a consumer. */
+/**
+ * Enables or disables a consumer.
+ * @example
+ * const body: ConsumerStatusChange = { status: 'disabled' };
+ */
 export const ConsumerStatusChange = Type.Object(
   { status: Type.Enum(['active', 'disabled']) },
   { additionalProperties: false },
 );
 export type ConsumerStatusChange = Static<typeof ConsumerStatusChange>;
 
-/** A key added to a consumer (key rotation). */
+/**
+ * A key added to a consumer (key rotation).
+ * @example
+ * const body: NewConsumerKey = { publicKey: readFileSync('acme-2027.public.pem', 'utf8'), alg: 'ES256', kid: 'acme-2027' };
+ */
 export const NewConsumerKey = Type.Object(
   {
     publicKey: Type.String({ description: 'SPKI PEM: RSA ≥ 2048 bits, EC P-256 or Ed25519.' }),
