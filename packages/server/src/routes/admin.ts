@@ -24,7 +24,6 @@ import {
   NewProviderEndpoint,
   StatusChange,
 } from '@finum-sync/spec/admin';
-import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { auditView } from '../core/audit.js';
 import type { CoreContext } from '../core/context.js';
@@ -137,7 +136,6 @@ export type AdminApiStore = Transactional & RecordStore & OutboxStore & AuditSto
 
 /** The provider's back office (`/admin/api`): see `ADMIN_OPERATIONS` in the spec. */
 export function adminHandlers(
-  app: FastifyInstance,
   ctx: CoreContext,
   config: Pick<Config, 'dataDir' | 'allowPrivateCallbacks' | 'providerWebhookAllowHosts'>,
   store: AdminApiStore,
@@ -145,10 +143,6 @@ export function adminHandlers(
   const { dataDir } = config;
   // Provider event endpoints: the policy of PROVIDER_WEBHOOK_URL (SPEC §10).
   const endpointPolicy = providerEndpointPolicy(config);
-  // NDJSON arrives as a stream; the import reads it twice (validate, then apply).
-  app.addContentTypeParser('application/x-ndjson', { bodyLimit: IMPORT_BODY_LIMIT }, (_request, payload, done) =>
-    done(null, payload),
-  );
 
   return {
     adminImportRecords: async (request, reply) => {
@@ -161,7 +155,7 @@ export function adminHandlers(
       const spool = join(dataDir, 'tmp', `import-${randomUUID()}.ndjson`);
       await mkdir(join(dataDir, 'tmp'), { recursive: true });
       try {
-        // The NDJSON parser above hands the request stream over as the body.
+        // The NDJSON parser (app.ts) hands the request stream over as the body.
         if (!(request.body instanceof Readable)) throw new Error('the NDJSON body is not a stream');
         await pipeline(request.body, createWriteStream(spool));
         const report = await importRecords(

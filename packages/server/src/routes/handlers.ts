@@ -148,6 +148,7 @@ function pathParameterCheck(op: OperationDef) {
  * OpenAPI document. Given the spec's `operations` map, `handlers` must have one handler
  * for every `OperationId` (a compile error otherwise); given a list typed `OperationDef[]`,
  * a missing handler, or one for no operation of the list, stops the server at start.
+ * Registered within a surface's plugin, the operations' paths must lie under its prefix.
  */
 export function registerOperations<const Id extends string>(
   app: FastifyInstance,
@@ -170,8 +171,14 @@ export function registerOperations<const Id extends string>(
     );
   }
   for (const op of list) {
+    // Within a surface's plugin (`app.register(…, { prefix })`) the path is relative to its prefix.
+    if (!op.path.startsWith(`${app.prefix}/`)) {
+      throw new Error(
+        `registerOperations: ${op.operationId} (${op.path}) is not under this plugin's prefix ${app.prefix}`,
+      );
+    }
     // OpenAPI's `{id}` is Fastify's `:id`.
-    const url = op.path.replace(/\{(\w+)\}/g, ':$1');
+    const url = op.path.slice(app.prefix.length).replace(/\{(\w+)\}/g, ':$1');
     const checkPath = pathParameterCheck(op);
     app.route<RawRequest>({
       method: op.method,
@@ -182,4 +189,25 @@ export function registerOperations<const Id extends string>(
       handler: byId[op.operationId]!,
     });
   }
+}
+
+/**
+ * A surface's share of a map of handlers: the operations of `list` that `keep` selects and
+ * their handlers, for `registerOperations` in the surface's plugin.
+ * @example
+ * const v1 = shareOf(apiHandlers, Object.values(operations), (op) => op.path.startsWith('/v1/'));
+ * registerOperations(instance, v1.handlers, v1.operations);
+ */
+export function shareOf(
+  handlers: Handlers,
+  list: readonly OperationDef[],
+  keep: (op: OperationDef) => boolean,
+): { handlers: Handlers; operations: OperationDef[] } {
+  const operations = list.filter(keep);
+  return {
+    handlers: Object.fromEntries(
+      operations.filter((op) => handlers[op.operationId]).map((op) => [op.operationId, handlers[op.operationId]!]),
+    ),
+    operations,
+  };
 }
