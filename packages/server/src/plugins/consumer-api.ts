@@ -19,6 +19,7 @@ import type { Metrics } from './metrics.js';
 import { docsUiOptions, withViewport } from './pages.js';
 import { notFound } from './problems.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { specValidatorCompiler } from './spec-validator.js';
 
 export interface ConsumerApiOptions {
   /** The operations under `/v1/` (all need a consumer's token) and their handlers. */
@@ -56,6 +57,8 @@ export async function consumerApi(v1: FastifyInstance, options: ConsumerApiOptio
     return payload;
   });
   v1.setNotFoundHandler(notFound);
+  // Query strings and bodies parsed by the spec's own parsers before a handler runs.
+  v1.setValidatorCompiler(specValidatorCompiler);
   await registerDocs(v1);
 
   await v1.register(async (authenticated) => {

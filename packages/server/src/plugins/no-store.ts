@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { routePath } from '../app.js';
 import { notFound } from './problems.js';
+import { specValidatorCompiler } from './spec-validator.js';
 
 /**
  * `Cache-Control: no-store` on every answer of a page API surface (`/admin/api`,
@@ -15,4 +16,6 @@ export function noStoreSurface(surface: FastifyInstance): void {
     return payload;
   });
   surface.setNotFoundHandler(notFound);
+  // Query strings and bodies parsed by the spec's own parsers before a handler runs.
+  surface.setValidatorCompiler(specValidatorCompiler);
 }
