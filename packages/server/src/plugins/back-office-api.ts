@@ -4,7 +4,7 @@ import type { AdminSessions } from '../admin/sessions.js';
 import { type Handlers, registerOperations, shareOf } from '../routes/handlers.js';
 import type { FailureLimiter } from '../web/address-limiter.js';
 import { adminAuthHook } from './admin-auth.js';
-import { noStoreSurface } from './no-store.js';
+import { apiSurface } from './api-surface.js';
 
 export interface BackOfficeApiOptions {
   /** The operations under `/admin/api/` (the back office's and the console's) and their handlers. */
@@ -23,7 +23,7 @@ export interface BackOfficeApiOptions {
  * session with its CSRF token), which runs for those routes and nothing else.
  */
 export async function backOfficeApi(api: FastifyInstance, options: BackOfficeApiOptions): Promise<void> {
-  noStoreSurface(api);
+  apiSurface(api);
   const open = shareOf(options.handlers, options.operations, (op) => op.security !== 'admin');
   registerOperations(api, open.handlers, open.operations);
   await api.register(async (admin) => {

@@ -1,7 +1,7 @@
 import { ONBOARDING_OPERATIONS } from '@finum-sync/spec';
 import type { FastifyInstance } from 'fastify';
 import { type Handlers, registerOperations } from '../routes/handlers.js';
-import { noStoreSurface } from './no-store.js';
+import { apiSurface } from './api-surface.js';
 
 export interface OnboardingApiOptions {
   /** A handler for each of `ONBOARDING_OPERATIONS`. */
@@ -14,6 +14,6 @@ export interface OnboardingApiOptions {
  * all of it — the status answer shows a consumer's credentials.
  */
 export async function onboardingApi(api: FastifyInstance, options: OnboardingApiOptions): Promise<void> {
-  noStoreSurface(api);
+  apiSurface(api);
   registerOperations(api, options.handlers, ONBOARDING_OPERATIONS);
 }

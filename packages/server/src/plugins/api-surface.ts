@@ -4,12 +4,13 @@ import { notFound } from './problems.js';
 import { specValidatorCompiler } from './spec-validator.js';
 
 /**
- * `Cache-Control: no-store` on every answer of a page API surface (`/admin/api`,
- * `/onboarding/api`: status links, credentials, sessions are never cached), its unknown
- * paths included: the surface answers them with its own not-found handler, so this hook
- * runs for them too. Called within the surface's plugin (`register` with its `prefix`).
+ * What a page API surface (`/admin/api`, `/onboarding/api`) sets up in its plugin
+ * (`register` with its `prefix`): `Cache-Control: no-store` on every answer (status links,
+ * credentials, sessions are never cached), its unknown paths included — the surface answers
+ * them with its own not-found handler, so this hook runs for them too — and the spec's
+ * parsers as the validator compiler of its routes' schemas.
  */
-export function noStoreSurface(surface: FastifyInstance): void {
+export function apiSurface(surface: FastifyInstance): void {
   const under = `${surface.prefix}/`;
   surface.addHook('onSend', async (request, reply, payload) => {
     if (routePath(request).startsWith(under)) reply.header('Cache-Control', 'no-store');
