@@ -65,14 +65,6 @@ const requestSerializer = (req: { method: string; url: string; id: string }) => 
 });
 
 /**
- * The path a request was routed by: its route's pattern, or (no route) its path with
- * repeated slashes collapsed, as the router reads it — so `//v1/…` is treated as `/v1/…`.
- */
-export function routePath(request: { url: string; routeOptions: { url?: string | undefined } }): string {
-  return request.routeOptions.url ?? request.url.split('?')[0]!.replace(/\/{2,}/g, '/');
-}
-
-/**
  * Human-readable lines on a terminal (pino-pretty, in pino's worker thread), one JSON object
  * a line otherwise (for log collectors): `LOG_FORMAT` overrides the guess.
  */

@@ -1,7 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { routePath } from '../app.js';
 import { notFound } from './problems.js';
 import { specValidatorCompiler } from './spec-validator.js';
+
+/**
+ * The path a request was routed by: its route's pattern, or (no route) its path with
+ * repeated slashes collapsed, as the router reads it — so `//v1/…` is treated as `/v1/…`.
+ */
+export function routePath(request: { url: string; routeOptions: { url?: string | undefined } }): string {
+  return request.routeOptions.url ?? request.url.split('?')[0]!.replace(/\/{2,}/g, '/');
+}
 
 /**
  * What a page API surface (`/admin/api`, `/onboarding/api`) sets up in its plugin

@@ -9,10 +9,10 @@ import {
   SYNC_UNTIL_HEADER,
 } from '@finum-sync/spec';
 import type { FastifyInstance } from 'fastify';
-import { routePath } from '../app.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { type Handlers, registerOperations } from '../routes/handlers.js';
 import type { FailureLimiter } from '../web/address-limiter.js';
+import { routePath } from './api-surface.js';
 import { consumerAuthHook } from './consumer-auth.js';
 import { registerConsumerUsage, type UsageCounter } from './consumer-usage.js';
 import type { Metrics } from './metrics.js';

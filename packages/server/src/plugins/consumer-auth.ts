@@ -15,10 +15,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     consumer: AuthenticatedConsumer;
   }
-  interface FastifyContextConfig {
-    /** `consumer`: needs a consumer's bearer token (SPEC §3); `admin`: the provider's ADMIN_TOKEN. */
-    security?: 'consumer' | 'public' | 'admin';
-  }
 }
 
 const quote = (s: string) => s.replace(/["\\]/g, "'");

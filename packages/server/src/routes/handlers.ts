@@ -208,9 +208,9 @@ function inputSchema(op: OperationDef, input: InputParsers<unknown, unknown> | u
 }
 
 /**
- * Registers the handlers of the operations of the spec: method, path, security and the
- * accepted request media types come from the table, so the routes cannot drift from the
- * OpenAPI document. Given the spec's `operations` map, `handlers` must have one handler
+ * Registers the handlers of the operations of the spec: method, path and the accepted
+ * request media types come from the table, so the routes cannot drift from the OpenAPI
+ * document (the security is the hooks' of the surface whose plugin registers them). Given the spec's `operations` map, `handlers` must have one handler
  * for every `OperationId` (a compile error otherwise); given a list typed `OperationDef[]`,
  * a missing handler, or one for no operation of the list, stops the server at start.
  * Registered within a surface's plugin, the operations' paths must lie under its prefix.
@@ -250,7 +250,6 @@ export function registerOperations<const Id extends string>(
     app.route<RawRequest>({
       method: op.method,
       url,
-      config: { security: op.security },
       ...(schema ? { schema } : {}),
       ...(op.requestBody ? { onRequest: mediaTypeCheck(op) } : {}),
       ...(checkPath ? { preValidation: checkPath } : {}),
