@@ -1,22 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import {
-  buildOpenApi,
-  IDEMPOTENCY_KEY_HEADER,
-  IDEMPOTENT_REPLAYED_HEADER,
-  operations,
-  ProblemError,
-  problem,
-  SYNC_UNTIL_HEADER,
-  TOKEN_RULES,
-} from '@finum-sync/spec';
-import { ADMIN_CONSOLE_OPERATIONS, ADMIN_OPERATIONS, buildAdminOpenApi } from '@finum-sync/spec/admin';
+import { operations, ProblemError, problem, TOKEN_RULES } from '@finum-sync/spec';
+import { ADMIN_OPERATIONS, buildAdminOpenApi } from '@finum-sync/spec/admin';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { adminConsoleHandlers } from './admin/console.js';
 import { AdminSessions } from './admin/sessions.js';
 import { Authenticator } from './auth/authenticator.js';
 import { DeliveryWorker } from './callbacks/delivery-worker.js';
@@ -27,19 +16,21 @@ import { jsonValueProblem, MAX_JSON_DEPTH, nulRefused } from './core/json-values
 import { demoCredentials } from './demo/credentials.js';
 import { DemoSimulator } from './demo/simulator.js';
 import { Maintenance } from './maintenance.js';
-import { adminAuthHook } from './plugins/admin-auth.js';
-import { consumerAuthHook } from './plugins/consumer-auth.js';
-import { registerConsumerUsage, UsageCounter } from './plugins/consumer-usage.js';
+import { onboardingHandlers } from './onboarding/routes.js';
+import { backOfficeApi } from './plugins/back-office-api.js';
+import { consumerApi } from './plugins/consumer-api.js';
+import { UsageCounter } from './plugins/consumer-usage.js';
 import { Metrics, registerMetrics } from './plugins/metrics.js';
+import { onboardingApi } from './plugins/onboarding-api.js';
+import { PAGE_CSP, pages } from './plugins/pages.js';
 import { clientErrorHandler, registerProblemHandling, routerErrorHandler, sendProblem } from './plugins/problems.js';
 import { RateLimiter } from './plugins/rate-limiter.js';
-import { adminHandlers } from './routes/admin.js';
-import { type HandlersFor, registerOperations } from './routes/handlers.js';
+import { adminHandlers, IMPORT_BODY_LIMIT } from './routes/admin.js';
+import { type ApiHandlers, type HandlersFor, registerOperations, shareOf } from './routes/handlers.js';
 import { readHandlers } from './routes/read.js';
 import { writeHandlers } from './routes/write.js';
 import type { Store, StoreLifecycle } from './store/port.js';
 import { failureLimiter } from './web/address-limiter.js';
-import { docsUiOptions, registerWeb } from './web/register.js';
 
 /** JSON bodies: SPEC §7. */
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -72,14 +63,6 @@ const requestSerializer = (req: { method: string; url: string; id: string }) => 
   path: req.url.split('?')[0],
   requestId: req.id,
 });
-
-/**
- * The path a request was routed by: its route's pattern, or (no route) its path with
- * repeated slashes collapsed, as the router reads it — so `//v1/…` is treated as `/v1/…`.
- */
-export function routePath(request: { url: string; routeOptions: { url?: string | undefined } }): string {
-  return request.routeOptions.url ?? request.url.split('?')[0]!.replace(/\/{2,}/g, '/');
-}
 
 /**
  * Human-readable lines on a terminal (pino-pretty, in pino's worker thread), one JSON object
@@ -160,39 +143,66 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => limiter?.stop());
   const metrics = new Metrics(store);
   registerMetrics(app, metrics);
-  registerConsumerUsage(
-    app,
-    new UsageCounter(store, { flushMs: config.usageFlushMs, log: app.log.child({ component: 'usage' }) }),
-  );
   const failures = failureLimiter(config.authFailureLimit, store);
-  app.addHook('onRequest', consumerAuthHook(authenticator, limiter, metrics, failures));
   const sessions = new AdminSessions(store, { secure: config.publicUrl.startsWith('https:') }, clock);
-  app.addHook('onRequest', adminAuthHook(config.adminToken, sessions, failures));
-
-  await registerDocs(app);
 
   const ctx = coreContext(store, config);
   // The audit trail, logged: one line per administrative action, once it has committed.
   const auditLog = app.log.child({ component: 'audit' });
   const stopAuditLog = store.onAudit((entry) => auditLog.info({ audit: auditView(entry) }, `audit: ${entry.action}`));
   app.addHook('onClose', async () => stopAuditLog());
-  registerOperations(
-    app,
-    { ...readHandlers(store), ...writeHandlers(ctx, clock, store), ...publicHandlers(config, store) },
-    operations,
+
+  // One plugin per surface, each with its own hooks: /v1, /admin/api, /onboarding/api, the pages.
+  const api: ApiHandlers = {
+    ...readHandlers(store),
+    ...writeHandlers(ctx, clock, store),
+    ...publicHandlers(config, store),
+  };
+  const apiOperations = Object.values(operations);
+  const v1 = shareOf(api, apiOperations, (op) => op.path.startsWith('/v1/'));
+  await app.register(consumerApi, {
+    prefix: '/v1',
+    ...v1,
+    authenticator,
+    limiter,
+    metrics,
+    failures,
+    usage: new UsageCounter(store, { flushMs: config.usageFlushMs, log: app.log.child({ component: 'usage' }) }),
+    corsOrigins: config.corsOrigins,
+  });
+  // Liveness, readiness and the demo's credentials: public, outside every surface.
+  const probes = shareOf(api, apiOperations, (op) => !op.path.startsWith('/v1/'));
+  registerOperations(app, probes.handlers, probes.operations);
+
+  const onboarding = {
+    store,
+    publicUrl: config.publicUrl,
+    checkCallbackUrl: ctx.checkCallbackUrl,
+    events: ctx.events,
+    providerWebhookUrls: ctx.providerWebhookUrls,
+  };
+  await app.register(onboardingApi, { prefix: '/onboarding/api', handlers: onboardingHandlers(onboarding, config) });
+  await app.register(backOfficeApi, {
+    prefix: '/admin/api',
+    handlers: { ...adminHandlers(ctx, config, store), ...adminConsoleHandlers(onboarding, config, sessions) },
+    operations: ADMIN_OPERATIONS,
+    adminToken: config.adminToken,
+    sessions,
+    failures,
+  });
+  await app.register(pages, { adminToken: config.adminToken });
+  const adminDocumentText = JSON.stringify(buildAdminOpenApi());
+  app.get('/admin/openapi.json', (_request, reply) =>
+    reply.type('application/json; charset=utf-8').send(adminDocumentText),
   );
-  // The console's operations (sign-in, applications, consumers) are registered with the pages (web/register.ts).
-  const backOffice = ADMIN_OPERATIONS.filter((op) => !ADMIN_CONSOLE_OPERATIONS.includes(op));
-  registerOperations(app, adminHandlers(app, ctx, config, store), backOffice);
-  await registerWeb(app, { config, store, ctx, sessions });
 
   if (deps.background ?? true) runBackgroundWork(app, { store, ctx, config, clock, metrics });
   return app;
 }
 
 /**
- * What every response shares: a 503 while closing, no text bodies, a nesting limit for
- * JSON, multipart uploads, security headers, and CORS for /v1 when configured.
+ * What every response shares: a 503 while closing, the body parsers (no text bodies, a
+ * nesting limit for JSON, NDJSON streams, multipart uploads) and the security headers.
  */
 async function registerHttpConventions(app: FastifyInstance, config: Config) {
   let closing = false;
@@ -241,6 +251,10 @@ async function registerHttpConventions(app: FastifyInstance, config: Config) {
       }
     }
   });
+  // NDJSON (the back office's import) arrives as a stream; the import reads it twice (validate, then apply).
+  app.addContentTypeParser('application/x-ndjson', { bodyLimit: IMPORT_BODY_LIMIT }, (_request, payload, done) =>
+    done(null, payload),
+  );
   await app.register(multipart, {
     limits: { fileSize: config.maxFileSize, files: 1, fields: 10, fieldSize: 4096, parts: 12 },
   });
@@ -253,64 +267,13 @@ async function registerHttpConventions(app: FastifyInstance, config: Config) {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     if (https) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    const path = routePath(request);
-    if (path.startsWith('/v1/') && !path.startsWith('/v1/docs') && !reply.hasHeader('Cache-Control')) {
-      // Consumers' data: never stored by shared caches or the browser.
-      reply.header('Cache-Control', 'no-store');
-    }
+    // Our pages: scripts and styles from our origin only, never framed; Swagger UI sets
+    // its own policy (DOCS_CSP) in its hook, which runs after this one.
+    if (!reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', PAGE_CSP);
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header('Cross-Origin-Opener-Policy', 'same-origin');
     return payload;
   });
-
-  // Browsers of the configured origins may call /v1 (CORS_ORIGINS); nothing else is shared.
-  if (config.corsOrigins.length > 0) {
-    const v1 = {
-      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
-      methods: ['GET', 'POST', 'PATCH'],
-      allowedHeaders: [
-        'Authorization',
-        'Content-Type',
-        IDEMPOTENCY_KEY_HEADER,
-        'If-None-Match',
-        'Range',
-        'X-Request-Id',
-      ],
-      exposedHeaders: [
-        SYNC_UNTIL_HEADER,
-        'X-Request-Id',
-        'ETag',
-        'Content-Disposition',
-        'Retry-After',
-        IDEMPOTENT_REPLAYED_HEADER,
-      ],
-      maxAge: 600,
-    };
-    await app.register(cors, {
-      delegator: (request, callback) => callback(null, request.url?.startsWith('/v1/') ? v1 : { origin: false }),
-    });
-  }
-}
-
-/** The OpenAPI documents and the interactive docs (/v1/docs). */
-async function registerDocs(app: FastifyInstance) {
-  const document = buildOpenApi();
-  await app.register(swagger, { mode: 'static', specification: { document: document as never } });
-  await app.register(swaggerUi, {
-    routePrefix: '/v1/docs',
-    ...docsUiOptions(),
-    uiConfig: {
-      persistAuthorization: true,
-      docExpansion: 'list',
-      deepLinking: true,
-      displayRequestDuration: true,
-      layout: 'BaseLayout',
-    },
-  });
-  const documentText = JSON.stringify(document);
-  app.get('/v1/openapi.json', (_request, reply) => reply.type('application/json; charset=utf-8').send(documentText));
-  const adminDocumentText = JSON.stringify(buildAdminOpenApi());
-  app.get('/admin/openapi.json', (_request, reply) =>
-    reply.type('application/json; charset=utf-8').send(adminDocumentText),
-  );
 }
 
 /**

@@ -1,7 +1,9 @@
-import { ONBOARDING_OPERATIONS, operations } from '@finum-sync/spec';
+import { ONBOARDING_OPERATIONS, operations, parseListQuery, problemType } from '@finum-sync/spec';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { type Handler, registerOperations } from '../src/routes/handlers.js';
+import { registerProblemHandling } from '../src/plugins/problems.js';
+import { specValidatorCompiler, withParser } from '../src/plugins/spec-validator.js';
+import { checked, type Handler, registerOperations } from '../src/routes/handlers.js';
 
 const handler: Handler = async (_request, reply) => reply.send({ ok: true });
 
@@ -36,5 +38,46 @@ describe('registerOperations', () => {
       expect(app.hasRoute({ method: op.method, url: op.path.replace(/\{(\w+)\}/g, ':$1') })).toBe(true);
     }
     await app.close();
+  });
+
+  it("checks a checked handler's query with the spec's parser before it runs, and hands it the typed value", async () => {
+    const app = Fastify();
+    registerProblemHandling(app, { maxBody: 1024, maxFileSize: 1024 });
+    await app.register(
+      async (v1) => {
+        v1.setValidatorCompiler(specValidatorCompiler);
+        const list = checked({ query: (query) => parseListQuery('contract', query) }, async (request, reply) =>
+          reply.send(request.query),
+        );
+        registerOperations(v1, { contractList: list }, [operations.contractList]);
+      },
+      { prefix: '/v1' },
+    );
+    const ok = await app.inject({ method: 'GET', url: '/v1/contract-list?id-list=a,b' });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ kind: 'ids', ids: ['a', 'b'] });
+    // The refusal is the parser's own problem, as it was when the handler parsed the query.
+    let thrown: { code: string; message: string; errors?: unknown } | undefined;
+    try {
+      parseListQuery('contract', {});
+    } catch (error) {
+      thrown = error as typeof thrown;
+    }
+    const refused = await app.inject({ method: 'GET', url: '/v1/contract-list' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({ type: problemType(thrown!.code as never), detail: thrown!.message });
+    await app.close();
+  });
+
+  it('stops at start on a route schema without the spec parser', async () => {
+    const app = Fastify();
+    app.setValidatorCompiler(specValidatorCompiler);
+    app.get('/x', { schema: { querystring: { type: 'object' } } }, async () => 'x');
+    await expect(app.ready()).rejects.toThrow('GET /x: the querystring schema has no spec parser (withParser)');
+    const withOne = Fastify();
+    withOne.setValidatorCompiler(specValidatorCompiler);
+    withOne.get('/x', { schema: { querystring: withParser({ type: 'object' }, () => 1) } }, async () => 'x');
+    await withOne.ready();
+    await withOne.close();
   });
 });

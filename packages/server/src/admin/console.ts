@@ -4,6 +4,7 @@ import {
   compileParse,
   formatTimestamp,
   ProblemError,
+  type Query,
 } from '@finum-sync/spec';
 import {
   AdminSignIn,
@@ -30,7 +31,7 @@ import {
   rejectApplication,
 } from '../onboarding/applications.js';
 import { adminActor, checkAdminToken } from '../plugins/admin-auth.js';
-import { bodyOf, type Handlers, pathParam } from '../routes/handlers.js';
+import { bodyOf, checked, type Handlers, pathParam } from '../routes/handlers.js';
 import type { ConsumerKeyRow, ConsumerRow, ConsumerStore, ConsumerUsage } from '../store/port.js';
 import { addressLimiter } from '../web/address-limiter.js';
 import type { AdminSessions } from './sessions.js';
@@ -72,6 +73,24 @@ const consumerView = (c: ConsumerRow, keys: readonly ConsumerKeyRow[], usage: Re
     },
   };
 };
+
+/** `GET /admin/api/applications`: one status of the applications' table, when given. */
+function applicationsFilterOf(query: Query): { status?: ApplicationStatus } {
+  const { status } = query;
+  if (status !== undefined && !isApplicationStatus(status)) {
+    throw new ProblemError('invalid-parameter', `status must be one of ${APPLICATION_STATUSES.join(', ')}.`, {
+      errors: [{ field: 'status', message: `must be one of ${APPLICATION_STATUSES.join(', ')}` }],
+    });
+  }
+  return status ? { status } : {};
+}
+
+/** A rejection's reason: the applicant reads it, so it is not blank. */
+function rejectionReasonOf(body: unknown): string {
+  const { reason } = bodyOf(parse.rejection, body);
+  if (!reason.trim()) throw invalidBody([{ field: 'reason', message: 'is required: the applicant reads it' }]);
+  return reason;
+}
 
 const usageById = (usage: readonly ConsumerUsage[]) => new Map(usage.map((u) => [u.consumerId, u]));
 
@@ -116,27 +135,18 @@ export function adminConsoleHandlers(deps: OnboardingWebDeps, config: Config, se
       return reply.header('Set-Cookie', clear).code(204).send();
     },
 
-    adminApplications: async (request, reply) => {
-      const { status } = request.query;
-      if (status !== undefined && !isApplicationStatus(status)) {
-        throw new ProblemError('invalid-parameter', `status must be one of ${APPLICATION_STATUSES.join(', ')}.`, {
-          errors: [{ field: 'status', message: `must be one of ${APPLICATION_STATUSES.join(', ')}` }],
-        });
-      }
-      const list = await store.listApplications(status ? { status } : {});
+    adminApplications: checked({ query: applicationsFilterOf }, async (request, reply) => {
+      const list = await store.listApplications(request.query);
       return reply.send(list.map(applicationView));
-    },
+    }),
 
-    adminApproveApplication: async (request, reply) => {
-      const body = bodyOf(parse.approval, request.body);
-      return reply.send(await approveApplication(deps, pathParam(request, 'id'), body, adminActor(request)));
-    },
+    adminApproveApplication: checked({ body: (body) => bodyOf(parse.approval, body) }, async (request, reply) =>
+      reply.send(await approveApplication(deps, pathParam(request, 'id'), request.body, adminActor(request))),
+    ),
 
-    adminRejectApplication: async (request, reply) => {
-      const { reason } = bodyOf(parse.rejection, request.body);
-      if (!reason.trim()) throw invalidBody([{ field: 'reason', message: 'is required: the applicant reads it' }]);
-      return reply.send(await rejectApplication(store, pathParam(request, 'id'), reason, adminActor(request)));
-    },
+    adminRejectApplication: checked({ body: rejectionReasonOf }, async (request, reply) =>
+      reply.send(await rejectApplication(store, pathParam(request, 'id'), request.body, adminActor(request))),
+    ),
 
     adminConsumers: async (_request, reply) => {
       const [{ consumers, keys }, usage] = await Promise.all([store.loadAuthState(), store.consumerUsage()]);
@@ -145,8 +155,8 @@ export function adminConsoleHandlers(deps: OnboardingWebDeps, config: Config, se
       return reply.send(sorted.map((c) => consumerView(c, keys, byId)));
     },
 
-    adminAddConsumer: async (request, reply) => {
-      const { id, publicKey, callbackUrl, ...options } = bodyOf(parse.newConsumer, request.body);
+    adminAddConsumer: checked({ body: (body) => bodyOf(parse.newConsumer, body) }, async (request, reply) => {
+      const { id, publicKey, callbackUrl, ...options } = request.body;
       if (callbackUrl !== undefined) {
         try {
           await deps.checkCallbackUrl(callbackUrl);
@@ -165,21 +175,20 @@ export function adminConsoleHandlers(deps: OnboardingWebDeps, config: Config, se
         }),
       );
       return reply.code(201).send({ consumerId, payload, callbackSecret });
-    },
+    }),
 
-    adminSetConsumerStatus: async (request, reply) => {
+    adminSetConsumerStatus: checked({ body: (body) => bodyOf(parse.statusChange, body) }, async (request, reply) => {
       const id = pathParam(request, 'id');
-      const { status } = bodyOf(parse.statusChange, request.body);
-      await managing(() => setConsumerStatus(store, id, status, adminActor(request)));
+      await managing(() => setConsumerStatus(store, id, request.body.status, adminActor(request)));
       return reply.send(await consumerById(store, id));
-    },
+    }),
 
-    adminAddConsumerKey: async (request, reply) => {
+    adminAddConsumerKey: checked({ body: (body) => bodyOf(parse.newKey, body) }, async (request, reply) => {
       const id = pathParam(request, 'id');
-      const { publicKey, ...options } = bodyOf(parse.newKey, request.body);
+      const { publicKey, ...options } = request.body;
       const key = await managing(() => addConsumerKey(store, id, publicKey, options, adminActor(request)));
       return reply.code(201).send(keyView(key));
-    },
+    }),
 
     adminRemoveConsumerKey: async (request, reply) => {
       const [id, kid] = [pathParam(request, 'id'), pathParam(request, 'kid')];

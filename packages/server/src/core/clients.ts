@@ -1,20 +1,19 @@
-import { CLIENT_NAME_FIELD, formatTimestamp } from '@finum-sync/spec';
+import { CLIENT_NAME_FIELD, type ClientCreate, type ClientPatch, formatTimestamp } from '@finum-sync/spec';
 import type { StoredRecord } from '../store/port.js';
 import type { BeforeCommit, CoreContext } from './context.js';
 import { newRecordId } from './ids.js';
 import { composeRecord } from './records.js';
 import { checkReferences } from './references.js';
 import { applyChanges, changedFields, checkVersion, commitWrite, ownRecord } from './write.js';
-import { invalidBody, validateWrite } from './write-validation.js';
+import { invalidBody } from './write-validation.js';
 
-/** `POST /v1/client` (SPEC §7). */
+/** `POST /v1/client` (SPEC §7): the body as checked by `writeBodyOf('client', 'create', …)`. */
 export async function createClient(
   ctx: CoreContext,
   consumerId: string,
-  body: unknown,
+  body: ClientCreate,
   beforeCommit?: BeforeCommit,
 ): Promise<StoredRecord> {
-  validateWrite('client', 'create', body);
   const id = newRecordId('client');
   return commitWrite(ctx, async (tx, effects) => {
     await checkReferences(tx, consumerId, 'client', body);
@@ -31,9 +30,11 @@ export async function createClient(
   });
 }
 
-/** `PATCH /v1/client`: partial update, `null` clears, optional `version` (SPEC §7). */
-export async function updateClient(ctx: CoreContext, consumerId: string, body: unknown): Promise<StoredRecord> {
-  validateWrite('client', 'patch', body);
+/**
+ * `PATCH /v1/client`: partial update, `null` clears, optional `version` (SPEC §7); the body
+ * as checked by `writeBodyOf('client', 'patch', …)`.
+ */
+export async function updateClient(ctx: CoreContext, consumerId: string, body: ClientPatch): Promise<StoredRecord> {
   return commitWrite(ctx, async (tx, effects) => {
     const current = await ownRecord(tx, 'client', consumerId, String(body.id));
     checkVersion(current, body.version);

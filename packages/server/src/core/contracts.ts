@@ -1,4 +1,6 @@
 import {
+  type ContractCreate,
+  type ContractPatch,
   type ContractStatus,
   checkConsumerTransition,
   DATA_FROZEN_FROM,
@@ -18,7 +20,7 @@ import { newRecordId } from './ids.js';
 import { composeRecord, fieldsOf } from './records.js';
 import { checkReferences } from './references.js';
 import { applyChanges, changedFields, checkVersion, commitWrite, ownRecord, type WriteEffects } from './write.js';
-import { invalidBody, validateWrite } from './write-validation.js';
+import { invalidBody } from './write-validation.js';
 
 /** Fields of the product's `requiredFields` that the contract lacks (SPEC §8: → 110). */
 export function missingForProposal(product: StoredRecord | undefined, fields: Record<string, unknown>): string[] {
@@ -34,14 +36,13 @@ function proposalOutcome(product: StoredRecord | undefined, fields: Record<strin
     : { status: PROPOSAL_REQUESTED as ContractStatus, statusNote: null };
 }
 
-/** `POST /v1/contract` (SPEC §7–8). */
+/** `POST /v1/contract` (SPEC §7–8): the body as checked by `writeBodyOf('contract', 'create', …)`. */
 export async function createContract(
   ctx: CoreContext,
   consumerId: string,
-  body: unknown,
+  body: ContractCreate,
   beforeCommit?: BeforeCommit,
 ): Promise<StoredRecord> {
-  validateWrite('contract', 'create', body);
   const callbackUrl = body.callbackUrl as string | null | undefined;
   if (typeof callbackUrl === 'string') await ctx.checkCallbackUrl(callbackUrl);
   const id = newRecordId('contract');
@@ -65,14 +66,16 @@ export async function createContract(
   });
 }
 
-/** `PATCH /v1/contract`: data (below 200), consumer transitions, one-shot callback (SPEC §7–8). */
+/**
+ * `PATCH /v1/contract`: data (below 200), consumer transitions, one-shot callback (SPEC §7–8);
+ * the body as checked by `writeBodyOf('contract', 'patch', …)`.
+ */
 export async function updateContract(
   ctx: CoreContext,
   consumerId: string,
-  body: unknown,
+  body: ContractPatch,
   beforeCommit?: BeforeCommit,
 ): Promise<StoredRecord> {
-  validateWrite('contract', 'patch', body);
   const callbackUrl = body.callbackUrl as string | null | undefined;
   if (typeof callbackUrl === 'string') await ctx.checkCallbackUrl(callbackUrl);
   return commitWrite(ctx, async (tx, effects) => {

@@ -7,6 +7,7 @@ import {
   isContractStatus,
   ProblemError,
   patchSchema,
+  type Static,
   statusDef,
   type WritableType,
 } from '@finum-sync/spec';
@@ -56,4 +57,24 @@ export function validateWrite(
   const named = new Set(errors.map((e) => e.field));
   for (const e of schemaCheck(type, mode)(record)) if (!named.has(e.field)) errors.push(e);
   if (errors.length > 0) throw invalidBody(errors);
+}
+
+/** A consumer's write body as the spec types it (`ClientCreate`, `ContractPatch`…). */
+export type WriteBody<T extends WritableType, M extends 'create' | 'patch'> = Static<
+  M extends 'create' ? ReturnType<typeof createSchema<T>> : ReturnType<typeof patchSchema<T>>
+>;
+
+/**
+ * A consumer's write body checked by {@link validateWrite} (a 400 `invalid-body` naming
+ * every wrong field), typed by the spec's schema of it: what the core's writes take.
+ * @example
+ * const body = writeBodyOf('contract', 'create', request.body); // ContractCreate
+ */
+export function writeBodyOf<T extends WritableType, M extends 'create' | 'patch'>(
+  type: T,
+  mode: M,
+  body: unknown,
+): WriteBody<T, M> {
+  validateWrite(type, mode, body);
+  return body as WriteBody<T, M>;
 }

@@ -43,14 +43,14 @@ export function checkAdminToken(adminToken: string | undefined, token: string | 
 }
 
 /**
- * The onRequest hook of every route with `security: 'admin'`: either the provider's
+ * The onRequest hook of the back office's operations with `security: 'admin'` (registered
+ * in their context by `backOfficeApi`, so it runs for them only): either the provider's
  * `ADMIN_TOKEN` as a bearer token (programs, the CLI), or the session cookie of the admin
  * pages — then every state-changing request must carry the session's CSRF token in
  * `X-CSRF-Token` (403 otherwise). Without `ADMIN_TOKEN` the back office is off.
  */
 export function adminAuthHook(adminToken: string | undefined, sessions?: AdminSessions, failures?: FailureLimiter) {
   return async (request: FastifyRequest) => {
-    if (request.routeOptions.config.security !== 'admin') return;
     const header = request.headers.authorization;
     if (header !== undefined || !adminToken || !sessions) {
       const token = /^Bearer +(\S+) *$/i.exec(header ?? '')?.[1];

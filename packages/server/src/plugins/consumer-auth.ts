@@ -15,10 +15,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     consumer: AuthenticatedConsumer;
   }
-  interface FastifyContextConfig {
-    /** `consumer`: needs a consumer's bearer token (SPEC §3); `admin`: the provider's ADMIN_TOKEN. */
-    security?: 'consumer' | 'public' | 'admin';
-  }
 }
 
 const quote = (s: string) => s.replace(/["\\]/g, "'");
@@ -34,8 +30,9 @@ const UNDISCLOSED_DETAIL =
   "Unknown consumer or bad signature: 'sub' must be a registered, active consumer and the token signed with one of its registered keys (by 'kid', with the key's algorithm).";
 
 /**
- * The onRequest hook of every route that needs a consumer: refuse an address that failed
- * too often, authenticate (counting a failure), then count the request.
+ * The onRequest hook of the consumer API's operations (registered in their context by
+ * `consumerApi`, so it runs for them only): refuse an address that failed too often,
+ * authenticate (counting a failure), then count the request against `RATE_LIMIT`.
  */
 export function consumerAuthHook(
   authenticator: Authenticator,
@@ -44,7 +41,6 @@ export function consumerAuthHook(
   failures?: FailureLimiter,
 ) {
   return async (request: FastifyRequest) => {
-    if (request.routeOptions.config.security !== 'consumer') return;
     const header = request.headers.authorization;
     if (!header) {
       metrics.authFailures.inc({ reason: 'missing-header' });

@@ -8,7 +8,7 @@ import {
   problem,
 } from '@finum-sync/spec';
 import { ADMIN_OPERATIONS } from '@finum-sync/spec/admin';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const PROBLEM_JSON = 'application/problem+json';
 
@@ -106,23 +106,7 @@ export function registerProblemHandling(app: FastifyInstance, options: ProblemLi
     );
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]!.replace(/\/+$/, '') || '/';
-    const methods = knownPaths.find((k) => k.pattern.test(path))?.methods;
-    if (methods && !methods.includes(request.method)) {
-      return sendProblem(
-        reply,
-        problem('method-not-allowed', `${request.method} is not allowed on ${path}; use ${methods.join(', ')}.`),
-        {
-          Allow: methods.join(', '),
-        },
-      );
-    }
-    return sendProblem(
-      reply,
-      problem('not-found', `No endpoint ${request.method} ${path.slice(0, 200)}. The API is described at /v1/docs/.`),
-    );
-  });
+  app.setNotFoundHandler(notFound);
 }
 
 /**
@@ -161,5 +145,34 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
   const text = JSON.stringify(body);
   socket.end(
     `HTTP/1.1 ${body.status} ${body.title}\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}
+
+/** The surfaces whose every answer has `Cache-Control: no-store` (not the interactive docs). */
+const NO_STORE_SURFACES = /^\/(?:v1\/(?!docs)|admin\/api\/|onboarding\/api\/)/;
+
+/**
+ * The answer to a path no route serves: 405 with `Allow` for a documented path's other
+ * methods, 404 otherwise. The root's not-found handler, and the one of each API surface
+ * (so that its own hooks — CORS, `Cache-Control` — run for its unknown paths too).
+ */
+export function notFound(request: FastifyRequest, reply: FastifyReply) {
+  const path = request.url.split('?')[0]!.replace(/\/+$/, '') || '/';
+  // `//v1/…`: the router collapses repeated slashes, Fastify's not-found router does not,
+  // so such a path reaches the root's handler, not its surface's: no-store all the same.
+  if (NO_STORE_SURFACES.test(path.replace(/\/{2,}/g, '/'))) reply.header('Cache-Control', 'no-store');
+  const methods = knownPaths.find((k) => k.pattern.test(path))?.methods;
+  if (methods && !methods.includes(request.method)) {
+    return sendProblem(
+      reply,
+      problem('method-not-allowed', `${request.method} is not allowed on ${path}; use ${methods.join(', ')}.`),
+      {
+        Allow: methods.join(', '),
+      },
+    );
+  }
+  return sendProblem(
+    reply,
+    problem('not-found', `No endpoint ${request.method} ${path.slice(0, 200)}. The API is described at /v1/docs/.`),
   );
 }

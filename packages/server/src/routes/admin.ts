@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   AWAITING_PROVIDER_STATUSES,
   compileParse,
+  type FieldError,
   formatTimestamp,
   ID_REGEX,
   ProblemError,
@@ -24,7 +25,6 @@ import {
   NewProviderEndpoint,
   StatusChange,
 } from '@finum-sync/spec/admin';
-import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { auditView } from '../core/audit.js';
 import type { CoreContext } from '../core/context.js';
@@ -42,9 +42,11 @@ import {
 import { invalidBody } from '../core/write-validation.js';
 import { adminActor } from '../plugins/admin-auth.js';
 import {
+  type AuditFilter,
   type AuditStore,
   type Delivery,
   type DeliveryAttempt,
+  type DeliveryFilter,
   type DeliveryKind,
   type DeliveryState,
   type OutboxStore,
@@ -52,7 +54,7 @@ import {
   type RecordStore,
   type Transactional,
 } from '../store/port.js';
-import { bodyOf, type Handlers, pathParam } from './handlers.js';
+import { bodyOf, checked, type Handlers, pathParam } from './handlers.js';
 import { readUpload } from './write.js';
 
 /** An NDJSON import may be large: it is spooled to disk, not held in memory. */
@@ -137,7 +139,6 @@ export type AdminApiStore = Transactional & RecordStore & OutboxStore & AuditSto
 
 /** The provider's back office (`/admin/api`): see `ADMIN_OPERATIONS` in the spec. */
 export function adminHandlers(
-  app: FastifyInstance,
   ctx: CoreContext,
   config: Pick<Config, 'dataDir' | 'allowPrivateCallbacks' | 'providerWebhookAllowHosts'>,
   store: AdminApiStore,
@@ -145,10 +146,6 @@ export function adminHandlers(
   const { dataDir } = config;
   // Provider event endpoints: the policy of PROVIDER_WEBHOOK_URL (SPEC §10).
   const endpointPolicy = providerEndpointPolicy(config);
-  // NDJSON arrives as a stream; the import reads it twice (validate, then apply).
-  app.addContentTypeParser('application/x-ndjson', { bodyLimit: IMPORT_BODY_LIMIT }, (_request, payload, done) =>
-    done(null, payload),
-  );
 
   return {
     adminImportRecords: async (request, reply) => {
@@ -161,7 +158,7 @@ export function adminHandlers(
       const spool = join(dataDir, 'tmp', `import-${randomUUID()}.ndjson`);
       await mkdir(join(dataDir, 'tmp'), { recursive: true });
       try {
-        // The NDJSON parser above hands the request stream over as the body.
+        // The NDJSON parser (app.ts) hands the request stream over as the body.
         if (!(request.body instanceof Readable)) throw new Error('the NDJSON body is not a stream');
         await pipeline(request.body, createWriteStream(spool));
         const report = await importRecords(
@@ -175,17 +172,14 @@ export function adminHandlers(
       }
     },
 
-    adminSetContractStatus: async (request, reply) => {
-      const id = pathParam(request, 'id');
-      const { body } = request;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw invalidBody([{ field: '', message: 'the body must be a JSON object' }]);
-      }
-      const change = parseStatusChange(body);
-      if (!change.ok) throw invalidBody(change.errors);
-      const contract = await setContractStatus(ctx, id, change.value, adminActor(request));
-      return reply.send(contract.data);
-    },
+    adminSetContractStatus: checked(
+      { body: (body) => jsonObjectOf(parseStatusChange, body) },
+      async (request, reply) => {
+        const id = pathParam(request, 'id');
+        const contract = await setContractStatus(ctx, id, request.body, adminActor(request));
+        return reply.send(contract.data);
+      },
+    ),
 
     adminAttachContractFile: async (request, reply) => {
       const id = pathParam(request, 'id');
@@ -205,34 +199,15 @@ export function adminHandlers(
       return reply.code(201).send({ file: result.file.data, contract: result.contract?.data });
     },
 
-    adminAwaitingContracts: async (request, reply) => {
-      const ownerId = optionalId(request.query, 'consumer-id');
+    adminAwaitingContracts: checked({ query: (query) => optionalId(query, 'consumer-id') }, async (request, reply) => {
+      const ownerId = request.query;
       const contracts = await store.contractsByStatus(AWAITING_PROVIDER_STATUSES, ownerId ? { ownerId } : {});
       return reply.send(contracts.map((c) => c.data));
-    },
+    }),
 
-    adminDeliveries: async (request, reply) => {
-      const { query } = request;
-      const state = query.state as DeliveryState | undefined;
-      if (state !== undefined && !DELIVERY_STATES.includes(state)) {
-        throw new ProblemError('invalid-parameter', `state must be ${wordList(DELIVERY_STATES, 'or')}.`);
-      }
-      const kind = query.kind as DeliveryKind | undefined;
-      if (kind !== undefined && !DELIVERY_KINDS.includes(kind)) {
-        throw new ProblemError('invalid-parameter', `kind must be ${wordList(DELIVERY_KINDS, 'or')}.`);
-      }
-      const limit = limitOf(query);
-      const consumerId = optionalId(query, 'consumer-id');
-      const contractId = optionalId(query, 'contract-id');
-      const deliveries = await store.listDeliveries({
-        limit,
-        ...(consumerId ? { consumerId } : {}),
-        ...(contractId ? { contractId } : {}),
-        ...(state ? { state } : {}),
-        ...(kind ? { kind } : {}),
-      });
-      return reply.send(deliveries.map(deliveryView));
-    },
+    adminDeliveries: checked({ query: deliveryFilterOf }, async (request, reply) =>
+      reply.send((await store.listDeliveries(request.query)).map(deliveryView)),
+    ),
 
     adminRedeliver: async (request, reply) => {
       const webhookId = pathParam(request, 'id');
@@ -264,37 +239,27 @@ export function adminHandlers(
       return reply.send(view);
     },
 
-    adminClientsByExternalId: async (request, reply) => {
-      const consumerId = optionalId(request.query, 'consumer-id');
-      const externalId = request.query['external-id'];
-      if (!consumerId)
-        throw new ProblemError('invalid-parameter', 'consumer-id is required: an externalId belongs to its consumer.');
-      if (typeof externalId !== 'string' || externalId === '' || externalId.length > 255) {
-        throw new ProblemError('invalid-parameter', 'external-id must be one value (1–255 characters).', {
-          errors: [{ field: 'external-id', message: 'must be one value (1–255 characters)' }],
-        });
-      }
+    adminClientsByExternalId: checked({ query: externalIdQueryOf }, async (request, reply) => {
+      const { consumerId, externalId } = request.query;
       const json = await store.recordsByField('client', consumerId, 'externalId', externalId);
       return reply.type('application/json').send(json);
-    },
+    }),
 
     adminProviderEndpoints: async (_request, reply) =>
       reply.send(await listProviderEndpoints(store, ctx.providerWebhookUrls)),
 
-    adminAddProviderEndpoint: async (request, reply) => {
-      const { body: given } = request;
-      if (typeof given !== 'object' || given === null || Array.isArray(given)) {
-        throw invalidBody([{ field: '', message: 'the body must be a JSON object' }]);
-      }
-      const body = bodyOf(parseNewEndpoint, given);
-      const added = await addProviderEndpoint(
-        store,
-        body,
-        { policy: endpointPolicy, environmentUrls: ctx.providerWebhookUrls },
-        adminActor(request),
-      );
-      return reply.code(201).send(added);
-    },
+    adminAddProviderEndpoint: checked(
+      { body: (body) => jsonObjectOf(parseNewEndpoint, body) },
+      async (request, reply) => {
+        const added = await addProviderEndpoint(
+          store,
+          request.body,
+          { policy: endpointPolicy, environmentUrls: ctx.providerWebhookUrls },
+          adminActor(request),
+        );
+        return reply.code(201).send(added);
+      },
+    ),
 
     adminRemoveProviderEndpoint: async (request, reply) => {
       const id = pathParam(request, 'id');
@@ -307,27 +272,77 @@ export function adminHandlers(
       return reply.send(await rotateProviderEndpointSecret(store, id, adminActor(request)));
     },
 
-    adminAudit: async (request, reply) => {
-      const { query } = request;
-      const targetId = query['target-id'];
-      if (targetId !== undefined && (typeof targetId !== 'string' || targetId === '' || targetId.length > 200)) {
-        const message = 'must be one id (1–200 characters)';
-        throw new ProblemError('invalid-parameter', `target-id ${message}.`, {
-          errors: [{ field: 'target-id', message }],
-        });
-      }
-      const sinceMs = optionalTime(query, 'since');
-      const untilMs = optionalTime(query, 'until');
-      const entries = await store.listAudit({
-        limit: limitOf(query),
-        action: optionalWord(query, 'action', AUDIT_ACTIONS),
-        actorKind: optionalWord(query, 'actor-kind', ACTOR_KINDS),
-        targetType: optionalWord(query, 'target-type', AUDIT_TARGET_TYPES),
-        ...(targetId !== undefined ? { targetId } : {}),
-        ...(sinceMs !== undefined ? { sinceMs } : {}),
-        ...(untilMs !== undefined ? { untilMs } : {}),
-      });
-      return reply.send(entries.map(auditView));
-    },
+    adminAudit: checked({ query: auditFilterOf }, async (request, reply) =>
+      reply.send((await store.listAudit(request.query)).map(auditView)),
+    ),
   };
+}
+
+/** The filter of `GET /admin/api/deliveries`, from its query parameters. */
+function deliveryFilterOf(query: Query): DeliveryFilter {
+  const state = query.state as DeliveryState | undefined;
+  if (state !== undefined && !DELIVERY_STATES.includes(state)) {
+    throw new ProblemError('invalid-parameter', `state must be ${wordList(DELIVERY_STATES, 'or')}.`);
+  }
+  const kind = query.kind as DeliveryKind | undefined;
+  if (kind !== undefined && !DELIVERY_KINDS.includes(kind)) {
+    throw new ProblemError('invalid-parameter', `kind must be ${wordList(DELIVERY_KINDS, 'or')}.`);
+  }
+  const limit = limitOf(query);
+  const consumerId = optionalId(query, 'consumer-id');
+  const contractId = optionalId(query, 'contract-id');
+  return {
+    limit,
+    ...(consumerId ? { consumerId } : {}),
+    ...(contractId ? { contractId } : {}),
+    ...(state ? { state } : {}),
+    ...(kind ? { kind } : {}),
+  };
+}
+
+/** The filter of `GET /admin/api/audit`, from its query parameters. */
+function auditFilterOf(query: Query): AuditFilter {
+  const targetId = query['target-id'];
+  if (targetId !== undefined && (typeof targetId !== 'string' || targetId === '' || targetId.length > 200)) {
+    const message = 'must be one id (1–200 characters)';
+    throw new ProblemError('invalid-parameter', `target-id ${message}.`, {
+      errors: [{ field: 'target-id', message }],
+    });
+  }
+  const sinceMs = optionalTime(query, 'since');
+  const untilMs = optionalTime(query, 'until');
+  return {
+    limit: limitOf(query),
+    action: optionalWord(query, 'action', AUDIT_ACTIONS),
+    actorKind: optionalWord(query, 'actor-kind', ACTOR_KINDS),
+    targetType: optionalWord(query, 'target-type', AUDIT_TARGET_TYPES),
+    ...(targetId !== undefined ? { targetId } : {}),
+    ...(sinceMs !== undefined ? { sinceMs } : {}),
+    ...(untilMs !== undefined ? { untilMs } : {}),
+  };
+}
+
+/** `GET /admin/api/clients`: the consumer (required) and the externalId. */
+function externalIdQueryOf(query: Query): { consumerId: string; externalId: string } {
+  const consumerId = optionalId(query, 'consumer-id');
+  const externalId = query['external-id'];
+  if (!consumerId)
+    throw new ProblemError('invalid-parameter', 'consumer-id is required: an externalId belongs to its consumer.');
+  if (typeof externalId !== 'string' || externalId === '' || externalId.length > 255) {
+    throw new ProblemError('invalid-parameter', 'external-id must be one value (1–255 characters).', {
+      errors: [{ field: 'external-id', message: 'must be one value (1–255 characters)' }],
+    });
+  }
+  return { consumerId, externalId };
+}
+
+/** A body that must be a JSON object, then what `parse` makes of it (`invalid-body` naming every wrong field). */
+function jsonObjectOf<T>(
+  parse: (value: unknown) => { ok: true; value: T } | { ok: false; errors: FieldError[] },
+  body: unknown,
+): T {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalidBody([{ field: '', message: 'the body must be a JSON object' }]);
+  }
+  return bodyOf(parse, body);
 }

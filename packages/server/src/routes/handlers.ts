@@ -20,6 +20,7 @@ import type {
   RouteHandlerMethod,
 } from 'fastify';
 import { invalidBody } from '../core/write-validation.js';
+import { withParser } from '../plugins/spec-validator.js';
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
@@ -59,6 +60,48 @@ export function bodyOf<T>(parse: (value: unknown) => Parsed<T>, body: unknown): 
   const parsed = parse(body);
   if (!parsed.ok) throw invalidBody(parsed.errors);
   return parsed.value;
+}
+
+/**
+ * What a handler with checked input receives ({@link checked}): the query string and the
+ * body as the spec's parsers made them, typed.
+ */
+export interface CheckedRequest<Q, B> extends RouteGenericInterface {
+  Querystring: Q;
+  Params: Readonly<Record<string, string>>;
+  Body: B;
+}
+
+/** The spec's parsers of a handler's input: each returns the typed value or throws the spec's `ProblemError`. */
+export interface InputParsers<Q, B> {
+  readonly query?: (query: Query) => Q;
+  readonly body?: (body: unknown) => B;
+}
+
+const INPUT = Symbol('the input parsers of a handler');
+
+/**
+ * A handler whose query string and body are parsed by the spec's own parsers at the edge,
+ * before it runs: `registerOperations` gives its route a schema of those parts (from the
+ * operation's definition) carrying the parsers, which the surface's validator compiler
+ * (`plugins/spec-validator.ts`) runs — a refusal is the same 400 as when handlers parsed
+ * their input themselves, and the handler gets the typed values.
+ * @example
+ * fileDownload: checked({ query: parseDownloadQuery }, async (request, reply) => {
+ *   const id: string = request.query;
+ * }),
+ */
+export function checked<Q = Query, B = unknown>(
+  input: InputParsers<Q, B>,
+  handler: RouteHandlerMethod<
+    RawServerDefault,
+    RawRequestDefaultExpression,
+    RawReplyDefaultExpression,
+    CheckedRequest<Q, B>
+  >,
+): Handler {
+  // The validator compiler puts the parsed values where the handler reads them.
+  return Object.assign(handler as unknown as Handler, { [INPUT]: input });
 }
 
 /** A route handler of an operation. */
@@ -143,11 +186,34 @@ function pathParameterCheck(op: OperationDef) {
 }
 
 /**
- * Registers the handlers of the operations of the spec: method, path, security and the
- * accepted request media types come from the table, so the routes cannot drift from the
- * OpenAPI document. Given the spec's `operations` map, `handlers` must have one handler
+ * The route schema of a {@link checked} handler's input: the operation's query parameters
+ * and JSON body as the spec documents them, each carrying the handler's parser of it.
+ */
+function inputSchema(op: OperationDef, input: InputParsers<unknown, unknown> | undefined) {
+  if (!input) return undefined;
+  const schema: { querystring?: object; body?: object } = {};
+  if (input.query) {
+    const parse = input.query;
+    const properties = Object.fromEntries(
+      (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => [p.name, resolve(p.schema)]),
+    );
+    schema.querystring = withParser({ type: 'object', properties }, (query) => parse(query as Query));
+  }
+  if (input.body) {
+    const documented = op.requestBody?.content['application/json']?.schema;
+    if (!documented) throw new Error(`registerOperations: ${op.operationId} documents no JSON body to parse`);
+    schema.body = withParser(resolve(documented), input.body);
+  }
+  return schema;
+}
+
+/**
+ * Registers the handlers of the operations of the spec: method, path and the accepted
+ * request media types come from the table, so the routes cannot drift from the OpenAPI
+ * document (the security is the hooks' of the surface whose plugin registers them). Given the spec's `operations` map, `handlers` must have one handler
  * for every `OperationId` (a compile error otherwise); given a list typed `OperationDef[]`,
  * a missing handler, or one for no operation of the list, stops the server at start.
+ * Registered within a surface's plugin, the operations' paths must lie under its prefix.
  */
 export function registerOperations<const Id extends string>(
   app: FastifyInstance,
@@ -170,16 +236,45 @@ export function registerOperations<const Id extends string>(
     );
   }
   for (const op of list) {
+    // Within a surface's plugin (`app.register(…, { prefix })`) the path is relative to its prefix.
+    if (!op.path.startsWith(`${app.prefix}/`)) {
+      throw new Error(
+        `registerOperations: ${op.operationId} (${op.path}) is not under this plugin's prefix ${app.prefix}`,
+      );
+    }
     // OpenAPI's `{id}` is Fastify's `:id`.
-    const url = op.path.replace(/\{(\w+)\}/g, ':$1');
+    const url = op.path.slice(app.prefix.length).replace(/\{(\w+)\}/g, ':$1');
     const checkPath = pathParameterCheck(op);
+    const handler = byId[op.operationId]!;
+    const schema = inputSchema(op, (handler as { [INPUT]?: InputParsers<unknown, unknown> })[INPUT]);
     app.route<RawRequest>({
       method: op.method,
       url,
-      config: { security: op.security },
+      ...(schema ? { schema } : {}),
       ...(op.requestBody ? { onRequest: mediaTypeCheck(op) } : {}),
       ...(checkPath ? { preValidation: checkPath } : {}),
-      handler: byId[op.operationId]!,
+      handler,
     });
   }
+}
+
+/**
+ * A surface's share of a map of handlers: the operations of `list` that `keep` selects and
+ * their handlers, for `registerOperations` in the surface's plugin.
+ * @example
+ * const v1 = shareOf(apiHandlers, Object.values(operations), (op) => op.path.startsWith('/v1/'));
+ * registerOperations(instance, v1.handlers, v1.operations);
+ */
+export function shareOf(
+  handlers: Handlers,
+  list: readonly OperationDef[],
+  keep: (op: OperationDef) => boolean,
+): { handlers: Handlers; operations: OperationDef[] } {
+  const operations = list.filter(keep);
+  return {
+    handlers: Object.fromEntries(
+      operations.filter((op) => handlers[op.operationId]).map((op) => [op.operationId, handlers[op.operationId]!]),
+    ),
+    operations,
+  };
 }

@@ -14,7 +14,7 @@ import {
 import contentDisposition from 'content-disposition';
 import rangeParser from 'range-parser';
 import type { BlobStore, JsonText, RecordStore } from '../store/port.js';
-import { type HandlersFor, perRecordType } from './handlers.js';
+import { checked, type HandlersFor, perRecordType } from './handlers.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -96,8 +96,8 @@ export function readHandlers(store: RecordStore & BlobStore): HandlersFor<ReadOp
         }),
       ),
 
-    fileDownload: async (request, reply) => {
-      const id = parseDownloadQuery(request.query);
+    fileDownload: checked({ query: parseDownloadQuery }, async (request, reply) => {
+      const id = request.query;
       const file = await store.visibleRecord('file', request.consumer.id, id);
       if (!file) throw new ProblemError('not-found', `No file with id ${id}.`);
       if (file.deleted) throw new ProblemError('not-found', `File ${id} was deleted; its bytes are no longer served.`);
@@ -144,22 +144,26 @@ export function readHandlers(store: RecordStore & BlobStore): HandlersFor<ReadOp
       }
       reply.header('Content-Length', blob.size);
       return reply.send(blob.size === 0 ? '' : blob.open());
-    },
+    }),
 
-    ...perRecordType(listOperationId, (type) => async (request, reply) => {
-      const query = parseListQuery(type, request.query);
-      const consumer = request.consumer.id;
-      if (query.kind === 'ids') {
-        const { body, length } = jsonArray(await listByIds(store, type, consumer, query.ids));
-        return reply.type(JSON_TYPE).header('Content-Length', length).send(body);
-      }
-      const json = await store.recordsByField(type, consumer, query.filter.field, query.value);
-      return reply.type(JSON_TYPE).send(bytesOf(json));
-    }),
-    ...perRecordType(updatedOperationId, (type) => async (request, reply) => {
-      const since = parseUpdatedQuery(request.query, Date.now());
-      const { idsJson, untilMs } = await store.changedIds(type, request.consumer.id, since);
-      return reply.header(SYNC_UNTIL_HEADER, formatTimestamp(untilMs)).type(JSON_TYPE).send(bytesOf(idsJson));
-    }),
+    ...perRecordType(listOperationId, (type) =>
+      checked({ query: (query) => parseListQuery(type, query) }, async (request, reply) => {
+        const query = request.query;
+        const consumer = request.consumer.id;
+        if (query.kind === 'ids') {
+          const { body, length } = jsonArray(await listByIds(store, type, consumer, query.ids));
+          return reply.type(JSON_TYPE).header('Content-Length', length).send(body);
+        }
+        const json = await store.recordsByField(type, consumer, query.filter.field, query.value);
+        return reply.type(JSON_TYPE).send(bytesOf(json));
+      }),
+    ),
+    ...perRecordType(updatedOperationId, (type) =>
+      checked({ query: (query) => parseUpdatedQuery(query, Date.now()) }, async (request, reply) => {
+        const since = request.query;
+        const { idsJson, untilMs } = await store.changedIds(type, request.consumer.id, since);
+        return reply.header(SYNC_UNTIL_HEADER, formatTimestamp(untilMs)).type(JSON_TYPE).send(bytesOf(idsJson));
+      }),
+    ),
   };
 }

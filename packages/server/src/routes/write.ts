@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import type {} from '@fastify/multipart';
-import { ProblemError } from '@finum-sync/spec';
-import type { FastifyRequest } from 'fastify';
+import { ProblemError, type WritableType } from '@finum-sync/spec';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createClient, updateClient } from '../core/clients.js';
-import type { CoreContext } from '../core/context.js';
+import type { BeforeCommit, CoreContext } from '../core/context.js';
 import { createContract, updateContract } from '../core/contracts.js';
 import { type Upload, uploadFile } from '../core/files.js';
 import { nulRefused } from '../core/json-values.js';
+import { type WriteBody, writeBodyOf } from '../core/write-validation.js';
 import { idempotent } from '../plugins/idempotency.js';
-import type { IdempotencyStore } from '../store/port.js';
-import type { Handler, HandlersFor } from './handlers.js';
+import type { IdempotencyStore, StoredRecord } from '../store/port.js';
+import { checked, type Handler, type HandlersFor } from './handlers.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -63,36 +64,43 @@ async function readParts(request: FastifyRequest, fields: Record<string, string>
   return file;
 }
 
-type Create = typeof createClient;
-type Update = typeof updateClient;
-
 /** SPEC §7: POST/PATCH client and contract, POST file. */
 export function writeHandlers(
   ctx: CoreContext,
   clock: () => number,
   store: IdempotencyStore,
 ): HandlersFor<'clientCreate' | 'clientUpdate' | 'contractCreate' | 'contractUpdate' | 'fileUpload'> {
+  // A create's body is checked under its Idempotency-Key (a replay, a key reused with another
+  // body answer first), so in the handler; an update's at the edge, before the handler.
   const create =
-    (write: Create): Handler =>
+    <T extends WritableType>(
+      type: T,
+      write: (
+        ctx: CoreContext,
+        consumerId: string,
+        body: WriteBody<T, 'create'>,
+        beforeCommit?: BeforeCommit,
+      ) => Promise<StoredRecord>,
+    ): Handler =>
     (request, reply) =>
       idempotent(
         store,
         request,
         reply,
         { status: 201, hashedBody: JSON.stringify(request.body), clock },
-        (beforeCommit) => write(ctx, request.consumer.id, request.body, beforeCommit),
+        (beforeCommit) => write(ctx, request.consumer.id, writeBodyOf(type, 'create', request.body), beforeCommit),
       );
-  const update =
-    (write: Update): Handler =>
-    async (request, reply) => {
-      const record = await write(ctx, request.consumer.id, request.body);
-      return reply.type(JSON_TYPE).send(JSON.stringify(record.data));
-    };
+  const updated = (reply: FastifyReply, record: StoredRecord) =>
+    reply.type(JSON_TYPE).send(JSON.stringify(record.data));
   return {
-    clientCreate: create(createClient),
-    clientUpdate: update(updateClient),
-    contractCreate: create(createContract),
-    contractUpdate: update(updateContract),
+    clientCreate: create('client', createClient),
+    clientUpdate: checked({ body: (body) => writeBodyOf('client', 'patch', body) }, async (request, reply) =>
+      updated(reply, await updateClient(ctx, request.consumer.id, request.body)),
+    ),
+    contractCreate: create('contract', createContract),
+    contractUpdate: checked({ body: (body) => writeBodyOf('contract', 'patch', body) }, async (request, reply) =>
+      updated(reply, await updateContract(ctx, request.consumer.id, request.body)),
+    ),
     fileUpload: async (request, reply) => {
       const upload = await readUpload(request);
       const digest = createHash('sha256').update(upload.bytes).digest('hex');

@@ -2,18 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import { type ApplicationField, ONBOARDING_OPERATIONS } from '@finum-sync/spec';
-import { ADMIN_CONSOLE_OPERATIONS } from '@finum-sync/spec/admin';
+import type { ApplicationField } from '@finum-sync/spec';
 import type { FastifyInstance } from 'fastify';
-import { adminConsoleHandlers } from '../admin/console.js';
-import type { AdminSessions } from '../admin/sessions.js';
-import { routePath } from '../app.js';
-import type { Config } from '../config.js';
-import type { CoreContext } from '../core/context.js';
-import type { OnboardingWebStore } from '../onboarding/applications.js';
-import { onboardingHandlers } from '../onboarding/routes.js';
-import { registerOperations } from '../routes/handlers.js';
-import { fieldHtml } from './form-fields.js';
+import { fieldHtml } from '../web/form-fields.js';
 
 /** The pages and their assets (`packages/server/web`): plain HTML, CSS and ES modules. */
 export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
@@ -102,9 +93,6 @@ export function renderPage(page: Page): string {
   return html.replace(`<a href="${page.path}">`, `<a href="${page.path}" aria-current="page">`);
 }
 
-/** The HTML page of the interactive docs (Swagger UI's index). */
-const DOCS_INDEX = /^\/v1\/docs\/?(?:index\.html)?(?:\?|$)/;
-
 /**
  * Swagger UI's index page has no viewport declaration: without it a phone shows the page
  * at desktop width, zoomed out. Added to its head.
@@ -117,34 +105,20 @@ export function withViewport(html: string): string {
   );
 }
 
-export interface WebDeps {
-  config: Config;
-  /** Onboarding's and the console's slices, with the shared counts of their address limits. */
-  store: OnboardingWebStore;
-  ctx: CoreContext;
-  sessions: AdminSessions;
+export interface PagesOptions {
+  /** `ADMIN_TOKEN`: without it `/admin/` says the back office is off. */
+  adminToken: string | undefined;
 }
 
 /**
- * The web pages (SPEC §9) and what they call: `/`, `/onboarding/` with its status page,
- * `/admin/`; the onboarding endpoints and the back office's console endpoints; the
- * security headers of pages and page APIs.
+ * The web pages (SPEC §9), a plugin: `/`, `/onboarding/` with its status page, `/admin/`,
+ * their assets and the SDK's browser bundle, each with `Cache-Control: no-cache`. What they
+ * call is in the surfaces of their own (`onboardingApi`, `backOfficeApi`); their security
+ * headers (`PAGE_CSP`…) are on every answer (app.ts).
  */
-export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<void> {
-  const { config, store, ctx, sessions } = deps;
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (typeof payload === 'string' && DOCS_INDEX.test(request.url)) payload = withViewport(payload);
-    // Swagger UI sets its own policy (DOCS_CSP) in its hook, which runs after this one.
-    if (!reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', PAGE_CSP);
-    reply.header('X-Frame-Options', 'DENY');
-    reply.header('Cross-Origin-Opener-Policy', 'same-origin');
-    // Status links, credentials, sessions: never cached.
-    if (/^\/(admin|onboarding)\/api\//.test(routePath(request))) reply.header('Cache-Control', 'no-store');
-    return payload;
-  });
-
+export async function pages(app: FastifyInstance, options: PagesOptions): Promise<void> {
   for (const page of PAGES) {
-    const html = renderPage(page.path === '/admin/' && !config.adminToken ? ADMIN_OFF_PAGE : page);
+    const html = renderPage(page.path === '/admin/' && !options.adminToken ? ADMIN_OFF_PAGE : page);
     app.get(page.path, (_request, reply) =>
       reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').send(html),
     );
@@ -166,14 +140,4 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps): Promise<
     sdkBundle ??= readFileSync(SDK_BUNDLE_FILE);
     return reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'no-cache').send(sdkBundle);
   });
-
-  const onboarding = {
-    store,
-    publicUrl: config.publicUrl,
-    checkCallbackUrl: ctx.checkCallbackUrl,
-    events: ctx.events,
-    providerWebhookUrls: ctx.providerWebhookUrls,
-  };
-  registerOperations(app, onboardingHandlers(onboarding, config), ONBOARDING_OPERATIONS);
-  registerOperations(app, adminConsoleHandlers(onboarding, config, sessions), ADMIN_CONSOLE_OPERATIONS);
 }
