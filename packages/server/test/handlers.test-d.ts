@@ -1,7 +1,14 @@
-import { operations, type Query } from '@finum-sync/spec';
+import { type ListRequest, operations, parseListQuery, type Query } from '@finum-sync/spec';
 import type { FastifyInstance } from 'fastify';
 import { describe, expectTypeOf, it } from 'vitest';
-import { type ApiHandlers, type Handler, type HandlersFor, registerOperations } from '../src/routes/handlers.js';
+import {
+  type ApiHandlers,
+  checked,
+  type Handler,
+  type HandlersFor,
+  type PlainHandler,
+  registerOperations,
+} from '../src/routes/handlers.js';
 
 // Checked by tsc (vitest typecheck), never executed.
 declare const app: FastifyInstance;
@@ -28,9 +35,19 @@ describe('the handlers of the operations map', () => {
     expectTypeOf(extra).toEqualTypeOf<HandlersFor<'healthz' | 'readyz'>>();
   });
 
-  it('hands a handler the raw query and an unknown body, to be checked by the spec', () => {
-    type Request = Parameters<Handler>[0];
+  it('hands a plain handler the raw query and an unknown body, to be checked by the spec', () => {
+    type Request = Parameters<PlainHandler>[0];
     expectTypeOf<Request['query']>().toEqualTypeOf<Query>();
     expectTypeOf<Request['body']>().toEqualTypeOf<unknown>();
+  });
+
+  it('hands a checked handler what the spec parsers made of its query and body', () => {
+    checked({ query: (query) => parseListQuery('contract', query) }, async (request) => {
+      expectTypeOf(request.query).toEqualTypeOf<ListRequest>();
+      expectTypeOf(request.body).toEqualTypeOf<unknown>();
+    });
+    checked({ body: (body) => ({ reason: String(body) }) }, async (request) => {
+      expectTypeOf(request.body).toEqualTypeOf<{ reason: string }>();
+    });
   });
 });

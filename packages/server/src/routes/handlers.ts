@@ -78,7 +78,18 @@ export interface InputParsers<Q, B> {
   readonly body?: (body: unknown) => B;
 }
 
-const INPUT = Symbol('the input parsers of a handler');
+/** A route's options but its handler and schema, as `registerOperations` builds them from the operation. */
+type RouteBase = { method: OperationDef['method']; url: string; onRequest?: Hook; preValidation?: Hook };
+type Hook = (request: FastifyRequest) => Promise<void>;
+
+/**
+ * A handler with checked input ({@link checked}): it registers its own route, so that the
+ * route's request type is the handler's (`CheckedRequest<Q, B>`) without a cast.
+ */
+export interface CheckedHandler {
+  readonly kind: 'checked';
+  route(app: FastifyInstance, op: OperationDef, base: RouteBase): void;
+}
 
 /**
  * A handler whose query string and body are parsed by the spec's own parsers at the edge,
@@ -99,18 +110,27 @@ export function checked<Q = Query, B = unknown>(
     RawReplyDefaultExpression,
     CheckedRequest<Q, B>
   >,
-): Handler {
-  // The validator compiler puts the parsed values where the handler reads them.
-  return Object.assign(handler as unknown as Handler, { [INPUT]: input });
+): CheckedHandler {
+  return {
+    kind: 'checked',
+    route(app, op, base) {
+      // The validator compiler puts the parsed values where the handler reads them.
+      const schema = inputSchema(op, input);
+      app.route<CheckedRequest<Q, B>>({ ...base, schema, handler });
+    },
+  };
 }
 
-/** A route handler of an operation. */
-export type Handler = RouteHandlerMethod<
+/** A route handler of an operation that reads its input itself. */
+export type PlainHandler = RouteHandlerMethod<
   RawServerDefault,
   RawRequestDefaultExpression,
   RawReplyDefaultExpression,
   RawRequest
 >;
+
+/** A route handler of an operation: plain, or with its input checked at the edge ({@link checked}). */
+export type Handler = PlainHandler | CheckedHandler;
 
 /**
  * A handler for each of the operations `Id`: a missing or misspelt one is a compile error
@@ -172,8 +192,9 @@ function pathParameterCheck(op: OperationDef) {
     .filter((p) => p.in === 'path')
     .map((p) => [p.name, compileCheck(resolve(p.schema))] as const);
   if (checks.length === 0) return undefined;
-  return async (request: FastifyRequest<RawRequest>) => {
-    const params: Partial<Record<string, string>> = request.params;
+  return async (request: FastifyRequest) => {
+    // The router gives path parameters as strings, by the names of the route's pattern.
+    const params = request.params as Partial<Record<string, string>>;
     const wrong = checks
       .filter(([name, check]) => /[\u0000-\u001f\u007f]/.test(params[name] ?? '') || check(params[name]).length > 0)
       .map(([name]) => name);
@@ -189,8 +210,7 @@ function pathParameterCheck(op: OperationDef) {
  * The route schema of a {@link checked} handler's input: the operation's query parameters
  * and JSON body as the spec documents them, each carrying the handler's parser of it.
  */
-function inputSchema(op: OperationDef, input: InputParsers<unknown, unknown> | undefined) {
-  if (!input) return undefined;
+function inputSchema<Q, B>(op: OperationDef, input: InputParsers<Q, B>) {
   const schema: { querystring?: object; body?: object } = {};
   if (input.query) {
     const parse = input.query;
@@ -246,15 +266,14 @@ export function registerOperations<const Id extends string>(
     const url = op.path.slice(app.prefix.length).replace(/\{(\w+)\}/g, ':$1');
     const checkPath = pathParameterCheck(op);
     const handler = byId[op.operationId]!;
-    const schema = inputSchema(op, (handler as { [INPUT]?: InputParsers<unknown, unknown> })[INPUT]);
-    app.route<RawRequest>({
+    const base: RouteBase = {
       method: op.method,
       url,
-      ...(schema ? { schema } : {}),
       ...(op.requestBody ? { onRequest: mediaTypeCheck(op) } : {}),
       ...(checkPath ? { preValidation: checkPath } : {}),
-      handler,
-    });
+    };
+    if ('kind' in handler) handler.route(app, op, base);
+    else app.route<RawRequest>({ ...base, handler });
   }
 }
 
