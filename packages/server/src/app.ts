@@ -25,6 +25,7 @@ import { onboardingApi } from './plugins/onboarding-api.js';
 import { PAGE_CSP, pages } from './plugins/pages.js';
 import { clientErrorHandler, registerProblemHandling, routerErrorHandler, sendProblem } from './plugins/problems.js';
 import { RateLimiter } from './plugins/rate-limiter.js';
+import { SURFACE_PREFIXES } from './plugins/surfaces.js';
 import { adminHandlers, IMPORT_BODY_LIMIT } from './routes/admin.js';
 import { type ApiHandlers, type HandlersFor, registerOperations, shareOf } from './routes/handlers.js';
 import { readHandlers } from './routes/read.js';
@@ -159,9 +160,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...publicHandlers(config, store),
   };
   const apiOperations = Object.values(operations);
-  const v1 = shareOf(api, apiOperations, (op) => op.path.startsWith('/v1/'));
+  const underV1 = (op: { path: string }) => op.path.startsWith(`${SURFACE_PREFIXES.consumer}/`);
+  const v1 = shareOf(api, apiOperations, underV1);
   await app.register(consumerApi, {
-    prefix: '/v1',
+    prefix: SURFACE_PREFIXES.consumer,
     ...v1,
     authenticator,
     limiter,
@@ -171,7 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     corsOrigins: config.corsOrigins,
   });
   // Liveness, readiness and the demo's credentials: public, outside every surface.
-  const probes = shareOf(api, apiOperations, (op) => !op.path.startsWith('/v1/'));
+  const probes = shareOf(api, apiOperations, (op) => !underV1(op));
   registerOperations(app, probes.handlers, probes.operations);
 
   const onboarding = {
@@ -181,9 +183,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     events: ctx.events,
     providerWebhookUrls: ctx.providerWebhookUrls,
   };
-  await app.register(onboardingApi, { prefix: '/onboarding/api', handlers: onboardingHandlers(onboarding, config) });
+  await app.register(onboardingApi, {
+    prefix: SURFACE_PREFIXES.onboarding,
+    handlers: onboardingHandlers(onboarding, config),
+  });
   await app.register(backOfficeApi, {
-    prefix: '/admin/api',
+    prefix: SURFACE_PREFIXES.backOffice,
     handlers: { ...adminHandlers(ctx, config, store), ...adminConsoleHandlers(onboarding, config, sessions) },
     operations: ADMIN_OPERATIONS,
     adminToken: config.adminToken,

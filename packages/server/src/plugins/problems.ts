@@ -9,6 +9,7 @@ import {
 } from '@finum-sync/spec';
 import { ADMIN_OPERATIONS } from '@finum-sync/spec/admin';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SURFACE_PREFIXES } from './surfaces.js';
 
 export const PROBLEM_JSON = 'application/problem+json';
 
@@ -149,7 +150,9 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
 }
 
 /** The surfaces whose every answer has `Cache-Control: no-store` (not the interactive docs). */
-const NO_STORE_SURFACES = /^\/(?:v1\/(?!docs)|admin\/api\/|onboarding\/api\/)/;
+const NO_STORE_SURFACES = new RegExp(
+  `^(?:${SURFACE_PREFIXES.consumer}/(?!docs)|${SURFACE_PREFIXES.backOffice}/|${SURFACE_PREFIXES.onboarding}/)`,
+);
 
 /**
  * The answer to a path no route serves: 405 with `Allow` for a documented path's other
