@@ -208,31 +208,63 @@ export function chunkIds(ids: readonly string[], size: number): Chunk[] {
 }
 
 /**
+ * Cuts ids, in the order they come, into chunks of `size` numbered from 0 (no duplicate
+ * check: see `IdChunker`, and the mirror's staged listing).
+ */
+export class ChunkCutter {
+  private current: string[] = [];
+  private count = 0;
+  constructor(private readonly size: number) {}
+
+  /** Adds an id; the chunk it completes, if any. */
+  add(id: string): Chunk | undefined {
+    this.current.push(id);
+    return this.current.length === this.size ? this.cut() : undefined;
+  }
+
+  /** The last, incomplete chunk, if any. */
+  finish(): Chunk | undefined {
+    return this.current.length > 0 ? this.cut() : undefined;
+  }
+
+  /** Chunks cut so far. */
+  get chunkCount(): number {
+    return this.count;
+  }
+
+  private cut(): Chunk {
+    const chunk = { index: this.count++, ids: this.current };
+    this.current = [];
+    return chunk;
+  }
+}
+
+/**
  * Builds chunks from ids that arrive in pages (a streamed listing): duplicates dropped,
- * order kept, straight into the chunks — no copy of the whole list (1,000,000 ids are tens
- * of MB).
+ * order kept, straight into the chunks — no copy of the whole list. It holds every chunk and
+ * every id seen, so it serves stores that keep a window in memory (the Airbyte adapter); the
+ * mirror stages a listing in its database instead (`stageListing`).
  */
 export class IdChunker {
   private readonly seen = new Set<string>();
   private readonly chunks: Chunk[] = [];
-  private current: string[] = [];
-  constructor(private readonly size: number) {}
+  private readonly cutter: ChunkCutter;
+  constructor(size: number) {
+    this.cutter = new ChunkCutter(size);
+  }
 
   add(ids: Iterable<string>): void {
     for (const id of ids) {
       if (this.seen.has(id)) continue;
       this.seen.add(id);
-      this.current.push(id);
-      if (this.current.length === this.size) {
-        this.chunks.push({ index: this.chunks.length, ids: this.current });
-        this.current = [];
-      }
+      const chunk = this.cutter.add(id);
+      if (chunk) this.chunks.push(chunk);
     }
   }
 
   finish(): Chunk[] {
-    if (this.current.length > 0) this.chunks.push({ index: this.chunks.length, ids: this.current });
-    this.current = [];
+    const last = this.cutter.finish();
+    if (last) this.chunks.push(last);
     return this.chunks;
   }
 }

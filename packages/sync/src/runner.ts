@@ -158,18 +158,11 @@ export async function runStream(
         if (mirror.stageListing) {
           // Into the database as it arrives: a listing of any length is never held in memory.
           const stage = await mirror.stageListing(provider, type, { chunkSize: plan.chunkSize, full: action.full });
-          if (source.changedIdPages) {
-            const listed = await source.changedIdPages(type, action.since);
-            for await (const page of listed.pages) await stage.add(page);
-            return {
-              kind: 'listed',
-              staged: await stage.finish(),
-              syncUntil: listed.syncUntil,
-              requestedAt: listed.requestedAt,
-            };
-          }
-          const listed = await source.changedIds(type, action.since);
-          await stage.add(listed.ids);
+          const listed = source.changedIdPages
+            ? await source.changedIdPages(type, action.since)
+            : await source.changedIds(type, action.since);
+          if ('pages' in listed) for await (const page of listed.pages) await stage.add(page);
+          else await stage.add(listed.ids);
           return {
             kind: 'listed',
             staged: await stage.finish(),

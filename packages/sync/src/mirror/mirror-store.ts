@@ -13,7 +13,14 @@ import {
   sql,
   type Transaction,
 } from 'kysely';
-import type { Chunk, ProviderRecord, StoredStream, SyncWindow, Tally } from '../planner.js';
+import {
+  type Chunk,
+  ChunkCutter,
+  type ProviderRecord,
+  type StoredStream,
+  type SyncWindow,
+  type Tally,
+} from '../planner.js';
 import {
   MIGRATION_LOCK_TABLE,
   MIGRATION_TABLE,
@@ -259,6 +266,32 @@ export class MirrorError extends Error {
 
 const sha256Of = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
+/** The engine's state tables of a stream. */
+type StreamStateTable = 'sync_window' | 'sync_pending_chunk' | 'sync_listed_id';
+
+/** Deletes a stream's rows of the given state tables. */
+async function clearStreamState(
+  trx: Transaction<MirrorDatabase>,
+  provider: string,
+  type: RecordType,
+  tables: readonly StreamStateTable[],
+) {
+  for (const table of tables) {
+    await trx.deleteFrom(table).where('provider', '=', provider).where('type', '=', type).execute();
+  }
+}
+
+/** The stream's chunks in `sync_pending_chunk`: an open window's unfinished ones, or a listing's staged ones. */
+async function pendingChunkCount(trx: Transaction<MirrorDatabase>, provider: string, type: RecordType) {
+  const row = await trx
+    .selectFrom('sync_pending_chunk')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('provider', '=', provider)
+    .where('type', '=', type)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 class KyselyMirror implements MirrorStore {
   constructor(
     readonly db: Kysely<MirrorDatabase>,
@@ -405,14 +438,11 @@ class KyselyMirror implements MirrorStore {
   async stageListing(provider: string, type: RecordType, { chunkSize, full }: StageOptions): Promise<ListingStage> {
     await this.db.transaction().execute(async (trx) => {
       await this.ensureStream(trx, provider, type);
-      for (const table of ['sync_window', 'sync_pending_chunk', 'sync_listed_id'] as const) {
-        await trx.deleteFrom(table).where('provider', '=', provider).where('type', '=', type).execute();
-      }
+      await clearStreamState(trx, provider, type, ['sync_window', 'sync_pending_chunk', 'sync_listed_id']);
     });
     this.emptyAtOpen.delete(`${provider}\0${type}`);
     let buffer: string[] = [];
-    let current: string[] = [];
-    let chunkCount = 0;
+    const cutter = new ChunkCutter(chunkSize);
     let listed = 0;
     const flush = async (last: boolean) => {
       const ids = buffer;
@@ -421,17 +451,12 @@ class KyselyMirror implements MirrorStore {
         const chunks: Chunk[] = [];
         const distinct = [...new Set(ids)];
         for (const id of full ? await this.insertListedIds(trx, provider, type, distinct) : distinct) {
-          current.push(id);
           listed++;
-          if (current.length === chunkSize) {
-            chunks.push({ index: chunkCount++, ids: current });
-            current = [];
-          }
+          const chunk = cutter.add(id);
+          if (chunk) chunks.push(chunk);
         }
-        if (last && current.length > 0) {
-          chunks.push({ index: chunkCount++, ids: current });
-          current = [];
-        }
+        const lastChunk = last ? cutter.finish() : undefined;
+        if (lastChunk) chunks.push(lastChunk);
         await this.insertPendingChunks(trx, provider, type, chunks);
       });
     };
@@ -442,7 +467,7 @@ class KyselyMirror implements MirrorStore {
       },
       async finish() {
         await flush(true);
-        return { chunkCount, listed };
+        return { chunkCount: cutter.chunkCount, listed };
       },
     };
   }
@@ -494,9 +519,7 @@ class KyselyMirror implements MirrorStore {
       this.emptyAtOpen.delete(`${provider}\0${type}`);
       if (chunks) {
         // Given chunks replace whatever was staged.
-        for (const table of ['sync_pending_chunk', 'sync_listed_id'] as const) {
-          await trx.deleteFrom(table).where('provider', '=', provider).where('type', '=', type).execute();
-        }
+        await clearStreamState(trx, provider, type, ['sync_pending_chunk', 'sync_listed_id']);
       }
       if (this.sqlite) {
         // A first sync (or a reset's full window) into an empty table: SQLite would update the `updated_at` index row by
@@ -525,15 +548,10 @@ class KyselyMirror implements MirrorStore {
         .execute();
       if (!chunks) {
         // The staged chunks are this listing's, unless another process listed the same stream meanwhile.
-        const staged = await trx
-          .selectFrom('sync_pending_chunk')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('provider', '=', provider)
-          .where('type', '=', type)
-          .executeTakeFirst();
-        if (Number(staged?.n ?? 0) !== window.chunkCount) {
+        const staged = await pendingChunkCount(trx, provider, type);
+        if (staged !== window.chunkCount) {
           throw new MirrorError(
-            `${provider}/${type}: the staged listing has ${staged?.n ?? 0} chunks, not ${window.chunkCount} (another process listed the stream?)`,
+            `${provider}/${type}: the staged listing has ${staged} chunks, not ${window.chunkCount} (another process listed the stream?)`,
           );
         }
         return;
@@ -759,14 +777,8 @@ class KyselyMirror implements MirrorStore {
 
   async advance(provider: string, type: RecordType, window: SyncWindow, at: string): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      const pending = await trx
-        .selectFrom('sync_pending_chunk')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('provider', '=', provider)
-        .where('type', '=', type)
-        .executeTakeFirst();
       // The planner only advances an empty window; the database says so too.
-      if (Number(pending?.n ?? 0) > 0)
+      if ((await pendingChunkCount(trx, provider, type)) > 0)
         throw new MirrorError(`${provider}/${type}: chunks still pending; not advancing`);
       let removed = 0;
       if (window.full) {
@@ -788,9 +800,7 @@ class KyselyMirror implements MirrorStore {
           .executeTakeFirst();
         removed = Number(result.numDeletedRows);
       }
-      for (const table of ['sync_window', 'sync_listed_id'] as const) {
-        await trx.deleteFrom(table).where('provider', '=', provider).where('type', '=', type).execute();
-      }
+      await clearStreamState(trx, provider, type, ['sync_window', 'sync_listed_id']);
       await this.ensureStream(trx, provider, type);
       await trx
         .updateTable('sync_stream')
@@ -826,9 +836,7 @@ class KyselyMirror implements MirrorStore {
     await this.ensureStream(this.db, provider, type);
     await this.db.transaction().execute(async (trx) => {
       // An unfinished window would be resumed first: drop it, the full window covers it.
-      for (const table of ['sync_window', 'sync_pending_chunk', 'sync_listed_id'] as const) {
-        await trx.deleteFrom(table).where('provider', '=', provider).where('type', '=', type).execute();
-      }
+      await clearStreamState(trx, provider, type, ['sync_window', 'sync_pending_chunk', 'sync_listed_id']);
       await trx
         .updateTable('sync_stream')
         .set({ reset_requested: 1 })
