@@ -245,11 +245,11 @@ describe.concurrent('remote CLI', () => {
         const withTwo = (await cli(['consumer', 'list'])).find((c: { id: string }) => c.id === 'cli-acme');
         expect(withTwo.keys.map((k: { kid: string }) => k.kid)).toContain(added.kid);
         expect(withTwo.keys).toHaveLength(2);
-        expect(await cli(['consumer', 'key-remove', '--id', 'cli-acme', '--kid', added.kid])).toEqual({
+        expect(await cli(['consumer', 'key-remove', '--id', 'cli-acme', `--kid=${added.kid}`])).toEqual({
           consumerId: 'cli-acme',
           removedKid: added.kid,
         });
-        expect(await refused(['consumer', 'key-remove', '--id', 'cli-acme', '--kid', added.kid])).toMatch(/no key/i);
+        expect(await refused(['consumer', 'key-remove', '--id', 'cli-acme', `--kid=${added.kid}`])).toMatch(/no key/i);
         const rotated = await cli(['consumer', 'rotate-secret', '--id', 'cli-acme']);
         expect(rotated.callbackSecret).toMatch(/^whsec_/);
 
