@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { signToken } from '@finum-sync/client';
 import { measureClientOverhead, reportClientOverhead } from './client.js';
 import { DIALECTS } from './lib/dialects.js';
-import { compare, throughput, timed, timedGet } from './lib/measure.js';
+import { compare, compareThroughput, timed, timedGet } from './lib/measure.js';
 import { benchOptions, fmt } from './lib/options.js';
 import { cli, machine, ROOT, startServer } from './lib/server-process.js';
 
@@ -30,7 +30,7 @@ Options:
   --consumers <K>            Consumers (default 20): one has N/K contracts, the id-list size.
   --seed <int>               Data set seed (default 1).
   --samples <n>              Timed requests per latency figure (default 100).
-  --duration <s>             Seconds of each throughput run (default 10).
+  --duration <s>             Seconds of each side of the throughput comparison, in 5 alternating rounds (default 10).
   --connections <n>          Throughput connections (default 10).
   --reseed                   Drop the cached data set and seed again.
   --skip-sync                Leave out the sync engine's benchmark (bench/sync.js), which runs after this one.
@@ -173,10 +173,16 @@ async function main() {
           samples: o.samples,
         });
 
-    // 4. Authenticated throughput beside the bare framework, same server, same connections.
-    const load3 = { connections: o.connections, durationS: o.durationS, warmupS: 2, serverPid: server.pid };
-    const health = await throughput(`${server.url}/healthz`, load3);
-    const authStatus = await throughput(`${server.url}/v1/auth-status`, { ...load3, headers: auth });
+    // 4. Authenticated throughput beside the bare framework, same server, same connections,
+    //    in alternating rounds (the ratio is their median).
+    const authThroughput = await compareThroughput({
+      baseline: { url: `${server.url}/healthz` },
+      measured: { url: `${server.url}/v1/auth-status`, headers: auth },
+      connections: o.connections,
+      durationS: o.durationS,
+      warmupS: 2,
+      serverPid: server.pid,
+    });
     load.push(loadavg()[0]);
 
     const result = {
@@ -195,7 +201,13 @@ async function main() {
       },
       idList: { ids: ids.length, bytes: idBytes, ...idList, ratioP50: idList.server.p50 / idList.baseline.p50 },
       list: { ids: sample.length, bytes: listBytes, ...list, ratioP50: list.server.p50 / list.baseline.p50 },
-      throughput: { healthz: health, authStatus, ratio: authStatus.rps / health.rps, connections: o.connections },
+      throughput: {
+        healthz: authThroughput.baseline,
+        authStatus: authThroughput.measured,
+        ratio: authThroughput.ratio,
+        roundRatios: authThroughput.ratios,
+        connections: o.connections,
+      },
       ...(client ? { client } : {}),
     };
     report(result);
@@ -212,6 +224,8 @@ async function main() {
 
 function report(r) {
   const ms = (n) => `${fmt(n, 2)} ms`;
+  // Issue 10: PostgreSQL's list at most 1.2 × its raw query; SQLite's target stays 1.5.
+  const listTarget = r.dialect === 'postgres' ? 1.2 : 1.5;
   const verdict = (ok) => (ok ? 'ok' : 'MISSED');
   const rows = [
     ['measure', 'server', 'baseline', 'ratio', 'target'],
@@ -242,7 +256,7 @@ function report(r) {
       ms(r.list.server.p50),
       ms(r.list.baseline.p50),
       fmt(r.list.ratioP50, 2),
-      `≤ 1.5 ${verdict(r.list.ratioP50 <= 1.5)}`,
+      `≤ ${listTarget} ${verdict(r.list.ratioP50 <= listTarget)}`,
     ],
     ['  p99', ms(r.list.server.p99), ms(r.list.baseline.p99), fmt(r.list.server.p99 / r.list.baseline.p99, 2), ''],
     [
@@ -254,12 +268,13 @@ function report(r) {
     ],
     ['  reference: bare node:http, same request and response size, p50', '', ms(r.list.bareHttp.p50), '', ''],
     [
-      `auth-status vs healthz, req/s (${r.throughput.connections} conn.)`,
+      `auth-status vs healthz, req/s (${r.throughput.connections} conn.; ratio: median of ${r.throughput.roundRatios.length} rounds)`,
       fmt(r.throughput.authStatus.rps),
       fmt(r.throughput.healthz.rps),
       fmt(r.throughput.ratio, 2),
-      `≥ 0.8 ${verdict(r.throughput.ratio >= 0.8)}`,
+      `≥ 0.85 ${verdict(r.throughput.ratio >= 0.85)}`,
     ],
+    ['  the rounds’ ratios', '', '', r.throughput.roundRatios.map((ratio) => fmt(ratio, 2)).join(' '), ''],
   ];
   const cpu = [r.throughput.authStatus.serverCpuUsPerRequest, r.throughput.healthz.serverCpuUsPerRequest];
   if (cpu.every((us) => us !== undefined)) {

@@ -65,23 +65,56 @@ export function cpuTimeUs(pid) {
 }
 
 /**
- * Requests per second autocannon reaches on `url` (after a warm-up run of its own), and
- * the server's CPU time per request when its pid is given: a figure that depends less on
- * what else the machine is running than requests per second do.
+ * Two URLs' throughput compared in alternating rounds of `durationS / rounds` seconds each
+ * (after a warm-up of each): a change of machine load (a noisy neighbour on a VM, the
+ * scheduler putting client and server on one core for a while) then hits both alike, and
+ * the ratio is the median of the rounds' ratios, not one pair of runs that may straddle it.
+ * Each side's figures add its rounds up.
  */
-export async function throughput(url, { headers = {}, connections, durationS, warmupS, serverPid }) {
-  const run = (duration) => autocannon({ url, headers, connections, duration, pipelining: 1 });
-  await run(warmupS);
-  const cpuBefore = cpuTimeUs(serverPid);
-  const result = await run(durationS);
-  const cpuAfter = cpuTimeUs(serverPid);
-  if (result.errors > 0 || result.non2xx > 0) {
-    throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx answers under load`);
+export async function compareThroughput({
+  baseline,
+  measured,
+  connections,
+  durationS,
+  warmupS,
+  rounds = 5,
+  serverPid,
+}) {
+  const run = ({ url, headers = {} }, duration) => autocannon({ url, headers, connections, duration, pipelining: 1 });
+  await run(baseline, warmupS);
+  await run(measured, warmupS);
+  const sides = { baseline: [], measured: [] };
+  const roundS = Math.max(1, Math.round(durationS / rounds));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, target] of [
+      ['baseline', baseline],
+      ['measured', measured],
+    ]) {
+      const cpuBefore = cpuTimeUs(serverPid);
+      const result = await run(target, roundS);
+      const cpuAfter = cpuTimeUs(serverPid);
+      if (result.errors > 0 || result.non2xx > 0) {
+        throw new Error(`${target.url}: ${result.errors} errors, ${result.non2xx} non-2xx answers under load`);
+      }
+      sides[name].push({ result, cpuUs: cpuBefore === undefined ? undefined : cpuAfter - cpuBefore });
+    }
   }
+  const total = (list) => {
+    const requests = list.reduce((sum, r) => sum + r.result.requests.total, 0);
+    const cpuUs = list.every((r) => r.cpuUs !== undefined) ? list.reduce((sum, r) => sum + r.cpuUs, 0) : undefined;
+    return {
+      rps: list.reduce((sum, r) => sum + r.result.requests.average, 0) / list.length,
+      latencyP99: Math.max(...list.map((r) => r.result.latency.p99)),
+      requests,
+      serverCpuUsPerRequest: cpuUs === undefined ? undefined : cpuUs / requests,
+    };
+  };
+  const ratios = sides.measured.map((m, i) => m.result.requests.average / sides.baseline[i].result.requests.average);
   return {
-    rps: result.requests.average,
-    latencyP99: result.latency.p99,
-    requests: result.requests.total,
-    serverCpuUsPerRequest: cpuBefore === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total,
+    baseline: total(sides.baseline),
+    measured: total(sides.measured),
+    ratios,
+    ratio: percentile(ratios, 50),
+    rounds,
   };
 }

@@ -45,6 +45,12 @@ export class Authenticator {
   private revision = Number.NaN;
   private reloading: Promise<void> | undefined;
   private readonly verified = new Map<string, VerifiedToken>();
+  /**
+   * Each connection's last token and its hash: a client sends the same token on request after
+   * request of a kept-alive connection, and comparing it costs less than hashing it again.
+   * Gone with the connection (at most one token of MAX_TOKEN_LENGTH per open connection).
+   */
+  private readonly lastTokenOf = new WeakMap<object, { token: string; hash: string }>();
 
   constructor(
     private readonly store: ConsumerStore,
@@ -52,35 +58,74 @@ export class Authenticator {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async authenticate(token: string): Promise<TokenResult> {
+  /**
+   * The token's result: at once (no promise) when it was verified before and the key ring
+   * is current (the store answers its revision without a query: SQLite's data_version,
+   * PostgreSQL's revision kept for REVISION_KEPT_MS) — a cached token's path, run on
+   * every request, is then a hash and a few map reads, with no turn of the event loop —
+   * otherwise once the ring is reloaded or the signature verified.
+   */
+  authenticate(token: string, connection?: object): TokenResult | Promise<TokenResult> {
     // Refused before any work (and before the cache): no consumer's token is this long.
     if (token.length > MAX_TOKEN_LENGTH) return verifyConsumerToken(token, () => undefined, this.rules, 0);
-    await this.refresh();
+    const revision = this.store.authRevision();
+    if (revision === this.revision) {
+      const hash = this.hashOf(token, connection);
+      return this.fromCache(hash, this.clock()) ?? this.verify(token, hash);
+    }
+    return this.authenticateAfterRefresh(token, connection, revision);
+  }
+
+  /** `authenticate` once the ring is at `revision` (the read already under way: a failed read rejects this). */
+  private async authenticateAfterRefresh(
+    token: string,
+    connection: object | undefined,
+    revision: number | Promise<number>,
+  ): Promise<TokenResult> {
+    await this.refreshTo(await revision);
+    const hash = this.hashOf(token, connection);
+    return this.fromCache(hash, this.clock()) ?? this.verify(token, hash);
+  }
+
+  /** The token's SHA-256, the key of the cache of verified tokens. */
+  private hashOf(token: string, connection: object | undefined): string {
+    if (!connection) return tokenHash(token);
+    const last = this.lastTokenOf.get(connection);
+    if (last?.token === token) return last.hash;
     const hash = tokenHash(token);
-    const result = await this.check(token, hash);
+    this.lastTokenOf.set(connection, { token, hash });
+    return hash;
+  }
+
+  /**
+   * The cached token's result while its consumer is active and still has the very key that
+   * verified it (the time claims checked again); `undefined` when it must be verified.
+   */
+  private fromCache(hash: string, now: number): TokenResult | undefined {
+    const cached = this.verified.get(hash);
+    if (!cached) return undefined;
+    const consumer = this.ring.get(cached.consumerId);
+    if (consumer?.status === 'active' && consumer.keys.some((k) => k.fingerprint === cached.keyFingerprint)) {
+      return checkTimes(cached.claims, this.rules, now) ?? { ok: true, token: cached };
+    }
+    this.verified.delete(hash);
+    return undefined;
+  }
+
+  /** Verifies the signature and claims against the ring as loaded, caching a success. */
+  private async verify(token: string, hash: string): Promise<TokenResult> {
+    const result = await this.verifyAgainstRing(token, hash);
     // The revision may be one kept from a recent read (PostgreSQL, REVISION_KEPT_MS): a refusal
     // that a change made meanwhile in another process would undo — a consumer added, enabled,
     // given a key — is checked against the latest revision before it stands.
     if (!result.ok && KEY_RING_FAILURES.has(result.code) && (await this.refresh({ fresh: true }))) {
-      return this.check(token, hash);
+      return this.fromCache(hash, this.clock()) ?? this.verifyAgainstRing(token, hash);
     }
     return result;
   }
 
-  /** The token against the key ring as loaded: from the cache of verified tokens, or verified. */
-  private async check(token: string, hash: string): Promise<TokenResult> {
-    const now = this.clock();
-    const cached = this.verified.get(hash);
-    if (cached) {
-      const consumer = this.ring.get(cached.consumerId);
-      const stillValid =
-        consumer?.status === 'active' && consumer.keys.some((k) => k.fingerprint === cached.keyFingerprint);
-      if (stillValid) {
-        return checkTimes(cached.claims, this.rules, now) ?? { ok: true, token: cached };
-      }
-      this.verified.delete(hash);
-    }
-    const result = await verifyConsumerToken(token, (id) => this.ring.get(id), this.rules, now);
+  private async verifyAgainstRing(token: string, hash: string): Promise<TokenResult> {
+    const result = await verifyConsumerToken(token, (id) => this.ring.get(id), this.rules, this.clock());
     if (result.ok) {
       if (this.verified.size >= CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(hash, result.token);
@@ -95,7 +140,11 @@ export class Authenticator {
 
   /** Reloads the key ring when consumers or keys changed anywhere; whether it did. */
   async refresh(options?: RevisionRead): Promise<boolean> {
-    const revision = await this.store.authRevision(options);
+    return this.refreshTo(await this.store.authRevision(options), options);
+  }
+
+  /** Reloads the key ring unless it is at `revision` already; whether it did. */
+  private async refreshTo(revision: number, options?: RevisionRead): Promise<boolean> {
     if (revision === this.revision) return false;
     this.reloading ??= this.reload(revision).finally(() => {
       this.reloading = undefined;

@@ -19,9 +19,9 @@ export function routePath(request: { url: string; routeOptions: { url?: string |
  */
 export function apiSurface(surface: FastifyInstance): void {
   const under = `${surface.prefix}/`;
-  surface.addHook('onSend', async (request, reply, payload) => {
+  surface.addHook('onSend', (request, reply, payload, done) => {
     if (routePath(request).startsWith(under)) reply.header('Cache-Control', 'no-store');
-    return payload;
+    done(null, payload);
   });
   surface.setNotFoundHandler(notFound);
   // Query strings and bodies parsed by the spec's own parsers before a handler runs.

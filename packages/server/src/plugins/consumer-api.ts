@@ -47,14 +47,14 @@ const DOCS_INDEX = /^\/v1\/docs\/?(?:index\.html)?(?:\?|$)/;
  */
 export async function consumerApi(v1: FastifyInstance, options: ConsumerApiOptions): Promise<void> {
   if (options.corsOrigins.length > 0) await v1.register(cors, { delegator: corsDelegator(options.corsOrigins) });
-  v1.addHook('onSend', async (request, reply, payload) => {
+  v1.addHook('onSend', (request, reply, payload, done) => {
     if (typeof payload === 'string' && DOCS_INDEX.test(request.url)) payload = withViewport(payload);
     const path = routePath(request);
     if (path.startsWith('/v1/') && !path.startsWith('/v1/docs') && !reply.hasHeader('Cache-Control')) {
       // Consumers' data: never stored by shared caches or the browser.
       reply.header('Cache-Control', 'no-store');
     }
-    return payload;
+    done(null, payload);
   });
   v1.setNotFoundHandler(notFound);
   // Query strings and bodies parsed by the spec's own parsers before a handler runs.

@@ -65,8 +65,9 @@ export class UsageCounter {
 
 /** Counts every answer to an authenticated consumer; flushes at close, before the store closes. */
 export function registerConsumerUsage(app: FastifyInstance, counter: UsageCounter): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     if (request.consumer) counter.record(request.consumer.id, reply.statusCode, Date.now());
+    done();
   });
   counter.start();
   app.addHook('onClose', async () => counter.stop());

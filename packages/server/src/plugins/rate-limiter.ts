@@ -63,7 +63,7 @@ export class RateLimiter {
   }
 
   /** Counts one request for `key`; throws a 429 problem with `Retry-After` past the budget. */
-  async take(key: string): Promise<void> {
+  take(key: string): void {
     this.check(key);
     this.note(key);
   }

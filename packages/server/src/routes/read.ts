@@ -87,14 +87,17 @@ type ReadOperationId =
 /** SPEC §6: auth-status, T-list, T-id-list-updated, file-download. */
 export function readHandlers(store: RecordStore & BlobStore): HandlersFor<ReadOperationId> {
   return {
-    authStatus: async (request, reply) =>
+    // Not async: answered in the turn the request arrived in, with no promise (the consumer's
+    // cheapest call, the one clients poll; its cost beside /healthz is in BENCHMARKS.md).
+    authStatus: (request, reply) => {
       reply.type(JSON_TYPE).send(
         JSON.stringify({
           authenticated: true,
           consumerId: request.consumer.id,
           tokenExpiresAt: formatTimestamp(request.consumer.tokenExpiresAtMs),
         }),
-      ),
+      );
+    },
 
     fileDownload: checked({ query: parseDownloadQuery }, async (request, reply) => {
       const id = request.query;

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
+import { keptRevision } from './kept-revision.js';
 import type { DialectAdapter, RecordsByIdsQuery } from './kysely/dialect.js';
 import type { FileBytes, JsonText } from './port.js';
 import type { Database } from './schema.js';
@@ -122,14 +123,23 @@ export function sqliteAdapter(
   const readDb = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(rawRead) }) });
 
   let lastDataVersion = -1;
-  let revision = 0;
+  let lastRevision = 0;
   let readRevision: SqliteDatabase.Statement | undefined;
   let dataVersionStatement: SqliteDatabase.Statement | undefined;
   let lastClock = 0;
-  let revisionChecked = false;
-  const forgetRevisionCheck = () => {
-    revisionChecked = false;
-  };
+  // data_version of the read connection changes whenever another connection commits: our
+  // writer, the CLI, another process. Only then is the revision read again. Kept for
+  // REVISION_KEPT_MS, as on PostgreSQL: a statement costs a WAL read lock on every request.
+  const authRevision = keptRevision(() => {
+    dataVersionStatement ??= rawRead.prepare('pragma data_version').pluck();
+    const dataVersion = dataVersionStatement.get() as number;
+    if (dataVersion !== lastDataVersion) {
+      lastDataVersion = dataVersion;
+      readRevision ??= rawRead.prepare(`select value from meta where key = 'auth_revision'`).pluck();
+      lastRevision = Number(readRevision.get() ?? 0);
+    }
+    return lastRevision;
+  });
 
   /** Date.now() that never runs backwards within this process. */
   const clock = () => {
@@ -213,8 +223,6 @@ export function sqliteAdapter(
             if (intentId) await conn.deleteFrom('write_intents').where('id', '=', intentId).execute();
             await sql`commit`.execute(conn);
             committed = true;
-            // This process's own change (a consumer disabled here) counts from the next request on.
-            revisionChecked = false;
             return result;
           } catch (error) {
             await sql`rollback`.execute(conn);
@@ -246,23 +254,8 @@ export function sqliteAdapter(
       return clock();
     },
 
-    authRevision(options) {
-      // Requests handled in the same turn of the event loop share one check (a statement
-      // costs a WAL read lock, ~10 µs): they arrived together, before any later commit.
-      if (revisionChecked && !options?.fresh) return revision;
-      revisionChecked = true;
-      setImmediate(forgetRevisionCheck);
-      // data_version of the read connection changes whenever another connection commits:
-      // our writer, the CLI, another process. Only then is the revision read again.
-      dataVersionStatement ??= rawRead.prepare('pragma data_version').pluck();
-      const dataVersion = dataVersionStatement.get() as number;
-      if (dataVersion !== lastDataVersion) {
-        lastDataVersion = dataVersion;
-        readRevision ??= rawRead.prepare(`select value from meta where key = 'auth_revision'`).pluck();
-        revision = Number(readRevision.get() ?? 0);
-      }
-      return revision;
-    },
+    authRevision: authRevision.read,
+    authRevisionCommitted: authRevision.committed,
 
     async putBlob(bytes) {
       const sha256 = createHash('sha256').update(bytes).digest('hex');

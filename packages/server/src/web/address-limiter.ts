@@ -15,7 +15,9 @@ export function addressLimiter(perMinute: number, scope: string, store: StoreDia
           ...(store.dialect === 'postgres' ? { shared: store } : {}),
         })
       : undefined;
-  return async (request: FastifyRequest) => limiter?.take(`${scope}:${request.ip}`);
+  return async (request: FastifyRequest) => {
+    limiter?.take(`${scope}:${request.ip}`);
+  };
 }
 
 /** Failed authentications per client address: checked before a credential is looked at, counted when it fails. */

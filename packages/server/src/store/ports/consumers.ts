@@ -62,7 +62,7 @@ export interface ConsumerStore {
    * A number that changes whenever consumers or keys changed, in this process or another;
    * read on every authenticated request, so it must be cheap. It reflects every change this
    * process committed before the call, and another process's within REVISION_KEPT_MS (50 ms,
-   * PostgreSQL; SQLite: at once) — SPEC §3's "refused at once, by every server process", as
+   * both dialects) — SPEC §3's "refused at once, by every server process", as
    * issue 10 measures it (within 100 ms).
    */
   authRevision(options?: RevisionRead): number | Promise<number>;
