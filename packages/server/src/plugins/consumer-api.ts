@@ -35,8 +35,8 @@ export interface ConsumerApiOptions {
   corsOrigins: readonly string[];
 }
 
-/** The HTML page of the interactive docs (Swagger UI's index). */
-const DOCS_INDEX = /^\/v1\/docs\/?(?:index\.html)?(?:\?|$)/;
+/** The HTML page of the interactive docs (Swagger UI's index) under the plugin's prefix. */
+const docsIndex = (prefix: string) => new RegExp(`^${prefix}/docs/?(?:index\\.html)?(?:\\?|$)`);
 
 /**
  * The consumer API, registered with `{ prefix: '/v1' }`: its documents and interactive docs
@@ -46,11 +46,14 @@ const DOCS_INDEX = /^\/v1\/docs\/?(?:index\.html)?(?:\?|$)/;
  * per-consumer rate limit and the usage counts run for them and nothing else.
  */
 export async function consumerApi(v1: FastifyInstance, options: ConsumerApiOptions): Promise<void> {
-  if (options.corsOrigins.length > 0) await v1.register(cors, { delegator: corsDelegator(options.corsOrigins) });
+  const under = `${v1.prefix}/`;
+  const docs = `${v1.prefix}/docs`;
+  const docsPage = docsIndex(v1.prefix);
+  if (options.corsOrigins.length > 0) await v1.register(cors, { delegator: corsDelegator(options.corsOrigins, under) });
   v1.addHook('onSend', (request, reply, payload, done) => {
-    if (typeof payload === 'string' && DOCS_INDEX.test(request.url)) payload = withViewport(payload);
+    if (typeof payload === 'string' && docsPage.test(request.url)) payload = withViewport(payload);
     const path = routePath(request);
-    if (path.startsWith('/v1/') && !path.startsWith('/v1/docs') && !reply.hasHeader('Cache-Control')) {
+    if (path.startsWith(under) && !path.startsWith(docs) && !reply.hasHeader('Cache-Control')) {
       // Consumers' data: never stored by shared caches or the browser.
       reply.header('Cache-Control', 'no-store');
     }
@@ -76,7 +79,7 @@ export async function consumerApi(v1: FastifyInstance, options: ConsumerApiOptio
  * plugin (`/v1`, a preflight of `/v1…`) is shared with no origin, as before the surfaces
  * had plugins of their own.
  */
-function corsDelegator(origins: readonly string[]) {
+function corsDelegator(origins: readonly string[], under: string) {
   const v1 = {
     origin: origins.includes('*') ? '*' : [...origins],
     methods: ['GET', 'POST', 'PATCH'],
@@ -92,7 +95,7 @@ function corsDelegator(origins: readonly string[]) {
     maxAge: 600,
   };
   return (request: { url?: string }, callback: (error: Error | null, options: object) => void) =>
-    callback(null, request.url?.startsWith('/v1/') ? v1 : { origin: false });
+    callback(null, request.url?.startsWith(under) ? v1 : { origin: false });
 }
 
 /** The OpenAPI document (/v1/openapi.json) and the interactive docs (/v1/docs). */
