@@ -31,6 +31,8 @@ export class RateLimiter {
   private totals: Counts = new Map();
   private timer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
+  /** The minute whose predecessors were forgotten last (see `note`): once a minute, not per request. */
+  private current = Number.NaN;
 
   constructor(
     private readonly perMinute: number,
@@ -64,13 +66,13 @@ export class RateLimiter {
 
   /** Counts one request for `key`; throws a 429 problem with `Retry-After` past the budget. */
   take(key: string): void {
-    this.check(key);
-    this.note(key);
+    const now = (this.options.clock ?? Date.now)();
+    this.check(key, now);
+    this.note(key, now);
   }
 
   /** Throws a 429 problem with `Retry-After` when `key` has used its budget; counts nothing. */
-  check(key: string): void {
-    const now = (this.options.clock ?? Date.now)();
+  check(key: string, now = (this.options.clock ?? Date.now)()): void {
     const window = Math.floor(now / MINUTE) * MINUTE;
     const elapsed = (now - window) / MINUTE;
     const used = this.count(window - MINUTE, key) * (1 - elapsed) + this.count(window, key);
@@ -85,10 +87,13 @@ export class RateLimiter {
   }
 
   /** Counts one event (a request, a failed authentication) for `key`. */
-  note(key: string): void {
-    const window = Math.floor((this.options.clock ?? Date.now)() / MINUTE) * MINUTE;
+  note(key: string, now = (this.options.clock ?? Date.now)()): void {
+    const window = Math.floor(now / MINUTE) * MINUTE;
     add(this.local, window, key, 1);
-    this.forgetBefore(window - MINUTE);
+    if (window !== this.current) {
+      this.current = window;
+      this.forgetBefore(window - MINUTE);
+    }
     this.startSync();
   }
 
