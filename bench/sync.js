@@ -239,13 +239,12 @@ async function main() {
       rounds.push({ run, raw: rawRun, rate, ratio: rate / rawRun.perSecond });
     }
     const byRatio = [...rounds].sort((a, b) => a.ratio - b.ratio);
-    const { run: initial, raw } = byRatio[Math.floor((byRatio.length - 1) / 2)];
+    const { run: initial, raw, rate } = byRatio[Math.floor((byRatio.length - 1) / 2)];
     const rawIndexed = rawInsertRate(mirrorPath, join(RESULTS, 'sync-raw.db'), { withIndexes: true });
     const mirror = new SqliteDatabase(mirrorPath, { readonly: true });
     const ids = mirror.prepare('select id from contract limit 50000').pluck().all();
     mirror.close();
     const listRate = await serverListRate(server, small, ids);
-    const rate = initial.contract.listed / (initial.contract.durationMs / 1000);
     result.initialSync = {
       contracts: initial.contract.listed,
       created: initial.contract.created,

@@ -69,10 +69,7 @@ export class Authenticator {
     // Refused before any work (and before the cache): no consumer's token is this long.
     if (token.length > MAX_TOKEN_LENGTH) return verifyConsumerToken(token, () => undefined, this.rules, 0);
     const revision = this.store.authRevision();
-    if (revision === this.revision) {
-      const hash = this.hashOf(token, connection);
-      return this.fromCache(hash, this.clock()) ?? this.verify(token, hash);
-    }
+    if (revision === this.revision) return this.againstRing(token, connection);
     return this.authenticateAfterRefresh(token, connection, revision);
   }
 
@@ -83,6 +80,11 @@ export class Authenticator {
     revision: number | Promise<number>,
   ): Promise<TokenResult> {
     await this.refreshTo(await revision);
+    return this.againstRing(token, connection);
+  }
+
+  /** The token against the ring as loaded: from the cache at once, else verified. */
+  private againstRing(token: string, connection: object | undefined): TokenResult | Promise<TokenResult> {
     const hash = this.hashOf(token, connection);
     return this.fromCache(hash, this.clock()) ?? this.verify(token, hash);
   }
