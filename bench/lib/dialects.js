@@ -3,6 +3,7 @@
 // SQL (see KyselyStore.changedIds and KyselyStore.recordsByIds), which makes the database write
 // the JSON itself.
 import { join } from 'node:path';
+import { jsonArrayBytes } from '@finum-sync/server/internal';
 
 /** Ids of one consumer's contracts (`contract-id-list-updated` without `since`) as the JSON array
  * the response carries, written by the database, as KyselyStore.changedIds does. */
@@ -16,8 +17,8 @@ const ROW_PER_ID_SQL = 'select "id" from "contracts" where "owner_id" in (?)';
 const rawListSql = (n) =>
   `select "id", "owner_id", "body" from "contracts" where "id" in (${Array(n).fill('?').join(', ')})`;
 
-/** The visible bodies in the order of `ids`, joined into the JSON array the endpoint returns. */
-function joinBodies(ids, rows, consumerId) {
+/** The visible bodies in the order of `ids`. */
+function visibleBodies(ids, rows, consumerId) {
   const byId = new Map();
   for (const r of rows) if (r.owner_id === consumerId) byId.set(r.id, r.body);
   const out = [];
@@ -25,8 +26,12 @@ function joinBodies(ids, rows, consumerId) {
     const body = byId.get(id);
     if (body !== undefined) out.push(body);
   }
-  return `[${out.join(',')}]`;
+  return out;
 }
+/** The visible bodies joined into the JSON array the endpoint returns (the issue's baseline: a string). */
+const joinBodies = (ids, rows, consumerId) => `[${visibleBodies(ids, rows, consumerId).join(',')}]`;
+/** The same array as UTF-8 bytes, written as the server writes it (jsonArrayBytes): a reference. */
+const bodiesBytes = (ids, rows, consumerId) => jsonArrayBytes(visibleBodies(ids, rows, consumerId));
 /** The response's bytes from the JSON the database wrote (text on PostgreSQL: encoded, as the server does). */
 const jsonBytes = (json) => (typeof json === 'string' ? Buffer.from(json) : json);
 
@@ -36,7 +41,7 @@ const LIST_SQL = {
   sqlite:
     `select cast('[' || coalesce(group_concat(t."body", ',' order by r."key"), '') || ']' as blob) as "json"` +
     ` from json_each(?) as r cross join "contracts" as t on t."id" = r."value" where t."owner_id" in (?)`,
-  /** PostgreSQL: the rows by the (owner, id) index, joined by the server as by `joinBodies`. */
+  /** PostgreSQL: the rows by the (owner, id) index, written by the server as by `bodiesBytes`. */
   postgres:
     'select "id", "owner_id", "body" from "contracts"' +
     ' where "owner_id" collate "POSIX" = any($1::text[]) and "id" collate "POSIX" = any($2::text[])',
@@ -54,6 +59,14 @@ export const DIALECTS = {
       const rowPerId = db.prepare(ROW_PER_ID_SQL).pluck();
       const list = db.prepare(LIST_SQL.sqlite).pluck();
       const rawLists = new Map();
+      const rawList = (n) => {
+        let statement = rawLists.get(n);
+        if (!statement) {
+          statement = db.prepare(rawListSql(n));
+          rawLists.set(n, statement);
+        }
+        return statement;
+      };
       return {
         driver: `better-sqlite3 (SQLite ${db.prepare('select sqlite_version()').pluck().get()})`,
         async idList(consumerId) {
@@ -63,12 +76,10 @@ export const DIALECTS = {
           return jsonBytes(ids.get(consumerId));
         },
         async list(consumerId, idList) {
-          let statement = rawLists.get(idList.length);
-          if (!statement) {
-            statement = db.prepare(rawListSql(idList.length));
-            rawLists.set(idList.length, statement);
-          }
-          return joinBodies(idList, statement.all(...idList), consumerId);
+          return joinBodies(idList, rawList(idList.length).all(...idList), consumerId);
+        },
+        async listBytes(consumerId, idList) {
+          return bodiesBytes(idList, rawList(idList.length).all(...idList), consumerId);
         },
         async listServerSql(consumerId, idList) {
           return list.get(JSON.stringify(idList), consumerId);
@@ -126,9 +137,13 @@ export const DIALECTS = {
           const { rows } = await client.query(numbered(rawListSql(idList.length)), idList);
           return joinBodies(idList, rows, consumerId);
         },
+        async listBytes(consumerId, idList) {
+          const { rows } = await client.query(numbered(rawListSql(idList.length)), idList);
+          return bodiesBytes(idList, rows, consumerId);
+        },
         async listServerSql(consumerId, idList) {
           const { rows } = await client.query(LIST_SQL.postgres, [[consumerId], idList]);
-          return Buffer.from(joinBodies(idList, rows, consumerId));
+          return bodiesBytes(idList, rows, consumerId);
         },
         async close() {
           await client.end();

@@ -38,6 +38,7 @@ export { Maintenance } from './maintenance.js';
 export { applicationView, approveApplication, rejectApplication } from './onboarding/applications.js';
 export { RateLimiter, type SharedRateCounts } from './plugins/rate-limiter.js';
 export { deliveryView } from './routes/admin.js';
+export { jsonArrayBytes } from './store/json-array.js';
 export { REVISION_KEPT_MS } from './store/kept-revision.js';
 export { recordsByIdsQuery } from './store/open-store.js';
 /** The store port's types (rows, filters, slices), for a store of one's own and its contract suite. */

@@ -22,8 +22,9 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const bytesOf = (json: JsonText) => (typeof json === 'string' ? Buffer.from(json) : json);
 
 /**
- * An id list is read in chunks of about this many bytes, with a turn of the event loop in
- * between, so that 1,000 records of up to 64 KiB (64 MB) never hold the process for long.
+ * Where reads hold the event loop (SQLite), an id list is read in chunks of about this many
+ * bytes, with a turn of the event loop in between, so that 1,000 records of up to 64 KiB
+ * (64 MB) never hold the process for long.
  */
 const LIST_CHUNK_BYTES = 2 * 1024 * 1024;
 /** Ids of the first chunk (and of every chunk, at least): 2 MB of records of 64 KiB. */
@@ -32,9 +33,11 @@ const LIST_CHUNK_MIN_IDS = 32;
 const LIST_ONE_BUFFER_BYTES = 1024 * 1024;
 
 /**
- * The visible records among `ids` as the parts of one JSON array. The first chunk is small;
- * the next ones are sized by the bytes per id seen so far, so that a list of small records
- * takes a few queries and one of large records many short ones.
+ * The visible records among `ids` as JSON arrays, to be joined into one. Where reads do not
+ * hold the event loop (PostgreSQL: rows arrive over a socket, parsed a read at a time), in one
+ * read. Otherwise in chunks: the first is small; the next ones are sized by the bytes per id
+ * seen so far, so that a list of small records takes a few queries and one of large records
+ * many short ones.
  */
 async function listByIds(
   store: RecordStore,
@@ -42,7 +45,8 @@ async function listByIds(
   consumer: string,
   ids: readonly string[],
 ): Promise<Buffer[]> {
-  const parts: Buffer[] = [];
+  if (store.readsHoldTheEventLoop === false) return [bytesOf(await store.recordsByIds(type, consumer, ids))];
+  const chunks: Buffer[] = [];
   let bytes = 0;
   let done = 0;
   let size = LIST_CHUNK_MIN_IDS;
@@ -56,18 +60,21 @@ async function listByIds(
     const json = bytesOf(await store.recordsByIds(type, consumer, ids.slice(done, done + size)));
     done += size;
     bytes += json.length;
-    // Each chunk is a JSON array: its elements go into the one answer, without the brackets.
-    if (json.length > 2) parts.push(json.subarray(1, json.length - 1));
+    chunks.push(json);
   }
-  return parts;
+  return chunks;
 }
 
-/** The parts as one JSON array: `[`, the parts separated by commas, `]`. */
-function jsonArray(parts: Buffer[]): { body: Buffer | Readable; length: number } {
+/** JSON arrays (of records) as one JSON array: `[`, their elements separated by commas, `]`. */
+function jsonArray(chunks: Buffer[]): { body: Buffer | Readable; length: number } {
+  // One chunk (every list on PostgreSQL) is the answer as it is.
+  if (chunks.length === 1) return { body: chunks[0]!, length: chunks[0]!.length };
   const pieces: Buffer[] = [OPEN];
-  for (const [i, part] of parts.entries()) {
-    if (i > 0) pieces.push(COMMA);
-    pieces.push(part);
+  for (const chunk of chunks) {
+    // Each chunk is a JSON array: its elements go into the one answer, without the brackets.
+    if (chunk.length <= 2) continue;
+    if (pieces.length > 1) pieces.push(COMMA);
+    pieces.push(chunk.subarray(1, chunk.length - 1));
   }
   pieces.push(CLOSE);
   const length = pieces.reduce((sum, p) => sum + p.length, 0);

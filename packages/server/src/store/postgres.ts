@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { jsonArrayBytes } from './json-array.js';
 import { keptRevision } from './kept-revision.js';
 import type { DialectAdapter, RecordsByIdsQuery } from './kysely/dialect.js';
 import type { FileBytes, JsonText } from './port.js';
@@ -104,6 +105,8 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
     db,
     readDb: db,
     lockRows: true,
+    // Rows arrive over a socket and are parsed a read at a time.
+    readsHoldTheEventLoop: false,
 
     async recordsByIds(table, owners, ids) {
       const query = postgresRecordsByIdsQuery(table, owners, ids);
@@ -117,7 +120,7 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
         const body = byId.get(id);
         if (body !== undefined) bodies.push(body);
       }
-      return `[${bodies.join(',')}]`;
+      return jsonArrayBytes(bodies);
     },
 
     bodiesJson: sql<JsonText>`'[' || coalesce(string_agg(${sql.ref('body')}, ',' order by ${sql.ref('id')}), '') || ']'`,

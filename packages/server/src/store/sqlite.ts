@@ -165,6 +165,8 @@ export function sqliteAdapter(
     db,
     readDb,
     lockRows: false,
+    // better-sqlite3 answers a query synchronously.
+    readsHoldTheEventLoop: true,
 
     async recordsByIds(table, owners, ids) {
       const query = sqliteRecordsByIdsQuery(table, owners, ids);

@@ -32,6 +32,8 @@ export interface DialectAdapter {
   nowMs(): Promise<number>;
   /** Whether rows read in a write transaction must be locked (`FOR UPDATE`; `SKIP LOCKED` for the outbox). */
   readonly lockRows: boolean;
+  /** See {@link RecordStore.readsHoldTheEventLoop}. */
+  readonly readsHoldTheEventLoop: boolean;
   /**
    * Upserts rows (values in `columns` order) inside the current write transaction, when the
    * dialect has a faster way than a multi-row statement (SQLite: one prepared statement).

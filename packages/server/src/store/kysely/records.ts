@@ -82,6 +82,8 @@ export async function restoreRecordIndexes(c: StoreContext): Promise<void> {
 export function recordStore(c: StoreContext): RecordStore {
   const { adapter, read } = c;
   return {
+    readsHoldTheEventLoop: adapter.readsHoldTheEventLoop,
+
     recordsByIds(type, consumerId, ids) {
       return adapter.recordsByIds(RECORD_TABLES[type], visibleOwners(type, consumerId), [...new Set(ids)]);
     },

@@ -59,6 +59,13 @@ export interface RecordTx {
 
 /** Records as consumers read them (SPEC §4 visibility), and bulk-load support. */
 export interface RecordStore {
+  /**
+   * Whether a read holds the event loop until it is done (a synchronous driver: SQLite). Long
+   * lists are then read in short chunks with a turn of the event loop in between; otherwise in
+   * one read (a query's round trip cost 0.6 ms of a 12 ms list of 1,000 contracts on PostgreSQL).
+   * Absent (a store of one's own that does not say), lists are read in chunks.
+   */
+  readonly readsHoldTheEventLoop?: boolean;
   /** Visible records among `ids`, each once, in the order of `ids`: the JSON array of the response. */
   recordsByIds(type: RecordType, consumerId: string, ids: readonly string[]): Promise<JsonText>;
   /** Visible records whose field equals `value`, by id: the JSON array of the response. */
