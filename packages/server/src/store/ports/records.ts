@@ -62,7 +62,8 @@ export interface RecordStore {
   /**
    * Whether a read holds the event loop until it is done (a synchronous driver: SQLite). Long
    * lists are then read in short chunks with a turn of the event loop in between; otherwise in
-   * one read (a query's round trip cost 0.6 ms of a 12 ms list of 1,000 contracts on PostgreSQL).
+   * one read (on PostgreSQL, one query instead of four took a list of 1,000 contracts from 1.25
+   * to 1.04 × its raw query; BENCHMARKS.md, 2026-11-29).
    * Absent (a store of one's own that does not say), lists are read in chunks.
    */
   readonly readsHoldTheEventLoop?: boolean;
