@@ -1,9 +1,8 @@
 import { generateKeyPair, signToken } from '@finum-sync/client/node';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AdminSessions } from '../../packages/server/src/admin/sessions.js';
-import { hasChromium, launchBrowser, withPage } from '../helpers/browser.js';
-import { CallbackReceiver } from '../helpers/callback-receiver.js';
+import { backOfficeRig } from '../helpers/back-office.js';
+import { hasChromium, withPage } from '../helpers/browser.js';
 import { fetchParsed, startTestServer, type TestServer, testRecord } from '../helpers/server.js';
 
 const ADMIN_TOKEN = 'web-test-admin-token-0123456789';
@@ -22,26 +21,11 @@ async function signIn(url: string): Promise<{ cookie: string; csrf: string; setC
 }
 
 describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ in Chromium (%s)', (dialect) => {
-  let server: TestServer;
-  let browser: Browser;
-  let receiver: CallbackReceiver;
-
-  beforeAll(async () => {
-    [server, browser, receiver] = await Promise.all([
-      startTestServer({ dialect, env: { ADMIN_TOKEN, CALLBACK_RETRY_BASE_MS: '50' } }),
-      launchBrowser(),
-      new CallbackReceiver().start(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await receiver?.stop();
-  });
+  const rig = backOfficeRig(dialect, { ADMIN_TOKEN, CALLBACK_RETRY_BASE_MS: '50' });
 
   it('signs in with the ADMIN_TOKEN into a session cookie, refuses wrong and consumer tokens, signs out', async () => {
-    const consumer = await server.addConsumer(`signin-${dialect}`);
-    await withPage(browser, server.url, async (session, page) => {
+    const consumer = await rig.server.addConsumer(`signin-${dialect}`);
+    await withPage(rig.browser, rig.server.url, async (session, page) => {
       session.expectHttpError('/admin/api/session', 401);
       await session.goto('/admin/');
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -69,7 +53,7 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ in Chromium (%s)
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
       expect(await session.context.cookies()).toEqual([]);
       // The old session is gone on the server too.
-      const old = await fetchParsed(`${server.url}/admin/api/session`, {
+      const old = await fetchParsed(`${rig.server.url}/admin/api/session`, {
         headers: { cookie: `${cookie!.name}=${cookie!.value}` },
       });
       expect(old.status).toBe(401);
@@ -78,10 +62,10 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ in Chromium (%s)
 
   it('manages consumers: disable, enable, add and remove a key, rotate the callback secret', async () => {
     const id = `acme-${dialect}`;
-    const consumer = await server.addConsumer(id);
+    const consumer = await rig.server.addConsumer(id);
     const auth = async (token: string) =>
-      (await fetchParsed(`${server.url}/v1/auth-status`, { headers: { authorization: `Bearer ${token}` } })).status;
-    await withPage(browser, server.url, async (session, page) => {
+      (await fetchParsed(`${rig.server.url}/v1/auth-status`, { headers: { authorization: `Bearer ${token}` } })).status;
+    await withPage(rig.browser, rig.server.url, async (session, page) => {
       page.on('dialog', (dialog) => dialog.accept());
       await session.goto('/admin/');
       await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
@@ -104,10 +88,10 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ in Chromium (%s)
       await card.getByLabel('Public key (PEM)').fill(next.publicKey);
       await card.getByRole('button', { name: 'Add key' }).click();
       await page.getByText(/^Added key .* \(EdDSA\) to /).waitFor();
-      const keys = (await server.store.loadAuthState()).keys.filter((k) => k.consumerId === id);
+      const keys = (await rig.server.store.loadAuthState()).keys.filter((k) => k.consumerId === id);
       const added = keys.find((k) => k.alg === 'EdDSA')!;
       const nextToken = await signToken({
-        payload: { sub: id, aud: server.config.publicUrl },
+        payload: { sub: id, aud: rig.server.config.publicUrl },
         privateKey: next.privateKey,
         kid: added.kid,
       });
@@ -123,7 +107,7 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ in Chromium (%s)
       const secret = await page.locator('#new-callback-secret').inputValue();
       expect(secret).toMatch(/^whsec_/);
       expect(secret).not.toBe(consumer.callbackSecret);
-      expect((await server.store.consumer(id))?.callbackSecret).toBe(secret);
+      expect((await rig.server.store.consumer(id))?.callbackSecret).toBe(secret);
       await session.screenshot('admin-consumers');
 
       // A bad key is answered under its field.
@@ -160,13 +144,13 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ in Chromium (%s)
 
   it('shows callback deliveries with their attempts', async () => {
     const id = `hooks-${dialect}`;
-    await server.addConsumer(id);
-    await server.store.transaction(async (tx) => {
-      await tx.putConsumer({ ...(await tx.getConsumer(id))!, callbackUrl: receiver.url });
+    await rig.server.addConsumer(id);
+    await rig.server.store.transaction(async (tx) => {
+      await tx.putConsumer({ ...(await tx.getConsumer(id))!, callbackUrl: rig.receiver.url });
     });
     const contract = testRecord('contract', id, { status: 120 });
-    await server.putRecords([contract]);
-    const changed = await fetchParsed(`${server.url}/admin/api/contracts/${contract.id}/status`, {
+    await rig.server.putRecords([contract]);
+    const changed = await fetchParsed(`${rig.server.url}/admin/api/contracts/${contract.id}/status`, {
       method: 'POST',
       headers: { ...bearer, 'content-type': 'application/json' },
       body: JSON.stringify({ status: 130 }),
@@ -175,12 +159,12 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ in Chromium (%s)
     await expect
       .poll(
         async () =>
-          (await fetchParsed(`${server.url}/admin/api/deliveries?contract-id=${contract.id}`, { headers: bearer }))
+          (await fetchParsed(`${rig.server.url}/admin/api/deliveries?contract-id=${contract.id}`, { headers: bearer }))
             .body[0]?.state,
       )
       .toBe('delivered');
 
-    await withPage(browser, server.url, async (session, page) => {
+    await withPage(rig.browser, rig.server.url, async (session, page) => {
       await session.goto('/admin/');
       await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
       await page.getByRole('button', { name: 'Sign in' }).click();

@@ -1,11 +1,11 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
 import { adminApi, consumerApi, fileForm, seedBasics } from '../helpers/api.js';
-import { hasChromium, launchBrowser, withPage } from '../helpers/browser.js';
+import { backOfficeRig } from '../helpers/back-office.js';
+import { hasChromium, withPage } from '../helpers/browser.js';
 import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { verifiedPayload } from '../helpers/callbacks.js';
 import { sha256, uniquePdf } from '../helpers/documents.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
  * Issue 15 item 4: the back office page for daily work — the queue of contracts waiting for the
@@ -23,38 +23,23 @@ async function signIn(page: Page) {
 }
 
 describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ for daily work in Chromium (%s)', (dialect) => {
-  let server: TestServer;
-  let browser: Browser;
-  let receiver: CallbackReceiver;
-
-  beforeAll(async () => {
-    [server, browser, receiver] = await Promise.all([
-      startTestServer({ dialect, env: { ADMIN_TOKEN, CALLBACK_RETRY_BASE_MS: '50', USAGE_FLUSH_MS: '50' } }),
-      launchBrowser(),
-      new CallbackReceiver().start(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await receiver?.stop();
-  });
+  const rig = backOfficeRig(dialect, { ADMIN_TOKEN, CALLBACK_RETRY_BASE_MS: '50', USAGE_FLUSH_MS: '50' });
 
   it('answers a proposal request from the queue: status, note and PDF; the record changed and the consumer was called back', async () => {
-    const consumer = await server.addConsumer(`queue-${dialect}`);
-    const api = consumerApi(server, consumer);
-    const basics = await seedBasics(server, consumer);
+    const consumer = await rig.server.addConsumer(`queue-${dialect}`);
+    const api = consumerApi(rig.server, consumer);
+    const basics = await seedBasics(rig.server, consumer);
     const created = await api.post('/v1/contract', {
       holderId: basics.clientId,
       productId: basics.productId,
       status: 120,
-      callbackUrl: receiver.url,
+      callbackUrl: rig.receiver.url,
     });
     expect(created.status, created.text).toBe(201);
     const contractId = created.body.id as string;
     const pdf = uniquePdf();
 
-    await withPage(browser, server.url, async (session, page) => {
+    await withPage(rig.browser, rig.server.url, async (session, page) => {
       await session.goto('/admin/');
       await signIn(page);
       await page.getByRole('link', { name: 'Work queue' }).click();
@@ -85,11 +70,13 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ for daily work i
     expect(contract.proposalFileId).toBe(contract.fileIdList[0]);
     const file = (await api.get(`/v1/file-list?id-list=${contract.proposalFileId}`)).body[0];
     expect(file).toMatchObject({ category: 'proposal', mimeType: 'application/pdf', sha256: sha256(pdf) });
-    const download = await fetch(`${server.url}/v1/file-download?id=${file.id}`, { headers: await consumer.headers() });
+    const download = await fetch(`${rig.server.url}/v1/file-download?id=${file.id}`, {
+      headers: await consumer.headers(),
+    });
     expect(sha256(new Uint8Array(await download.arrayBuffer()))).toBe(sha256(pdf));
 
     // The consumer's one-shot callback fired, signed.
-    const callback = await receiver.next();
+    const callback = await rig.receiver.next();
     expect(verifiedPayload(callback, consumer.callbackSecret)).toMatchObject({
       contractId,
       status: 130,
@@ -98,7 +85,7 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ for daily work i
     });
 
     // Both actions are in the audit trail, by the page's session.
-    const audit = await adminApi(server, ADMIN_TOKEN).get(`/admin/api/audit?target-id=${contractId}`);
+    const audit = await adminApi(rig.server, ADMIN_TOKEN).get(`/admin/api/audit?target-id=${contractId}`);
     expect(audit.body.map((e: { action: string; actor: { kind: string } }) => [e.action, e.actor.kind])).toEqual([
       ['contract.status-set', 'session'],
       ['contract.file-attached', 'session'],
@@ -106,20 +93,20 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ for daily work i
   });
 
   it('shows a record by id and a client by its externalId, with a contract’s files', async () => {
-    const consumer = await server.addConsumer(`lookup-${dialect}`);
-    const api = consumerApi(server, consumer);
+    const consumer = await rig.server.addConsumer(`lookup-${dialect}`);
+    const api = consumerApi(rig.server, consumer);
     const client = await api.post('/v1/client', { type: 'person', lastName: 'Lookup', externalId: 'CRM-77' });
     expect(client.status, client.text).toBe(201);
-    const basics = await seedBasics(server, consumer);
+    const basics = await seedBasics(rig.server, consumer);
     const contractId = (await api.post('/v1/contract', { holderId: basics.clientId, productId: basics.productId })).body
       .id as string;
-    const attached = await adminApi(server, ADMIN_TOKEN).send('POST', `/admin/api/contracts/${contractId}/files`, {
+    const attached = await adminApi(rig.server, ADMIN_TOKEN).send('POST', `/admin/api/contracts/${contractId}/files`, {
       body: fileForm({ bytes: uniquePdf(), type: 'application/pdf', name: 'policy.pdf' }, { category: 'policy' }),
     });
     expect(attached.status, attached.text).toBe(201);
     const fileId = attached.body.file.id as string;
 
-    await withPage(browser, server.url, async (session, page) => {
+    await withPage(rig.browser, rig.server.url, async (session, page) => {
       await session.goto('/admin/');
       await signIn(page);
       await page.getByRole('link', { name: 'Find a record' }).click();
@@ -152,10 +139,10 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ for daily work i
   });
 
   it('delivers a failed callback again from the deliveries view; the redelivery is audited', async () => {
-    const consumer = await server.addConsumer(`redeliver-${dialect}`);
-    const api = consumerApi(server, consumer);
-    const basics = await seedBasics(server, consumer);
-    const admin = adminApi(server, ADMIN_TOKEN);
+    const consumer = await rig.server.addConsumer(`redeliver-${dialect}`);
+    const api = consumerApi(rig.server, consumer);
+    const basics = await seedBasics(rig.server, consumer);
+    const admin = adminApi(rig.server, ADMIN_TOKEN);
     // A receiver that answers 410: the delivery is `gone` after one attempt.
     const gone = await new CallbackReceiver().start();
     gone.status = 410;
@@ -174,7 +161,7 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ for daily work i
       const { webhookId } = (await deliveries())[0];
       gone.status = 204;
 
-      await withPage(browser, server.url, async (session, page) => {
+      await withPage(rig.browser, rig.server.url, async (session, page) => {
         await session.goto('/admin/');
         await signIn(page);
         await page.getByRole('link', { name: 'Callback deliveries' }).click();
@@ -198,18 +185,18 @@ describe.skipIf(!hasChromium).each(inject('dialects'))('/admin/ for daily work i
   });
 
   it('shows each consumer’s usage: requests, error answers, last seen', async () => {
-    const consumer = await server.addConsumer(`usage-${dialect}`);
-    const api = consumerApi(server, consumer);
+    const consumer = await rig.server.addConsumer(`usage-${dialect}`);
+    const api = consumerApi(rig.server, consumer);
     for (let i = 0; i < 3; i++) expect((await api.get('/v1/auth-status')).status).toBe(200);
     expect((await api.get('/v1/contract-list?id-list=%20')).status).toBe(400);
-    const admin = adminApi(server, ADMIN_TOKEN);
+    const admin = adminApi(rig.server, ADMIN_TOKEN);
     const usage = async () =>
       (await admin.get('/admin/api/consumers')).body.find((c: { id: string }) => c.id === consumer.id)?.usage;
     // Each process adds its counts every USAGE_FLUSH_MS (50 ms here).
     await expect.poll(usage).toMatchObject({ requests: 4, errors: 1 });
     expect(Date.parse((await usage()).lastSeenAt)).toBeGreaterThan(Date.now() - 60_000);
 
-    await withPage(browser, server.url, async (session, page) => {
+    await withPage(rig.browser, rig.server.url, async (session, page) => {
       await session.goto('/admin/');
       await signIn(page);
       await page.getByRole('link', { name: 'Consumers' }).click();

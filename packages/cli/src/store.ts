@@ -1,4 +1,4 @@
-import type { Config, Store, StoreConfig } from '@finum-sync/server';
+import type { Config, Store, StoreConfig } from '@finum-sync/server/operations';
 
 /** The database the configuration names, for a short-lived tool (a small pool, no statement timeout). */
 export const storeConfigOf = (config: Config): StoreConfig => ({
@@ -15,7 +15,7 @@ export async function withStore<T>(
   env: NodeJS.ProcessEnv,
   work: (store: Store, config: Config) => Promise<T>,
 ): Promise<T> {
-  const { loadConfig, openStore } = await import('@finum-sync/server');
+  const { loadConfig, openStore } = await import('@finum-sync/server/operations');
   const config = loadConfig(env);
   const store = await openStore(storeConfigOf(config));
   try {

@@ -97,14 +97,24 @@ describe('consumer-side commands load no server module', () => {
     ).toEqual([]);
   });
 
-  it('sees the server, Fastify and the SQLite addon when a provider-side command runs (the trace can fail)', async () => {
+  it('a back-office command loads the store and the core, not the HTTP server; serve loads Fastify (the trace can fail)', async () => {
     const list = await traced(['consumer', 'list'], { DATA_DIR: join(dir, 'data') });
     expect(list.stderr).toBe('');
     expect(list.code).toBe(0);
     const seen = serverSide(list.loaded);
-    expect(seen.some((line) => /\/packages\/server\/dist\//.test(line))).toBe(true);
-    expect(seen.some((line) => /\/node_modules\/fastify\//.test(line))).toBe(true);
+    expect(seen.some((line) => /\/packages\/server\/dist\/core\//.test(line))).toBe(true);
     expect(seen.some((line) => /better_sqlite3\.node$/.test(line))).toBe(true);
+    // @finum-sync/server/operations: no Fastify, no app, no routes (half the module loading).
+    expect(
+      list.loaded.filter((line) =>
+        /\/node_modules\/(?:fastify|@fastify\/[^/]+)\/|\/packages\/server\/dist\/(?:app|server|routes\/)/.test(line),
+      ),
+    ).toEqual([]);
+
+    // serve loads the server; a bad PORT ends it once it has.
+    const serve = await traced(['serve'], { DATA_DIR: join(dir, 'data'), PORT: 'not-a-port' });
+    expect(serve.code).toBe(2);
+    expect(serve.loaded.some((line) => /\/node_modules\/fastify\//.test(line))).toBe(true);
   });
 });
 

@@ -37,7 +37,7 @@ export const consumerKeyAdd = defineCommand({
         json: { publicKey, ...options },
       });
     } else {
-      const { addConsumerKey, cliActor } = await import('@finum-sync/server/internal');
+      const { addConsumerKey, cliActor } = await import('@finum-sync/server/operations');
       key = await withStore(context.env, (store) => addConsumerKey(store, values.id, publicKey, options, cliActor()));
     }
     printRecord(context, values, { consumerId: values.id, kid: key.kid, alg: key.alg });
@@ -62,7 +62,7 @@ export const consumerKeyRemove = defineCommand({
         `/consumers/${encodeURIComponent(values.id)}/keys/${encodeURIComponent(values.kid)}`,
       );
     } else {
-      const { cliActor, removeConsumerKey } = await import('@finum-sync/server/internal');
+      const { cliActor, removeConsumerKey } = await import('@finum-sync/server/operations');
       await withStore(context.env, (store) => removeConsumerKey(store, values.id, values.kid, cliActor()));
     }
     printRecord(context, values, { consumerId: values.id, removedKid: values.kid });
@@ -84,7 +84,7 @@ export const consumerRotateSecret = defineCommand({
         `/consumers/${encodeURIComponent(values.id)}/callback-secret`,
       ));
     } else {
-      const { cliActor, rotateCallbackSecret } = await import('@finum-sync/server/internal');
+      const { cliActor, rotateCallbackSecret } = await import('@finum-sync/server/operations');
       callbackSecret = await withStore(context.env, (store) => rotateCallbackSecret(store, values.id, cliActor()));
     }
     printRecord(context, values, { consumerId: values.id, callbackSecret });
@@ -130,7 +130,7 @@ export const applicationList = defineCommand({
     let list: ApplicationView[];
     if (remote) list = await remote.request('GET', `/applications${query({ status })}`);
     else {
-      const { applicationView } = await import('@finum-sync/server/internal');
+      const { applicationView } = await import('@finum-sync/server/operations');
       list = await withStore(context.env, async (store) =>
         (await store.listApplications(status ? { status } : {})).map(applicationView),
       );
@@ -162,7 +162,9 @@ export const applicationApprove = defineCommand({
         { json: consumer },
       ));
     } else {
-      const { approveApplication, cliActor, coreContext, serverAudience } = await import('@finum-sync/server/internal');
+      const { approveApplication, cliActor, coreContext, serverAudience } = await import(
+        '@finum-sync/server/operations'
+      );
       ({ application } = await withStore(context.env, async (store, config) => {
         const publicUrl = (await serverAudience(store)) ?? config.publicUrl;
         return approveApplication({ ...coreContext(store, config), store, publicUrl }, values.id, consumer, cliActor());
@@ -194,7 +196,7 @@ export const applicationReject = defineCommand({
         json: { reason: values.reason },
       });
     } else {
-      const { cliActor, rejectApplication } = await import('@finum-sync/server/internal');
+      const { cliActor, rejectApplication } = await import('@finum-sync/server/operations');
       application = await withStore(context.env, (store) =>
         rejectApplication(store, values.id, values.reason, cliActor()),
       );
@@ -220,7 +222,7 @@ export const endpointList = defineCommand({
     let list: EndpointView[];
     if (remote) list = await remote.request('GET', '/provider-endpoints');
     else {
-      const { listProviderEndpoints } = await import('@finum-sync/server/internal');
+      const { listProviderEndpoints } = await import('@finum-sync/server/operations');
       list = await withStore(context.env, (store, config) => listProviderEndpoints(store, config.providerWebhookUrls));
     }
     printList(context, values, list, [
@@ -248,7 +250,7 @@ export const endpointAdd = defineCommand({
     let added: { id: string; url: string; secret: string };
     if (remote) added = await remote.request('POST', '/provider-endpoints', { json: input });
     else {
-      const { addProviderEndpoint, cliActor, providerEndpointPolicy } = await import('@finum-sync/server/internal');
+      const { addProviderEndpoint, cliActor, providerEndpointPolicy } = await import('@finum-sync/server/operations');
       added = await withStore(context.env, (store, config) =>
         addProviderEndpoint(
           store,
@@ -273,7 +275,7 @@ export const endpointRemove = defineCommand({
     const remote = adminRemote(values, context.env);
     if (remote) await remote.request('DELETE', `/provider-endpoints/${encodeURIComponent(values.id)}`);
     else {
-      const { cliActor, removeProviderEndpoint } = await import('@finum-sync/server/internal');
+      const { cliActor, removeProviderEndpoint } = await import('@finum-sync/server/operations');
       await withStore(context.env, (store) => removeProviderEndpoint(store, values.id, cliActor()));
     }
     printRecord(context, values, { removed: values.id });
@@ -290,7 +292,7 @@ export const endpointRotateSecret = defineCommand({
     let rotated: { id: string; url: string; secret: string };
     if (remote) rotated = await remote.request('POST', `/provider-endpoints/${encodeURIComponent(values.id)}/secret`);
     else {
-      const { cliActor, rotateProviderEndpointSecret } = await import('@finum-sync/server/internal');
+      const { cliActor, rotateProviderEndpointSecret } = await import('@finum-sync/server/operations');
       rotated = await withStore(context.env, (store) => rotateProviderEndpointSecret(store, values.id, cliActor()));
     }
     printRecord(context, values, { ...rotated });
@@ -311,7 +313,7 @@ export const deliveriesRedeliver = defineCommand({
     const remote = adminRemote(values, context.env);
     if (remote) await remote.request('POST', `/deliveries/${encodeURIComponent(values.id)}/redeliver`);
     else {
-      const { cliActor, coreContext, redeliver } = await import('@finum-sync/server/internal');
+      const { cliActor, coreContext, redeliver } = await import('@finum-sync/server/operations');
       await withStore(context.env, (store, config) => redeliver(coreContext(store, config), values.id, cliActor()));
     }
     printRecord(context, values, { webhookId: values.id, state: 'pending' });

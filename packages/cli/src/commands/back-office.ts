@@ -170,7 +170,7 @@ export async function importFile(
   try {
     const lines = spool ? join(spool, 'stdin.ndjson') : file;
     if (spool) await pipeline(process.stdin, createWriteStream(lines));
-    const { cliActor, coreContext, importRecords } = await import('@finum-sync/server/internal');
+    const { cliActor, coreContext, importRecords } = await import('@finum-sync/server/operations');
     return await withStore(env, (store, config) =>
       importRecords(
         coreContext(store, config),
@@ -220,7 +220,7 @@ export const contractStatus = defineCommand({
         json: change,
       });
     } else {
-      const { cliActor, coreContext, setContractStatus } = await import('@finum-sync/server/internal');
+      const { cliActor, coreContext, setContractStatus } = await import('@finum-sync/server/operations');
       const stored = await withStore(context.env, (store, config) =>
         setContractStatus(coreContext(store, config), values.id, change, cliActor()),
       );
@@ -275,7 +275,7 @@ export const contractAttach = defineCommand({
       );
       attached = await remote.request('POST', `/contracts/${encodeURIComponent(values.id)}/files`, { body: form });
     } else {
-      const { cliActor, coreContext, attachContractFile } = await import('@finum-sync/server/internal');
+      const { cliActor, coreContext, attachContractFile } = await import('@finum-sync/server/operations');
       const { file, contract } = await withStore(context.env, (store, config) =>
         attachContractFile(
           coreContext(store, config),
@@ -358,7 +358,7 @@ export const deliveries = defineCommand({
       });
       list = await remote.request('GET', `/deliveries${search}`);
     } else {
-      const { deliveryView } = await import('@finum-sync/server/internal');
+      const { deliveryView } = await import('@finum-sync/server/operations');
       const stored = await withStore(context.env, (store) =>
         store.listDeliveries({
           limit,
@@ -438,7 +438,7 @@ export const auditCommand = defineCommand({
       });
       list = await remote.request('GET', `/audit${search}`);
     } else {
-      const { auditView } = await import('@finum-sync/server/internal');
+      const { auditView } = await import('@finum-sync/server/operations');
       const stored = await withStore(context.env, (store) =>
         store.listAudit({
           limit,

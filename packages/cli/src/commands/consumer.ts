@@ -77,7 +77,7 @@ export const consumerAdd = defineCommand({
       printRecord(context, values, added);
       return 0;
     }
-    const { addConsumer, checkCallbackUrl, cliActor, serverAudience } = await import('@finum-sync/server/internal');
+    const { addConsumer, checkCallbackUrl, cliActor, serverAudience } = await import('@finum-sync/server/operations');
     const credentials = await withStore(env, async (store, config) => {
       const callbackUrl = values['callback-url'];
       // The same policy as for callbackUrl in the API (https, no private or link-local address).
@@ -169,7 +169,7 @@ const statusCommand = (verb: 'disable' | 'enable', summary: string) =>
         printRecord(context, values, { consumerId: consumer.id, status: consumer.status });
         return 0;
       }
-      const { cliActor, setConsumerStatus } = await import('@finum-sync/server/internal');
+      const { cliActor, setConsumerStatus } = await import('@finum-sync/server/operations');
       const row = await withStore(context.env, (store) => setConsumerStatus(store, values.id, status, cliActor()));
       printRecord(context, values, { consumerId: row.id, status: row.status });
       return 0;

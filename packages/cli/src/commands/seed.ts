@@ -43,7 +43,7 @@ export const seed = defineCommand({
     if (nowMs === undefined) throw new UsageError(`--now must be an RFC 3339 timestamp (got '${values.now}')`);
 
     const workers = values.workers === undefined ? undefined : intOption(values.workers, 'workers', 1, 64);
-    const { isPostgresUrl, loadConfig } = await import('@finum-sync/server');
+    const { isPostgresUrl, loadConfig } = await import('@finum-sync/server/operations');
     const { seedDatabase } = await import('../seed/seed-database.js');
     const config = loadConfig(env);
     const keysDir = resolve(values['keys-dir'] ?? join(config.dataDir, 'seed-keys'));

@@ -12,7 +12,7 @@ import {
   type StoreConfig,
   systemActor,
   type Transactional,
-} from '@finum-sync/server/internal';
+} from '@finum-sync/server/operations';
 import type { RecordType } from '@finum-sync/spec';
 import type { SeedWorkerData, SeedWorkerProgress } from './seed-worker.js';
 import { type SeedPlan, seedConsumerIds, seedCounts, seedParts, syntheticProducts } from './synthetic-data.js';

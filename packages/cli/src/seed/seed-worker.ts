@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { openStore, type RecordRow, type StoreConfig } from '@finum-sync/server';
+import { openStore, type RecordRow, type StoreConfig } from '@finum-sync/server/operations';
 import { partRows, type SeedPlan, seedParts } from './synthetic-data.js';
 
 /** What {@link seedDatabase} hands each worker thread. */

@@ -6,7 +6,7 @@ import {
   recordRow,
   type StoredRecord,
   seededRandom,
-} from '@finum-sync/server/internal';
+} from '@finum-sync/server/operations';
 import { type ContractStatus, formatTimestamp, PAYMENT_FREQUENCIES, type RecordType } from '@finum-sync/spec';
 
 type Random = ReturnType<typeof seededRandom>;

@@ -1,5 +1,5 @@
-import { ProblemError } from '@finum-sync/spec';
-import type { Actor } from '../store/port.js';
+import { formatTimestamp, ProblemError } from '@finum-sync/spec';
+import { type Actor, type Delivery, type DeliveryAttempt, PUBLIC_OWNER } from '../store/port.js';
 import { audit } from './audit.js';
 import type { CoreContext } from './context.js';
 
@@ -25,4 +25,26 @@ export async function redeliver(ctx: CoreContext, webhookId: string, by: Actor):
     });
   });
   ctx.events.deliveriesEnqueued();
+}
+
+/** A delivery as the back office shows it. */
+export function deliveryView(d: Delivery & { attemptList: DeliveryAttempt[] }) {
+  return {
+    webhookId: d.id,
+    consumerId: d.consumerId === PUBLIC_OWNER ? null : d.consumerId,
+    contractId: d.contractId === '' ? null : d.contractId,
+    url: d.url,
+    kind: d.kind,
+    state: d.state,
+    payload: JSON.parse(d.payload) as unknown,
+    createdAt: formatTimestamp(d.createdMs),
+    nextAttemptAt: d.state === 'pending' ? formatTimestamp(d.nextAttemptMs) : null,
+    attempts: d.attemptList.map((a) => ({
+      attempt: a.attempt,
+      startedAt: formatTimestamp(a.startedMs),
+      durationMs: a.durationMs,
+      status: a.status,
+      error: a.error,
+    })),
+  };
 }

@@ -9,7 +9,6 @@ import {
   AWAITING_PROVIDER_STATUSES,
   compileParse,
   type FieldError,
-  formatTimestamp,
   ID_REGEX,
   ProblemError,
   type Query,
@@ -29,7 +28,7 @@ import type { Config } from '../config.js';
 import { auditView } from '../core/audit.js';
 import type { CoreContext } from '../core/context.js';
 import { setContractStatus } from '../core/contracts.js';
-import { redeliver } from '../core/deliveries.js';
+import { deliveryView, redeliver } from '../core/deliveries.js';
 import { attachContractFile } from '../core/files.js';
 import { importRecords } from '../core/import-records.js';
 import {
@@ -44,8 +43,6 @@ import { adminActor } from '../plugins/admin-auth.js';
 import {
   type AuditFilter,
   type AuditStore,
-  type Delivery,
-  type DeliveryAttempt,
   type DeliveryFilter,
   type DeliveryKind,
   type DeliveryState,
@@ -59,28 +56,6 @@ import { readUpload } from './write.js';
 
 /** An NDJSON import may be large: it is spooled to disk, not held in memory. */
 export const IMPORT_BODY_LIMIT = 1024 ** 3;
-
-/** A delivery as the back office shows it. */
-export function deliveryView(d: Delivery & { attemptList: DeliveryAttempt[] }) {
-  return {
-    webhookId: d.id,
-    consumerId: d.consumerId === PUBLIC_OWNER ? null : d.consumerId,
-    contractId: d.contractId === '' ? null : d.contractId,
-    url: d.url,
-    kind: d.kind,
-    state: d.state,
-    payload: JSON.parse(d.payload) as unknown,
-    createdAt: formatTimestamp(d.createdMs),
-    nextAttemptAt: d.state === 'pending' ? formatTimestamp(d.nextAttemptMs) : null,
-    attempts: d.attemptList.map((a) => ({
-      attempt: a.attempt,
-      startedAt: formatTimestamp(a.startedMs),
-      durationMs: a.durationMs,
-      status: a.status,
-      error: a.error,
-    })),
-  };
-}
 
 /** A query parameter that must be one of a list of words, when given. */
 function optionalWord<T extends string>(query: Query, name: string, words: readonly T[]): T | undefined {
