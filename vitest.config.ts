@@ -11,10 +11,6 @@ export default defineConfig({
     },
     globalSetup: ['test/helpers/global-setup.ts'],
     pool: 'forks',
-    // Two test files at a time on a 2-core machine: most files wait on child processes,
-    // browsers and sockets. One at a time (vitest's default here), the suite took 22.6 min
-    // on a slow host of the CI's class, near the 25 min budget.
-    maxWorkers: 2,
     testTimeout: 60_000,
     // expect.poll waits for what a browser or another process does: 1 s (vitest's default) was
     // too short on a slow 2-core host (the docs page dropping the token from the address bar).
