@@ -5,6 +5,7 @@ import pg from 'pg';
 import { jsonArrayBytes } from './json-array.js';
 import { keptRevision } from './kept-revision.js';
 import type { DialectAdapter, RecordsByIdsQuery } from './kysely/dialect.js';
+import { deadlinePool } from './pg-pool.js';
 import type { FileBytes, JsonText } from './port.js';
 import type { Database } from './schema.js';
 
@@ -60,25 +61,32 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
     connectionString,
     max: options.poolSize ?? 10,
     types,
-    // A database that does not answer must not hold requests forever.
+    // A database that does not answer must not hold requests forever: connecting, running a
+    // statement (statement_timeout, on the server) and reading its answer (deadlinePool) are bounded.
     connectionTimeoutMillis: 5_000,
-    ...(statementTimeout > 0 ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + 5_000 } : {}),
+    ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
     ...(options.synchronousCommit === false ? { options: '-c synchronous_commit=off' } : {}),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const queries = deadlinePool(pool, statementTimeout > 0 ? statementTimeout + 5_000 : 0);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: queries }) });
 
   // The auth revision. Read from the database, the requests that arrive while one read runs
   // share the next read, which starts after they all arrived — so each sees every change
-  // committed before it, at one query per batch. A named statement straight on the pool:
+  // committed before it, at one query per batch. A named statement straight on a connection:
   // prepared once per connection by PostgreSQL, and no query for Kysely to build.
   const readRevision = async () => {
-    const { rows } = await pool.query<{ value: string }>({
-      name: 'finum_sync_auth_revision',
-      text: `select value from meta where key = 'auth_revision'`,
-    });
-    return Number(rows[0]?.value ?? 0);
+    const client = await queries.connect();
+    try {
+      const { rows } = await client.query<{ value: string }>({
+        name: 'finum_sync_auth_revision',
+        text: `select value from meta where key = 'auth_revision'`,
+      });
+      return Number(rows[0]?.value ?? 0);
+    } finally {
+      client.release();
+    }
   };
   let running: Promise<number> | undefined;
   let queued: Promise<number> | undefined;
