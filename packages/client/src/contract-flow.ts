@@ -200,7 +200,7 @@ export async function runContractFlow(finum: FinumClient, input: ContractFlowInp
     switch (contract.status) {
       case 110: {
         const product = (await finum.products.list({ ids: [contract.productId] }, call)).records[0];
-        const fields = contract as unknown as Record<string, unknown>;
+        const fields: Readonly<Record<string, unknown>> = contract;
         const missingFields = (product?.requiredFields ?? []).filter((field) => fields[field] == null);
         return { kind: 'needs-client-data', contract, missingFields, statusNote: contract.statusNote };
       }

@@ -89,7 +89,7 @@ export function proxyFetchFromEnv(options: ConstructorParameters<typeof EnvHttpP
     undici.fetch(input, {
       ...(init as Parameters<typeof undici.fetch>[1]),
       dispatcher,
-    }) as unknown as Promise<Response>;
+    }) as Promise<Response>;
 }
 
 const requireHere = createRequire(import.meta.url);

@@ -9,3 +9,10 @@ export type OptionalUndefined<T> = Simplify<
     [K in keyof T as undefined extends T[K] ? never : K]: T[K];
   }
 >;
+
+/** An object with one entry per key, its value computed from the key: `Object.fromEntries`, typed by its keys. */
+export function tableOf<K extends string, V>(keys: readonly K[], entryOf: (key: K) => V): Record<K, V> {
+  const table = {} as Record<K, V>;
+  for (const key of keys) table[key] = entryOf(key);
+  return table;
+}

@@ -1,6 +1,7 @@
 import Type, { type TSchema } from 'typebox';
 import { DOC_EXAMPLES } from './examples.js';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './headers.js';
+import { tableOf } from './internal.js';
 import { APPLICATION_STATUSES, KEY_SOURCES, type KeySource } from './onboarding-states.js';
 import type { OperationDef } from './operations.js';
 import { ref } from './operations.js';
@@ -147,6 +148,7 @@ export const APPLICATION_FIELDS = {
  * const field: ApplicationField = 'intendedUse';
  */
 export type ApplicationField = keyof typeof APPLICATION_FIELDS;
+const APPLICATION_FIELD_NAMES = Object.keys(APPLICATION_FIELDS) as ApplicationField[];
 
 /**
  * A submitted application, trimmed and checked (empty optional fields are `null`).
@@ -164,9 +166,10 @@ export type ApplicationInput = { [K in ApplicationField]: string | null } & { ke
  */
 export function checkApplication(body: unknown): { value: ApplicationInput; errors: FieldError[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    const value = Object.fromEntries(Object.keys(APPLICATION_FIELDS).map((k) => [k, null]));
+    // No field was read: every one empty, the key source as the form's default.
+    const value: ApplicationInput = { ...tableOf(APPLICATION_FIELD_NAMES, () => null), keySource: KEY_SOURCES[0] };
     return {
-      value: value as unknown as ApplicationInput,
+      value,
       errors: [{ field: '', message: 'the body must be a JSON object' }],
     };
   }

@@ -256,7 +256,9 @@ type FilterParam<T extends RecordType> = (typeof LIST_FILTERS)[T][number] extend
 /** The filter parameters of a list operation, one per `LIST_FILTERS` entry, names kept. */
 type FilterParams<T extends RecordType> = readonly FilterParam<T>[];
 
-function filterParams<T extends RecordType>(type: T): FilterParams<T> {
+// The overload gives callers the parameters' names; the body builds them from the table.
+function filterParams<T extends RecordType>(type: T): FilterParams<T>;
+function filterParams(type: RecordType): readonly ParamDef[] {
   return LIST_FILTERS[type].map(
     (f): ParamDef => ({
       name: f.param,
@@ -264,7 +266,7 @@ function filterParams<T extends RecordType>(type: T): FilterParams<T> {
       schema: f.isId ? Id : Type.String({ minLength: 1, maxLength: 255 }),
       description: `${f.description} Instead of \`id-list\`, not with it (clear \`id-list\` in Try it out), e.g. \`${FILTER_EXAMPLES[f.param]}\` in the demo data.`,
     }),
-  ) as unknown as FilterParams<T>;
+  );
 }
 
 function listOperation<T extends RecordType>(type: T) {

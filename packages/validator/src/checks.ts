@@ -84,13 +84,13 @@ function checkersFor(type: RecordType): RecordCheckers {
     const properties = Object.fromEntries(
       Object.entries(schema.properties).filter(([key]) => !Object.hasOwn(metaFields, key)),
     );
-    const fieldsOnly = {
+    const fieldsOnly: TSchema = {
       ...schema,
       properties,
       required: Object.keys(properties),
       additionalProperties: true,
       patternProperties: {},
-    } as unknown as TSchema;
+    };
     c = { fields: Compile(fieldsOnly), known: new Set(Object.keys(schema.properties)) };
     checkers.set(type, c);
   }

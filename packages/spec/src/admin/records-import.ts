@@ -1,5 +1,5 @@
 import Type, { type TSchema } from 'typebox';
-import type { Simplify } from '../internal.js';
+import { type Simplify, tableOf } from '../internal.js';
 import { type ExtensionFields, Id, type TTyped, typed } from '../primitives.js';
 import { EXTENSION_PATTERN, fieldTable, type RecordFieldsOf, recordFieldSchema, schemaName } from '../records.js';
 
@@ -22,14 +22,13 @@ export type ImportType = (typeof IMPORT_TYPES)[number];
  * @example
  * IMPORT_REQUIRED_ON_CREATE.contract; // ['holderId', 'productId', 'status']
  */
-export const IMPORT_REQUIRED_ON_CREATE = Object.fromEntries(
-  IMPORT_TYPES.map((type) => [
-    type,
+export const IMPORT_REQUIRED_ON_CREATE: Readonly<Record<ImportType, readonly string[]>> = tableOf(
+  IMPORT_TYPES,
+  (type) =>
     Object.entries(fieldTable(type))
       .filter(([, d]) => d.requiredOnCreate || d.requiredOnImport)
       .map(([k]) => k),
-  ]),
-) as unknown as Record<ImportType, readonly string[]>;
+);
 
 type ImportLineStatic<T extends ImportType> = Simplify<
   { recordType: T; id: string; deleted?: boolean } & (T extends 'product' ? unknown : { consumerId: string }) &
