@@ -17,4 +17,3 @@ export { RateLimiter, type SharedRateCounts } from './plugins/rate-limiter.js';
 export { jsonArrayBytes } from './store/json-array.js';
 export { REVISION_KEPT_MS } from './store/kept-revision.js';
 export { recordsByIdsQuery } from './store/open-store.js';
-export { deadlinePool, READ_TIMEOUT_MESSAGE } from './store/pg-pool.js';

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { deadlinePool } from '@finum-sync/kysely-connections';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { jsonArrayBytes } from './json-array.js';
 import { keptRevision } from './kept-revision.js';
 import type { DialectAdapter, RecordsByIdsQuery } from './kysely/dialect.js';
-import { deadlinePool } from './pg-pool.js';
 import type { FileBytes, JsonText } from './port.js';
 import type { Database } from './schema.js';
 

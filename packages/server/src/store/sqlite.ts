@@ -3,6 +3,7 @@ import { createReadStream, mkdirSync, readdirSync, statSync, unlinkSync } from '
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { withStatementCache } from '@finum-sync/kysely-connections';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
 import { keptRevision } from './kept-revision.js';
@@ -52,31 +53,6 @@ export const sqliteRecordsByIdsQuery: RecordsByIdsQuery = (table, owners, ids) =
     ` where t."owner_id" in (${owners.map(() => '?').join(', ')})`,
   parameters: [JSON.stringify(ids), ...owners],
 });
-
-/** Statements kept prepared per connection (by SQL text; Kysely parameterizes values, so texts repeat). */
-const STATEMENT_CACHE_SIZE = 256;
-
-/**
- * The connection as Kysely's SQLite driver sees it, with its statements prepared once:
- * the driver prepares every query it runs, which for a lookup of 1,024 ids costs a good
- * part of the query. A statement still iterating (a streamed query) is not handed out twice.
- */
-function withStatementCache(connection: SqliteDatabase.Database) {
-  const statements = new Map<string, SqliteDatabase.Statement>();
-  return {
-    close: () => connection.close(),
-    prepare(sql: string) {
-      const cached = statements.get(sql);
-      if (cached && !cached.busy) return cached;
-      const statement = connection.prepare(sql);
-      if (!cached) {
-        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
-        statements.set(sql, statement);
-      }
-      return statement;
-    },
-  };
-}
 
 /**
  * SQLite on disk (WAL) under `dataDir`: `finum-sync.db`, and file bytes as files named

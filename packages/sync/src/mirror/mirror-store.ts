@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { deadlinePool, withStatementCache } from '@finum-sync/kysely-connections';
 import { RECORD_TYPES, type RecordType } from '@finum-sync/spec/constants';
 import SqliteDatabase from 'better-sqlite3';
 import {
@@ -190,7 +191,8 @@ export async function openMirror(database: string = DEFAULT_MIRROR_PATH): Promis
       },
     });
     pool.on('error', () => {});
-    db = new KyselyClass<MirrorDatabase>({ dialect: new PostgresDialect({ pool }) });
+    // pg's callback API (deadlinePool, no deadline): its promise API kept result rows alive past two scavenges.
+    db = new KyselyClass<MirrorDatabase>({ dialect: new PostgresDialect({ pool: deadlinePool(pool, 0) }) });
   } else {
     const file = resolve(database);
     mkdirSync(dirname(file), { recursive: true });
@@ -207,7 +209,9 @@ export async function openMirror(database: string = DEFAULT_MIRROR_PATH): Promis
     // each checkpoint, so the disk holds no more than that between runs.
     connection.pragma('wal_autocheckpoint = 65536');
     connection.pragma('journal_size_limit = 67108864');
-    db = new KyselyClass<MirrorDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
+    db = new KyselyClass<MirrorDatabase>({
+      dialect: new SqliteDialect({ database: withStatementCache(connection, 64) }),
+    });
     // Content-addressed file bytes beside the database.
     blobDir = `${file}.files`;
   }
@@ -235,30 +239,6 @@ const createUpdatedAtIndex = (db: Kysely<MirrorDatabase> | Transaction<MirrorDat
   );
 
 /** Statements kept prepared (by SQL text: Kysely parameterizes values, so a chunk's upsert text repeats). */
-const STATEMENT_CACHE_SIZE = 64;
-
-/**
- * The connection as Kysely's SQLite driver sees it, with its statements prepared once:
- * the driver prepares every query it runs, which for a chunk's 1,000-row upsert costs a
- * good part of the write. A statement still iterating is not handed out twice.
- */
-function withStatementCache(connection: SqliteDatabase.Database) {
-  const statements = new Map<string, SqliteDatabase.Statement>();
-  return {
-    close: () => connection.close(),
-    prepare(text: string) {
-      const cached = statements.get(text);
-      if (cached && !cached.busy) return cached;
-      const statement = connection.prepare(text);
-      if (!cached) {
-        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
-        statements.set(text, statement);
-      }
-      return statement;
-    },
-  };
-}
-
 /** A failure of the mirror database (exit 1). */
 export class MirrorError extends Error {
   override name = 'MirrorError';

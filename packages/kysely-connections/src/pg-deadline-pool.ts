@@ -1,7 +1,7 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import type pg from 'pg';
 
-/** The message pg gives its own read timeout; the problem mapper (plugins/problems.ts) answers it with 503. */
+/** The message pg gives its own read timeout, kept so that callers (the server answers 503) see one error for both. */
 export const READ_TIMEOUT_MESSAGE = 'Query read timeout';
 
 /**
@@ -17,6 +17,11 @@ export const READ_TIMEOUT_MESSAGE = 'Query read timeout';
  *
  * A query that misses the deadline rejects with pg's own message, and its connection is
  * destroyed when it goes back to the pool: it may still be waiting for that answer.
+ * `readTimeoutMs` 0: no deadline.
+ *
+ * @example
+ * const pool = new pg.Pool({ connectionString, statement_timeout: 30_000 });
+ * const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: deadlinePool(pool, 35_000) }) });
  */
 export function deadlinePool(pool: pg.Pool, readTimeoutMs: number): DeadlinePool {
   const wrapped = new WeakMap<pg.PoolClient, DeadlineClient>();

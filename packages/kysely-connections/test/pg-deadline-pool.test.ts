@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { deadlinePool, READ_TIMEOUT_MESSAGE } from '@finum-sync/server/internal';
+import { deadlinePool, READ_TIMEOUT_MESSAGE } from '@finum-sync/kysely-connections';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { TEST_PG_URL } from '../../../test/helpers/postgres.js';
