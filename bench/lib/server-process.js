@@ -60,9 +60,19 @@ export async function startServer(env, audience) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = { warnings: 0, errors: 0, first: [] };
+  // `serve` writes its logs (pino, JSON) on stdout and, once it listens, a banner for people on
+  // stderr (packages/cli/src/commands/serve.ts): the banner is not an error; any other line that
+  // is not a log record (a crash's stack trace) is.
+  let inBanner = false;
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
       process.stderr.write(`[server] ${line}\n`);
+      if (stream === child.stderr) {
+        if (line.startsWith('finum-sync is serving on ')) inBanner = true;
+        const banner = inBanner || line === '';
+        if (line === '  Stop with Ctrl+C.') inBanner = false;
+        if (banner) return;
+      }
       let level = 50;
       try {
         level = JSON.parse(line).level ?? 50;
