@@ -12,6 +12,17 @@ describe('jsonArrayBytes', () => {
       ['{}'],
       ['{"a":1}', '"x"', '2'],
       ['{"name":"Müller"}', '{"city":"Łódź"}', '{"emoji":"🦊"}', '{"ascii":"plain"}'],
+      // The buffer starts at the characters' count and an eighth: plain records first, then
+      // records of two-, three- and four-byte characters that outgrow it, some several times.
+      [
+        ...Array.from({ length: 50 }, (_, i) => `{"id":"a${i}"}`),
+        ...Array.from({ length: 50 }, (_, i) => `{"id":"b${i}","n":"${'ü'.repeat(i * 7)}"}`),
+        ...Array.from({ length: 20 }, (_, i) => `{"id":"c${i}","n":"${'€'.repeat(300)}"}`),
+        `{"id":"d","n":"${'🦊'.repeat(5000)}"}`,
+        '{"id":"e"}',
+      ],
+      ['"€"'],
+      [`"${'€'.repeat(10_000)}"`, `"${'🦊'.repeat(10_000)}"`],
     ];
     for (const elements of cases) {
       const bytes = await jsonArrayBytes(elements);

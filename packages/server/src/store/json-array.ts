@@ -11,33 +11,43 @@ const BYTES_PER_TURN = 2 * 1024 * 1024;
  * it took twenty times as long for 1,000 contracts of 0.55 MB (6 ms against 0.3 ms on a slow
  * day of the bench machine; BENCHMARKS.md, 2026-11-29), and it was most of the gap between the
  * PostgreSQL list and its raw query.
+ *
+ * The buffer is sized from the elements' lengths in characters, an eighth more for the letters
+ * UTF-8 writes in two bytes or more, and grows when an element might not fit: measuring each
+ * element's bytes first (`Buffer.byteLength`) took three times as long as the writing itself
+ * (0.33 against 0.08 ms for the bench's 1,000 contracts).
  */
 export async function jsonArrayBytes(elements: readonly string[]): Promise<Buffer> {
-  const lengths = new Array<number>(elements.length);
-  let length = elements.length + 1; // the brackets and the commas between elements
-  let sinceTurn = 0;
-  for (let i = 0; i < elements.length; i++) {
-    const n = Buffer.byteLength(elements[i]!);
-    lengths[i] = n;
-    length += n;
-    sinceTurn += n;
-    if (sinceTurn >= BYTES_PER_TURN) {
-      sinceTurn = 0;
-      await nextTurn();
-    }
-  }
-  const bytes = Buffer.allocUnsafe(Math.max(2, length));
+  let chars = elements.length + 1; // the brackets and the commas between elements
+  for (const element of elements) chars += element.length;
+  let bytes = Buffer.allocUnsafe(chars + (chars >> 3) + 8);
   bytes[0] = 0x5b; // [
   let at = 1;
+  let sinceTurn = 0;
   for (let i = 0; i < elements.length; i++) {
+    const element = elements[i]!;
+    // A character takes at most three bytes (a surrogate pair, two characters, four): room for
+    // that, the comma and the closing bracket, or else the exact size, growing the buffer if
+    // even that does not fit.
+    if (bytes.length - at < element.length * 3 + 2) {
+      const needed = Buffer.byteLength(element) + 2;
+      if (bytes.length - at < needed) {
+        let rest = 0;
+        for (let j = i + 1; j < elements.length; j++) rest += elements[j]!.length + 1;
+        const grown = Buffer.allocUnsafe(at + needed + rest + (rest >> 3) + 8);
+        bytes.copy(grown, 0, 0, at);
+        bytes = grown;
+      }
+    }
     if (i > 0) bytes[at++] = 0x2c; // ,
-    at += bytes.write(elements[i]!, at, lengths[i]!);
-    sinceTurn += lengths[i]!;
+    const written = bytes.write(element, at);
+    at += written;
+    sinceTurn += written;
     if (sinceTurn >= BYTES_PER_TURN) {
       sinceTurn = 0;
       await nextTurn();
     }
   }
-  bytes[at] = 0x5d; // ]
-  return bytes;
+  bytes[at++] = 0x5d; // ]
+  return bytes.subarray(0, at);
 }
