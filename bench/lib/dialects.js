@@ -123,7 +123,7 @@ export const DIALECTS = {
         return sql.replace(/\?/g, () => `$${++i}`);
       };
       const rowPerIdSql = numbered(ROW_PER_ID_SQL);
-      // pg's callback API, as the server queries (store/pg-pool.ts): through pg's promise API the
+      // pg's callback API, as the server queries (@finum-sync/kysely-connections): through pg's promise API the
       // result rows outlived their query (BENCHMARKS.md, "Result rows that outlived their
       // request"), and this process's own collections then landed in the server's timings too.
       const query = (text, values) =>

@@ -25,15 +25,24 @@ export const READ_TIMEOUT_MESSAGE = 'Query read timeout';
  */
 export function deadlinePool(pool: pg.Pool, readTimeoutMs: number): DeadlinePool {
   const wrapped = new WeakMap<pg.PoolClient, DeadlineClient>();
+  const connect = async () => {
+    const client = await pool.connect();
+    let deadlineClient = wrapped.get(client);
+    if (!deadlineClient) {
+      deadlineClient = new DeadlineClient(client, readTimeoutMs);
+      wrapped.set(client, deadlineClient);
+    }
+    return deadlineClient;
+  };
   return {
-    async connect() {
-      const client = await pool.connect();
-      let deadlineClient = wrapped.get(client);
-      if (!deadlineClient) {
-        deadlineClient = new DeadlineClient(client, readTimeoutMs);
-        wrapped.set(client, deadlineClient);
+    connect,
+    async query<R>(statement: pg.QueryConfig) {
+      const client = await connect();
+      try {
+        return await client.query<R>(statement);
+      } finally {
+        client.release();
       }
-      return deadlineClient;
     },
     end: () => pool.end(),
   };
@@ -41,6 +50,8 @@ export function deadlinePool(pool: pg.Pool, readTimeoutMs: number): DeadlinePool
 
 export interface DeadlinePool extends PostgresPool {
   connect(): Promise<DeadlineClient>;
+  /** One statement on a connection of its own, released after: `pg.Pool#query` under the deadline. */
+  query<R>(statement: pg.QueryConfig): Promise<PostgresQueryResult<R>>;
 }
 
 export class DeadlineClient implements PostgresPoolClient {
