@@ -1,7 +1,7 @@
 // The baselines, run directly on the database by the bench process: the raw query each endpoint
 // needs plus its JSON serialization (the issue's baseline), and, for reference, the server's own
-// SQL (see KyselyStore.changedIds and KyselyStore.recordsByIds), which makes the database write
-// the JSON itself.
+// SQL (see KyselyStore.changedIds and KyselyStore.recordsByIds; on SQLite the database writes
+// the JSON itself).
 import { join } from 'node:path';
 import { jsonArrayBytes } from '@finum-sync/server/internal';
 
@@ -41,10 +41,11 @@ const LIST_SQL = {
   sqlite:
     `select cast('[' || coalesce(group_concat(t."body", ',' order by r."key"), '') || ']' as blob) as "json"` +
     ` from json_each(?) as r cross join "contracts" as t on t."id" = r."value" where t."owner_id" in (?)`,
-  /** PostgreSQL: the rows by the (owner, id) index, written by the server as by `bodiesBytes`. */
+  /** PostgreSQL: the rows in the order of the ids, each by the (owner, id) index (postgresRecordsByIdsQuery). */
   postgres:
-    'select "id", "owner_id", "body" from "contracts"' +
-    ' where "owner_id" collate "POSIX" = any($1::text[]) and "id" collate "POSIX" = any($2::text[])',
+    'select t."body" from unnest($2::text[]) with ordinality as r("id", "n")' +
+    ' join "contracts" as t on t."owner_id" collate "POSIX" = any($1::text[]) and t."id" collate "POSIX" = r."id"' +
+    ' order by r."n"',
 };
 
 export const DIALECTS = {
@@ -147,8 +148,9 @@ export const DIALECTS = {
           return bodiesBytes(idList, rows, consumerId);
         },
         async listServerSql(consumerId, idList) {
+          // In one piece: the server sends a piece for each read of rows from the socket.
           const { rows } = await query(LIST_SQL.postgres, [[consumerId], idList]);
-          return bodiesBytes(idList, rows, consumerId);
+          return jsonArrayBytes(rows.map((r) => r.body));
         },
         async close() {
           await client.end();

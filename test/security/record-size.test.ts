@@ -82,7 +82,9 @@ describe.each(inject('dialects'))('%s', (dialect) => {
       for (let read = await reader.read(); !read.done; read = await reader.read()) bytes += read.value.length;
       histogram.disable();
       expect(res.status).toBe(200);
-      expect(bytes).toBe(Number(res.headers.get('content-length')));
+      // SQLite answers one body of known length; PostgreSQL sends the rows on as they arrive.
+      if (dialect === 'sqlite') expect(bytes).toBe(Number(res.headers.get('content-length')));
+      else expect(res.headers.get('transfer-encoding')).toBe('chunked');
       expect(bytes).toBeGreaterThan(1000 * (LIMIT - 1024));
       return histogram.max / 1e6;
     };
@@ -93,8 +95,9 @@ describe.each(inject('dialects'))('%s', (dialect) => {
     for (let run = 0; run < 5; run++) stalls.push(await longestStall());
     // Reading the 64 MB list in one go held the loop for at least 1,000 ms (SQLite) and
     // 440 ms (PostgreSQL); in chunks, a 2-core machine at load 8 showed 30–110 ms. PostgreSQL
-    // now reads it in one query and encodes it in turns of 2 MB: 220 ms when it was encoded in
-    // one go, 44–63 ms in turns (2026-11-29, the same machine quiet).
+    // read it in one query and encoded it in turns of 2 MB: 220 ms when it was encoded in one
+    // go, 44–63 ms in turns (2026-11-29, the same machine quiet); it now encodes and sends each
+    // read of rows from the socket as it comes.
     expect(Math.min(...stalls), `longest stalls: ${stalls.map((s) => s.toFixed(0)).join(', ')} ms`).toBeLessThan(250);
   });
 

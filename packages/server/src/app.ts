@@ -28,6 +28,7 @@ import { RateLimiter } from './plugins/rate-limiter.js';
 import { SURFACE_PREFIXES } from './plugins/surfaces.js';
 import { adminHandlers, IMPORT_BODY_LIMIT } from './routes/admin.js';
 import { type ApiHandlers, type HandlersFor, registerOperations, shareOf } from './routes/handlers.js';
+import { parseQueryString } from './routes/query-string.js';
 import { readHandlers } from './routes/read.js';
 import { writeHandlers } from './routes/write.js';
 import type { Store, StoreLifecycle } from './store/port.js';
@@ -112,7 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(config.trustProxy === false
       ? {}
       : { trustProxy: (_address: string, hop: number) => hop < (config.trustProxy as number) }),
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, querystringParser: parseQueryString },
     requestIdHeader: false,
     genReqId: requestId,
     clientErrorHandler,

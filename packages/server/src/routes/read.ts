@@ -65,6 +65,26 @@ async function listByIds(
   return chunks;
 }
 
+/**
+ * A response body the store gives in pieces (PostgreSQL's list), to be sent as they come
+ * (chunked, no Content-Length), once the first is there: a failure until then (the database
+ * unreachable, the statement timed out) is thrown here and answered as any other; one after
+ * it leaves the response unfinished (Fastify destroys the connection), so that a client
+ * sees a broken body, never a shorter list. A client that goes away stops the reading.
+ */
+async function piecesUnderWay(pieces: AsyncIterable<Uint8Array>): Promise<Readable> {
+  const iterator = pieces[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  async function* all() {
+    try {
+      for (let next = first; !next.done; next = await iterator.next()) yield next.value;
+    } finally {
+      await iterator.return?.();
+    }
+  }
+  return Readable.from(all(), { objectMode: false });
+}
+
 /** JSON arrays (of records) as one JSON array: `[`, their elements separated by commas, `]`. */
 function jsonArray(chunks: Buffer[]): { body: Buffer | Readable; length: number } {
   // One chunk (every list on PostgreSQL) is the answer as it is.
@@ -161,6 +181,10 @@ export function readHandlers(store: RecordStore & BlobStore): HandlersFor<ReadOp
         const query = request.query;
         const consumer = request.consumer.id;
         if (query.kind === 'ids') {
+          if (store.recordsByIdsInPieces) {
+            const pieces = await piecesUnderWay(store.recordsByIdsInPieces(type, consumer, query.ids));
+            return reply.type(JSON_TYPE).send(pieces);
+          }
           const { body, length } = jsonArray(await listByIds(store, type, consumer, query.ids));
           return reply.type(JSON_TYPE).header('Content-Length', length).send(body);
         }

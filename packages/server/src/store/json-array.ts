@@ -1,54 +1,71 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
-
-/** About this many bytes are encoded between two turns of the event loop. */
-const BYTES_PER_TURN = 2 * 1024 * 1024;
+const OPEN = 0x5b; // [
+const COMMA = 0x2c; // ,
+const CLOSE = 0x5d; // ]
 
 /**
- * The JSON array of `elements` (JSON texts) as UTF-8 bytes, each element encoded straight into
- * one buffer, with a turn of the event loop after every 2 MB or so: 1,000 records of 64 KiB
- * (64 MB) took 200 ms to encode on the bench machine, the whole list of small records (0.55 MB)
- * none. Not `Buffer.from(`[${elements.join(',')}]`)`: building the joined string and encoding
- * it took twenty times as long for 1,000 contracts of 0.55 MB (6 ms against 0.3 ms on a slow
- * day of the bench machine; BENCHMARKS.md, 2026-11-29), and it was most of the gap between the
- * PostgreSQL list and its raw query.
+ * A JSON array of JSON texts (stored records) written as UTF-8 in pieces, as its elements
+ * arrive: the PostgreSQL list writes a piece for each read of rows from the database's
+ * socket and sends it on at once. The first piece opens the array, each other element has
+ * its comma, and `end()` closes it.
  *
+ * Each element is encoded straight into the piece's buffer: not `Buffer.from(`[${elements.join(',')}]`)`,
+ * whose joined string took twenty times as long to build and encode for 1,000 contracts of
+ * 0.55 MB (6 ms against 0.3 ms on a slow day of the bench machine; BENCHMARKS.md, 2026-11-29).
  * The buffer is sized from the elements' lengths in characters, an eighth more for the letters
  * UTF-8 writes in two bytes or more: measuring each element's bytes first (`Buffer.byteLength`)
- * took three times as long as the writing itself (0.33 against 0.08 ms for the bench's 1,000
- * contracts). At the first element that might not fit, the rest are measured exactly, once, and
- * the buffer grows to that: one copy at most, whatever the text.
+ * took three times as long as the writing itself. At the first element that might not fit,
+ * the rest are measured exactly, once, and the buffer grows to that: one copy at most,
+ * whatever the text.
+ * @example
+ * const array = new JsonArrayWriter();
+ * send(array.write(['{"id":"a"}'])); send(array.write(['{"id":"b"}'])); send(array.end()); // [{"id":"a"},{"id":"b"}]
  */
-export async function jsonArrayBytes(elements: readonly string[]): Promise<Buffer> {
-  let chars = elements.length + 1; // the brackets and the commas between elements
-  for (const element of elements) chars += element.length;
-  let bytes = Buffer.allocUnsafe(chars + (chars >> 3) + 8);
-  let measured = false;
-  bytes[0] = 0x5b; // [
-  let at = 1;
-  let sinceTurn = 0;
-  for (let i = 0; i < elements.length; i++) {
-    const element = elements[i]!;
-    // A character takes at most three bytes (a surrogate pair, two characters, four): with room
-    // for that, the comma and the closing bracket, the element fits.
-    if (!measured && bytes.length - at < element.length * 3 + 2) {
-      let rest = 1; // the closing bracket
-      for (let j = i; j < elements.length; j++) rest += Buffer.byteLength(elements[j]!) + 1;
-      if (bytes.length - at < rest) {
-        const grown = Buffer.allocUnsafe(at + rest);
-        bytes.copy(grown, 0, 0, at);
-        bytes = grown;
+export class JsonArrayWriter {
+  #opened = false;
+
+  /** The next elements, after `[` (the first piece) or a comma; `close` adds the `]`. */
+  write(elements: readonly string[], close = false): Buffer {
+    let chars = elements.length + (close ? 1 : 0) + (this.#opened || elements.length > 0 ? 0 : 1);
+    for (const element of elements) chars += element.length;
+    let bytes = Buffer.allocUnsafe(chars + (chars >> 3) + 8);
+    let measured = false;
+    let at = 0;
+    for (let i = 0; i < elements.length; i++) {
+      const element = elements[i]!;
+      // A character takes at most three bytes (a surrogate pair, two characters, four): with room
+      // for that, the comma and the closing bracket, the element fits.
+      if (!measured && bytes.length - at < element.length * 3 + 2) {
+        let rest = 2; // this element's comma or bracket, and the closing bracket
+        for (let j = i; j < elements.length; j++) rest += Buffer.byteLength(elements[j]!) + 1;
+        if (bytes.length - at < rest) {
+          const grown = Buffer.allocUnsafe(at + rest);
+          bytes.copy(grown, 0, 0, at);
+          bytes = grown;
+        }
+        measured = true;
       }
-      measured = true;
+      bytes[at++] = this.#opened ? COMMA : OPEN;
+      this.#opened = true;
+      at += bytes.write(element, at);
     }
-    if (i > 0) bytes[at++] = 0x2c; // ,
-    const written = bytes.write(element, at);
-    at += written;
-    sinceTurn += written;
-    if (sinceTurn >= BYTES_PER_TURN) {
-      sinceTurn = 0;
-      await nextTurn();
+    if (close) {
+      if (!this.#opened) bytes[at++] = OPEN;
+      bytes[at++] = CLOSE;
     }
+    return bytes.subarray(0, at);
   }
-  bytes[at++] = 0x5d; // ]
-  return bytes.subarray(0, at);
+
+  /** The closing `]` (`[]` when no element was written). */
+  end(): Buffer {
+    return this.write([], true);
+  }
+}
+
+/**
+ * The JSON array of `elements` (JSON texts) as UTF-8 bytes, in one buffer (see {@link JsonArrayWriter}).
+ * @example
+ * jsonArrayBytes(['{"id":"a"}', '2']).toString(); // '[{"id":"a"},2]'
+ */
+export function jsonArrayBytes(elements: readonly string[]): Buffer {
+  return new JsonArrayWriter().write(elements, true);
 }

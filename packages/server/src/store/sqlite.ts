@@ -145,7 +145,8 @@ export function sqliteAdapter(
     readsHoldTheEventLoop: true,
 
     async recordsByIds(table, owners, ids) {
-      const query = sqliteRecordsByIdsQuery(table, owners, ids);
+      // Each record once: an id asked for twice would join its row twice.
+      const query = sqliteRecordsByIdsQuery(table, owners, [...new Set(ids)]);
       const { rows } = await readDb.executeQuery<{ json: JsonText | null }>(
         CompiledQuery.raw(query.sql, query.parameters),
       );

@@ -106,6 +106,23 @@ export function recordTests(store: Get) {
     const list = parseJson(await store().recordsByIds('user', owner, [c!.id, a!.id, 'missing', c!.id, b!.id]));
     expect(list).toEqual([c!.data, a!.data, b!.data]);
     expect(parseJson(await store().recordsByIds('user', owner, ['missing']))).toEqual([]);
+    expect(parseJson(await store().recordsByIds('user', owner, []))).toEqual([]);
+  });
+
+  it('finds records whose ids read as words to the database (null, NULL, true)', async () => {
+    // PostgreSQL's array literal reads an unquoted NULL as no value: such ids must still be found.
+    const owner = uid('c');
+    const words = ['null', 'NULL', 'true', 'default'].map((id, i) => record('user', id, owner, { n: i }));
+    await store().transaction((tx) => tx.putRecords(words));
+    const list = parseJson(await store().recordsByIds('user', owner, ['NULL', 'null', 'default', 'true']));
+    expect(list).toEqual([words[1]!.data, words[0]!.data, words[3]!.data, words[2]!.data]);
+    // Characters ids never hold (the port takes any text): found all the same.
+    const odd = ['q"uote', 'back\\slash', 'com,ma {}'].map((id, i) =>
+      record('user', `${id}-${owner}`, owner, { n: i }),
+    );
+    await store().transaction((tx) => tx.putRecords(odd));
+    const oddList = parseJson(await store().recordsByIds('user', owner, [odd[2]!.id, odd[0]!.id, odd[1]!.id]));
+    expect(oddList).toEqual([odd[2]!.data, odd[0]!.data, odd[1]!.data]);
   });
 
   it('lists records by a field, by id, visible ones only', async () => {

@@ -44,10 +44,12 @@ export interface DialectAdapter {
   /** After a bulk load, before its indexes are built (SQLite: moves the WAL into the database file, where scans are faster). */
   settleBulkLoad?(): Promise<void>;
   /**
-   * The records of `table` among `ids` that `owners` own, each once, in the order of `ids`
-   * (unique already): the JSON array of their stored bodies (see {@link RecordsByIdsQuery}).
+   * The records of `table` among `ids` that `owners` own, each once (an id may be asked for
+   * twice), in the order of `ids`: the JSON array of their stored bodies (see {@link RecordsByIdsQuery}).
    */
   recordsByIds(table: RecordTable, owners: readonly string[], ids: readonly string[]): Promise<JsonText>;
+  /** The same JSON array in pieces, as the rows arrive (see `RecordStore.recordsByIdsInPieces`); PostgreSQL. */
+  recordsByIdsInPieces?(table: RecordTable, owners: readonly string[], ids: readonly string[]): AsyncIterable<Buffer>;
   /** An aggregate over the selected record rows: the JSON array of their `body` texts, by id. */
   readonly bodiesJson: RawBuilder<JsonText>;
   /** An aggregate over the selected rows: the JSON array of their `id`s; null when there are none. */

@@ -85,8 +85,15 @@ export function recordStore(c: StoreContext): RecordStore {
     readsHoldTheEventLoop: adapter.readsHoldTheEventLoop,
 
     recordsByIds(type, consumerId, ids) {
-      return adapter.recordsByIds(RECORD_TABLES[type], visibleOwners(type, consumerId), [...new Set(ids)]);
+      return adapter.recordsByIds(RECORD_TABLES[type], visibleOwners(type, consumerId), ids);
     },
+
+    ...(adapter.recordsByIdsInPieces
+      ? {
+          recordsByIdsInPieces: (type: RecordType, consumerId: string, ids: readonly string[]) =>
+            adapter.recordsByIdsInPieces!(RECORD_TABLES[type], visibleOwners(type, consumerId), ids),
+        }
+      : {}),
 
     async recordsByField(type, consumerId, field, value) {
       const column = FIELD_COLUMNS[field];

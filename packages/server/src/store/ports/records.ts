@@ -69,6 +69,13 @@ export interface RecordStore {
   readonly readsHoldTheEventLoop?: boolean;
   /** Visible records among `ids`, each once, in the order of `ids`: the JSON array of the response. */
   recordsByIds(type: RecordType, consumerId: string, ids: readonly string[]): Promise<JsonText>;
+  /**
+   * Optional: the answer of `recordsByIds` in pieces (their concatenation is that JSON array),
+   * each given as soon as the database sent its rows, so that the response is on its way while
+   * the rest are read (PostgreSQL: a 1,000-record list no longer waits for its last row before
+   * its first byte is sent). A store whose reads hold the event loop leaves it out.
+   */
+  recordsByIdsInPieces?(type: RecordType, consumerId: string, ids: readonly string[]): AsyncIterable<Uint8Array>;
   /** Visible records whose field equals `value`, by id: the JSON array of the response. */
   recordsByField(type: RecordType, consumerId: string, field: string, value: string): Promise<JsonText>;
   /** Ids of visible records changed at or after `sinceMs` (all when undefined), and the watermark. */
