@@ -33,9 +33,10 @@ const LIST_CHUNK_MIN_IDS = 32;
 const LIST_ONE_BUFFER_BYTES = 1024 * 1024;
 
 /**
- * The visible records among `ids` as JSON arrays, to be joined into one. Where reads do not
- * hold the event loop (PostgreSQL: rows arrive over a socket, parsed a read at a time), in one
- * read. Otherwise in chunks: the first is small; the next ones are sized by the bytes per id
+ * The visible records among `ids` as JSON arrays, to be joined into one, for a store that does
+ * not give them in pieces (`recordsByIdsInPieces`, PostgreSQL's). Where reads do not hold the
+ * event loop (the store says so), in one read. Otherwise (SQLite) in chunks: the first is
+ * small; the next ones are sized by the bytes per id
  * seen so far, so that a list of small records takes a few queries and one of large records
  * many short ones.
  */
