@@ -3,7 +3,7 @@
 // SQL (see KyselyStore.changedIds and KyselyStore.recordsByIds; on SQLite the database writes
 // the JSON itself).
 import { join } from 'node:path';
-import { jsonArrayBytes } from '@finum-sync/server/internal';
+import { jsonArrayBytes, recordsByIdsQuery } from '@finum-sync/server/internal';
 
 /** Ids of one consumer's contracts (`contract-id-list-updated` without `since`) as the JSON array
  * the response carries, written by the database, as KyselyStore.changedIds does. */
@@ -35,18 +35,8 @@ const bodiesBytes = (ids, rows, consumerId) => jsonArrayBytes(visibleBodies(ids,
 /** The response's bytes from the JSON the database wrote (text on PostgreSQL: encoded, as the server does). */
 const jsonBytes = (json) => (typeof json === 'string' ? Buffer.from(json) : json);
 
-/** The JSON array of the contracts among ids, written by the database, as KyselyStore.recordsByIds does
- * (recordsByIdsQuery): looked up by owner and id together. */
-const LIST_SQL = {
-  sqlite:
-    `select cast('[' || coalesce(group_concat(t."body", ',' order by r."key"), '') || ']' as blob) as "json"` +
-    ` from json_each(?) as r cross join "contracts" as t on t."id" = r."value" where t."owner_id" in (?)`,
-  /** PostgreSQL: the rows in the order of the ids, each by the (owner, id) index (postgresRecordsByIdsQuery). */
-  postgres:
-    'select t."body" from unnest($2::text[]) with ordinality as r("id", "n")' +
-    ' join "contracts" as t on t."owner_id" collate "POSIX" = any($1::text[]) and t."id" collate "POSIX" = r."id"' +
-    ' order by r."n"',
-};
+/** The server's own statement of `contract-list?id-list=` (recordsByIdsQuery): looked up by owner and id together. */
+const listQuery = (dialect, consumerId, idList) => recordsByIdsQuery(dialect, 'contract', [consumerId], idList);
 
 export const DIALECTS = {
   sqlite: {
@@ -58,7 +48,8 @@ export const DIALECTS = {
       const db = new Database(join(dataset.dir, 'finum-sync.db'), { readonly: true });
       const ids = db.prepare(IDS_SQL.sqlite).pluck();
       const rowPerId = db.prepare(ROW_PER_ID_SQL).pluck();
-      const list = db.prepare(LIST_SQL.sqlite).pluck();
+      // The statement's text is the same for any ids (they are one JSON parameter).
+      const list = db.prepare(listQuery('sqlite', '', []).sql).pluck();
       const rawLists = new Map();
       const rawList = (n) => {
         let statement = rawLists.get(n);
@@ -83,7 +74,7 @@ export const DIALECTS = {
           return bodiesBytes(idList, rawList(idList.length).all(...idList), consumerId);
         },
         async listServerSql(consumerId, idList) {
-          return list.get(JSON.stringify(idList), consumerId);
+          return list.get(...listQuery('sqlite', consumerId, idList).parameters);
         },
         async close() {
           db.close();
@@ -149,7 +140,8 @@ export const DIALECTS = {
         },
         async listServerSql(consumerId, idList) {
           // In one piece: the server sends a piece for each read of rows from the socket.
-          const { rows } = await query(LIST_SQL.postgres, [[consumerId], idList]);
+          const { sql, parameters } = listQuery('postgres', consumerId, idList);
+          const { rows } = await query(sql, parameters);
           return jsonArrayBytes(rows.map((r) => r.body));
         },
         async close() {

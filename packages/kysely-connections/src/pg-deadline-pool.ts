@@ -197,6 +197,5 @@ export class DeadlineClient implements PostgresPoolClient {
  * connection handed out again failed the next statement too, before pg noticed it had closed.
  */
 function endsConnection(error: Error): boolean {
-  const severity = (error as { severity?: unknown }).severity;
-  return severity !== 'ERROR' && severity !== 'WARNING' && severity !== 'NOTICE';
+  return (error as { severity?: unknown }).severity !== 'ERROR';
 }

@@ -1,5 +1,5 @@
 import { TOKEN_RULES } from './auth.js';
-import { ID_REGEX, parseTimestamp } from './primitives.js';
+import { ID_PATTERN, ID_REGEX, parseTimestamp } from './primitives.js';
 import { ProblemError } from './problems.js';
 import type { RecordType } from './records.js';
 
@@ -133,8 +133,9 @@ export function parseIdList(raw: string | string[]): string[] {
   return [...ids];
 }
 
-/** Ids separated by single commas, nothing else (ID_PATTERN's characters, 1–64 each). */
-const PLAIN_ID_LIST = /^[A-Za-z0-9_-]{1,64}(?:,[A-Za-z0-9_-]{1,64})*$/;
+/** Ids ({@link ID_PATTERN}) separated by single commas, nothing else. */
+const ONE_ID = ID_PATTERN.slice(1, -1);
+const PLAIN_ID_LIST = new RegExp(`^${ONE_ID}(?:,${ONE_ID})*$`);
 
 const tooManyIds = () =>
   new ProblemError(

@@ -88,7 +88,7 @@ async function piecesUnderWay(pieces: AsyncIterable<Uint8Array>): Promise<Readab
 
 /** JSON arrays (of records) as one JSON array: `[`, their elements separated by commas, `]`. */
 function jsonArray(chunks: Buffer[]): { body: Buffer | Readable; length: number } {
-  // One chunk (every list on PostgreSQL) is the answer as it is.
+  // One chunk (a short list, or a store that reads in one go) is the answer as it is.
   if (chunks.length === 1) return { body: chunks[0]!, length: chunks[0]!.length };
   const pieces: Buffer[] = [OPEN];
   for (const chunk of chunks) {

@@ -25,7 +25,8 @@ export class JsonArrayWriter {
 
   /** The next elements, after `[` (the first piece) or a comma; `close` adds the `]`. */
   write(elements: readonly string[], close = false): Buffer {
-    let chars = elements.length + (close ? 1 : 0) + (this.#opened || elements.length > 0 ? 0 : 1);
+    // A `[` or a comma before each element, and `[]` at most to close.
+    let chars = elements.length + (close ? 2 : 0);
     for (const element of elements) chars += element.length;
     let bytes = Buffer.allocUnsafe(chars + (chars >> 3) + 8);
     let measured = false;
@@ -35,8 +36,8 @@ export class JsonArrayWriter {
       // A character takes at most three bytes (a surrogate pair, two characters, four): with room
       // for that, the comma and the closing bracket, the element fits.
       if (!measured && bytes.length - at < element.length * 3 + 2) {
-        let rest = 2; // this element's comma or bracket, and the closing bracket
-        for (let j = i; j < elements.length; j++) rest += Buffer.byteLength(elements[j]!) + 1;
+        let rest = 1; // the closing bracket
+        for (let j = i; j < elements.length; j++) rest += 1 + Buffer.byteLength(elements[j]!); // `[` or `,`, the element
         if (bytes.length - at < rest) {
           const grown = Buffer.allocUnsafe(at + rest);
           bytes.copy(grown, 0, 0, at);

@@ -238,7 +238,6 @@ const createUpdatedAtIndex = (db: Kysely<MirrorDatabase> | Transaction<MirrorDat
     db,
   );
 
-/** Statements kept prepared (by SQL text: Kysely parameterizes values, so a chunk's upsert text repeats). */
 /** A failure of the mirror database (exit 1). */
 export class MirrorError extends Error {
   override name = 'MirrorError';

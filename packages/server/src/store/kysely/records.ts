@@ -81,6 +81,7 @@ export async function restoreRecordIndexes(c: StoreContext): Promise<void> {
 /** Records as consumers read them. */
 export function recordStore(c: StoreContext): RecordStore {
   const { adapter, read } = c;
+  const inPieces = adapter.recordsByIdsInPieces;
   return {
     readsHoldTheEventLoop: adapter.readsHoldTheEventLoop,
 
@@ -88,10 +89,10 @@ export function recordStore(c: StoreContext): RecordStore {
       return adapter.recordsByIds(RECORD_TABLES[type], visibleOwners(type, consumerId), ids);
     },
 
-    ...(adapter.recordsByIdsInPieces
+    ...(inPieces
       ? {
           recordsByIdsInPieces: (type: RecordType, consumerId: string, ids: readonly string[]) =>
-            adapter.recordsByIdsInPieces!(RECORD_TABLES[type], visibleOwners(type, consumerId), ids),
+            inPieces(RECORD_TABLES[type], visibleOwners(type, consumerId), ids),
         }
       : {}),
 
