@@ -14,9 +14,9 @@ export const seed = defineCommand({
     'whole lifecycle; createdAt/updatedAt spread over the last --days days, so that since = now − 7 days',
     'selects a few percent. The same --seed (and --now) gives the same records. The database must not hold',
     'the bench consumers yet. Uses DATABASE_URL or DATA_DIR; the tokens’ audience is PUBLIC_URL.',
-    'A bulk load: the record tables’ secondary indexes are dropped while it writes and built at the end,',
-    'so a server on the same database answers slowly meanwhile (a killed seed’s indexes are built at the',
-    'next start).',
+    'A bulk load: the record tables’ secondary indexes are dropped while it writes and built at the end',
+    '(on PostgreSQL the tables are then vacuumed and analyzed), so a server on the same database answers',
+    'slowly meanwhile (a killed seed’s indexes are built at the next start).',
   ].join('\n'),
   options: {
     consumers: { type: 'string', value: '<K>', required: true, description: 'Number of consumers.' },
@@ -63,7 +63,7 @@ export const seed = defineCommand({
         err(`  ${thousands(written)} / ${thousands(total)} records`);
       },
       onIndexing: () => {
-        if (!values.json) err('  building the indexes');
+        if (!values.json) err('  building the indexes (PostgreSQL: then vacuum and analyze)');
       },
     });
     const result = { ...seeded, keysDir, dialect: isPostgresUrl(config.databaseUrl) ? 'postgres' : 'sqlite' };

@@ -169,6 +169,15 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
       return rows;
     },
 
+    // A bulk load leaves no statistics (the planner guesses: a bitmap scan of the
+    // (owner_id, holder_id) index for an owner's ids) and no visibility map (no index-only
+    // scans: every id read from the table). Autovacuum would get there later, or never where
+    // it is off: the 50,000-id list took 1.6–2.1 × its raw query on a fresh data set, 1.3
+    // after this (BENCHMARKS.md, 2026-11-29, 18:05–18:09).
+    async finishBulkLoad(tables) {
+      await sql`vacuum (analyze) ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db);
+    },
+
     async syncClock() {
       const { rows } = await sql<{ now: number; oldest: number | null }>`
         select ${NOW_MS} as now,

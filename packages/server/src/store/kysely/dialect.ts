@@ -44,6 +44,11 @@ export interface DialectAdapter {
   /** After a bulk load, before its indexes are built (SQLite: moves the WAL into the database file, where scans are faster). */
   settleBulkLoad?(): Promise<void>;
   /**
+   * After a bulk load, its indexes built (PostgreSQL: `vacuum (analyze)` of the tables, see
+   * postgresAdapter). Not on SQLite: its plans do not depend on statistics it has never had.
+   */
+  finishBulkLoad?(tables: readonly RecordTable[]): Promise<void>;
+  /**
    * The records of `table` among `ids` that `owners` own, each once (an id may be asked for
    * twice), in the order of `ids`: the JSON array of their stored bodies (see {@link RecordsByIdsQuery}).
    */

@@ -160,6 +160,7 @@ export function recordStore(c: StoreContext): RecordStore {
       return async () => {
         await adapter.settleBulkLoad?.();
         await restoreRecordIndexes(c);
+        await adapter.finishBulkLoad?.(Object.values(RECORD_TABLES));
       };
     },
   };
