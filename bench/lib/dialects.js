@@ -9,7 +9,8 @@ import { jsonArrayBytes, recordsByIdsQuery } from '@finum-sync/server/internal';
  * the response carries, written by the database, as KyselyStore.changedIds does. */
 const IDS_SQL = {
   sqlite: 'select cast(json_group_array("id") as blob) as "ids" from "contracts" where "owner_id" in (?)',
-  postgres: `select '[' || string_agg(to_json("id")::text, ',') || ']' as "ids" from "contracts" where "owner_id" in ($1)`,
+  // postgresAdapter's idsJson (its ids need no idsJsonExact).
+  postgres: `select '[' || string_agg('"' || replace(replace("id", '\\', '\\\\'), '"', '\\"') || '"', ',') || ']' as "ids" from "contracts" where "owner_id" in ($1)`,
 };
 /** The raw query of the id list: a row per id. */
 const ROW_PER_ID_SQL = 'select "id" from "contracts" where "owner_id" in (?)';

@@ -125,6 +125,19 @@ export function recordTests(store: Get) {
     expect(oddList).toEqual([odd[2]!.data, odd[0]!.data, odd[1]!.data]);
   });
 
+  it('lists changed ids as JSON whatever characters they hold', async () => {
+    // PostgreSQL writes the array without escaping control characters, then again with.
+    const owner = uid('c');
+    const plain = ['a', 'q"uote', 'back\\slash', 'é ✓'].map((id) => record('user', `${id}-${owner}`, owner, {}));
+    await store().transaction((tx) => tx.putRecords(plain));
+    const sorted = (ids: unknown) => (ids as string[]).slice().sort();
+    const ids = async () => sorted(parseJson((await store().changedIds('user', owner, undefined)).idsJson));
+    expect(await ids()).toEqual(sorted(plain.map((r) => r.id)));
+    const control = record('user', `tab\tline\nbell\u0007-${owner}`, owner, {});
+    await store().transaction((tx) => tx.putRecord(control));
+    expect(await ids()).toEqual(sorted([...plain, control].map((r) => r.id)));
+  });
+
   it('lists records by a field, by id, visible ones only', async () => {
     const owner = uid('c');
     const externalId = uid('ext');

@@ -59,6 +59,11 @@ export interface DialectAdapter {
   readonly bodiesJson: RawBuilder<JsonText>;
   /** An aggregate over the selected rows: the JSON array of their `id`s; null when there are none. */
   readonly idsJson: RawBuilder<JsonText | null>;
+  /**
+   * Where `idsJson` writes control characters as they are (not JSON, for ids no SPEC id is:
+   * PostgreSQL's faster form), the aggregate that escapes them, run when its text holds one.
+   */
+  readonly idsJsonExact?: RawBuilder<JsonText | null>;
   /** The consumers-and-keys revision (see `ConsumerStore.authRevision`). */
   authRevision(options?: RevisionRead): number | Promise<number>;
   /** Called once that transaction committed: this process reads the revision again at once. */

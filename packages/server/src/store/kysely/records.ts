@@ -43,6 +43,9 @@ const RECORD_COLUMNS = ['id', 'owner_id', 'version', 'created_ms', 'updated_ms',
 /** Parameters of one multi-row INSERT: inside SQLite's (32,766) and PostgreSQL's (65,535) limits. */
 const MAX_PARAMETERS = 30_000;
 
+/** A character JSON writes escaped (see DialectAdapter.idsJsonExact). */
+const CONTROL_CHARACTER = /[\u0000-\u001f]/;
+
 /** The `meta` key under which suspendRecordIndexes() keeps the indexes it dropped. */
 const SUSPENDED_INDEXES = 'suspended_record_indexes';
 
@@ -112,14 +115,21 @@ export function recordStore(c: StoreContext): RecordStore {
       const clock = await adapter.syncClock();
       // The database writes the JSON array itself: a row (an object) per id, or splitting and
       // stringifying them here, costs more than the query when there are tens of thousands.
-      let q = read
-        .selectFrom(RECORD_TABLES[type])
-        .select(adapter.idsJson.as('ids'))
-        .where('owner_id', 'in', visibleOwners(type, consumerId));
-      if (sinceMs !== undefined) q = q.where('updated_ms', '>=', sinceMs);
-      const row = await q.executeTakeFirst();
+      const idsJson = async (aggregate: typeof adapter.idsJson) => {
+        let q = read
+          .selectFrom(RECORD_TABLES[type])
+          .select(aggregate.as('ids'))
+          .where('owner_id', 'in', visibleOwners(type, consumerId));
+        if (sinceMs !== undefined) q = q.where('updated_ms', '>=', sinceMs);
+        return (await q.executeTakeFirst())?.ids ?? '[]';
+      };
+      let ids = await idsJson(adapter.idsJson);
+      // 0.4 ms for 50,000 ids; true only for ids no SPEC id is (ID_PATTERN).
+      if (adapter.idsJsonExact && typeof ids === 'string' && CONTROL_CHARACTER.test(ids)) {
+        ids = await idsJson(adapter.idsJsonExact);
+      }
       const untilMs = clock.oldestWriteMs === null ? clock.nowMs : Math.min(clock.nowMs, clock.oldestWriteMs);
-      return { idsJson: row?.ids ?? '[]', untilMs };
+      return { idsJson: ids, untilMs };
     },
 
     async visibleRecord(type, consumerId, id) {
