@@ -10,7 +10,7 @@ import { jsonArrayBytes, recordsByIdsQuery } from '@finum-sync/server/internal';
 const IDS_SQL = {
   sqlite: 'select cast(json_group_array("id") as blob) as "ids" from "contracts" where "owner_id" in (?)',
   // postgresAdapter's idsJson (its ids need no idsJsonExact).
-  postgres: `select '[' || string_agg('"' || replace(replace("id", '\\', '\\\\'), '"', '\\"') || '"', ',') || ']' as "ids" from "contracts" where "owner_id" in ($1)`,
+  postgres: `select '[' || string_agg('"' || replace(replace("id", E'\\\\', E'\\\\\\\\'), '"', E'\\\\"') || '"', ',') || ']' as "ids" from "contracts" where "owner_id" in ($1)`,
 };
 /** The raw query of the id list: a row per id. */
 const ROW_PER_ID_SQL = 'select "id" from "contracts" where "owner_id" in (?)';

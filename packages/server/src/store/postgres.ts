@@ -152,10 +152,11 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
     recordsByIdsInPieces,
 
     bodiesJson: sql<JsonText>`'[' || coalesce(string_agg(${sql.ref('body')}, ',' order by ${sql.ref('id')}), '') || ']'`,
-    // Each id quoted with its `\` and `"` escaped: 50,000 ids in 37 ms where `to_json` took 55
-    // (BENCHMARKS.md, 2026-11-29, 18:25). Not JSON for an id with a control character, which
-    // SPEC ids never hold (ID_PATTERN): changedIds then runs idsJsonExact.
-    idsJson: sql<JsonText | null>`'[' || string_agg('"' || replace(replace(${sql.ref('id')}, '\\', '\\\\'), '"', '\\"') || '"', ',') || ']'`,
+    // Each id quoted with its `\` and `"` escaped (E'' strings: the same whatever
+    // standard_conforming_strings says): 50,000 ids in 36 ms where `to_json` took 55
+    // (BENCHMARKS.md, "A fresh data set on the issue's machine class"). Not JSON for an id with
+    // a control character, which SPEC ids never hold (ID_PATTERN): changedIds then runs idsJsonExact.
+    idsJson: sql<JsonText | null>`'[' || string_agg('"' || replace(replace(${sql.ref('id')}, E'\\\\', E'\\\\\\\\'), '"', E'\\\\"') || '"', ',') || ']'`,
     idsJsonExact: sql<JsonText | null>`'[' || string_agg(to_json(${sql.ref('id')})::text, ',') || ']'`,
 
     async writeTransaction(work) {
@@ -177,7 +178,7 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
     // (owner_id, holder_id) index for an owner's ids) and no visibility map (no index-only
     // scans: every id read from the table). Autovacuum would get there later, or never where
     // it is off: the 50,000-id list took 1.6–2.1 × its raw query on a fresh data set, 1.3
-    // after this (BENCHMARKS.md, 2026-11-29, 18:05–18:09).
+    // after this (BENCHMARKS.md, "A fresh data set on the issue's machine class").
     async finishBulkLoad(tables) {
       await sql`vacuum (analyze) ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db);
     },
