@@ -3,14 +3,14 @@
 // SQL (see KyselyStore.changedIds and KyselyStore.recordsByIds; on SQLite the database writes
 // the JSON itself).
 import { join } from 'node:path';
-import { jsonArrayBytes, recordsByIdsQuery } from '@finum-sync/server/internal';
+import { idsJsonAggregate, jsonArrayBytes, recordsByIdsQuery } from '@finum-sync/server/internal';
 
 /** Ids of one consumer's contracts (`contract-id-list-updated` without `since`) as the JSON array
  * the response carries, written by the database, as KyselyStore.changedIds does. */
 const IDS_SQL = {
-  sqlite: 'select cast(json_group_array("id") as blob) as "ids" from "contracts" where "owner_id" in (?)',
-  // postgresAdapter's idsJson (its ids need no idsJsonExact).
-  postgres: `select '[' || string_agg('"' || replace(replace("id", E'\\\\', E'\\\\\\\\'), '"', E'\\\\"') || '"', ',') || ']' as "ids" from "contracts" where "owner_id" in ($1)`,
+  sqlite: `select ${idsJsonAggregate('sqlite')} as "ids" from "contracts" where "owner_id" in (?)`,
+  // Its ids need no idsJsonExact.
+  postgres: `select ${idsJsonAggregate('postgres')} as "ids" from "contracts" where "owner_id" in ($1)`,
 };
 /** The raw query of the id list: a row per id. */
 const ROW_PER_ID_SQL = 'select "id" from "contracts" where "owner_id" in (?)';

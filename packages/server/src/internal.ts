@@ -16,4 +16,4 @@ export * from './operations.js';
 export { RateLimiter, type SharedRateCounts } from './plugins/rate-limiter.js';
 export { JsonArrayWriter, jsonArrayBytes } from './store/json-array.js';
 export { REVISION_KEPT_MS } from './store/kept-revision.js';
-export { recordsByIdsQuery } from './store/open-store.js';
+export { idsJsonAggregate, recordsByIdsQuery } from './store/open-store.js';

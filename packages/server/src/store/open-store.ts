@@ -1,9 +1,9 @@
 import type { RecordType } from '@finum-sync/spec';
 import { openKyselyStore } from './kysely/store.js';
 import type { Store } from './port.js';
-import { type PostgresOptions, postgresAdapter, postgresRecordsByIdsQuery } from './postgres.js';
+import { POSTGRES_IDS_JSON, type PostgresOptions, postgresAdapter, postgresRecordsByIdsQuery } from './postgres.js';
 import { RECORD_TABLES } from './schema.js';
-import { sqliteAdapter, sqliteRecordsByIdsQuery } from './sqlite.js';
+import { SQLITE_IDS_JSON, sqliteAdapter, sqliteRecordsByIdsQuery } from './sqlite.js';
 
 export interface StoreConfig {
   /** `postgres://…` selects PostgreSQL; otherwise SQLite under `dataDir`. */
@@ -43,4 +43,11 @@ export function recordsByIdsQuery(
   ids: readonly string[],
 ): { sql: string; parameters: unknown[] } {
   return RECORDS_BY_IDS_QUERIES[dialect](RECORD_TABLES[type], owners, ids);
+}
+
+const IDS_JSON = { sqlite: SQLITE_IDS_JSON, postgres: POSTGRES_IDS_JSON } as const;
+
+/** The aggregate that writes the ids of `T-id-list-updated` as a JSON array, in a dialect (the bench runs it). */
+export function idsJsonAggregate(dialect: 'sqlite' | 'postgres'): string {
+  return IDS_JSON[dialect];
 }

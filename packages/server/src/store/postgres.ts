@@ -58,6 +58,15 @@ function textArray(values: readonly string[]): string | readonly string[] {
   return `{"${values.join('","')}"}`;
 }
 
+/**
+ * The aggregate of `T-id-list-updated` (DialectAdapter.idsJson): each id quoted with its `\`
+ * and `"` escaped (E'' strings: the same whatever standard_conforming_strings says); 50,000
+ * ids in 36 ms where `to_json` took 55 (BENCHMARKS.md, "A fresh data set on the issue's
+ * machine class"). Not JSON for an id with a control character, which SPEC ids never hold
+ * (ID_PATTERN): changedIds then runs idsJsonExact.
+ */
+export const POSTGRES_IDS_JSON = `'[' || string_agg('"' || replace(replace("id", E'\\\\', E'\\\\\\\\'), '"', E'\\\\"') || '"', ',') || ']'`;
+
 const NOW_MS = sql<number>`floor(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
 /**
@@ -120,8 +129,7 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
 
   /** The list's JSON array in pieces, one per read of rows from the socket (see postgresRecordsByIdsQuery). */
   async function* recordsByIdsInPieces(table: RecordTable, owners: readonly string[], ids: readonly string[]) {
-    // Each record once: an id asked for twice would join its row twice.
-    const query = postgresRecordsByIdsQuery(table, owners, [...new Set(ids)]);
+    const query = postgresRecordsByIdsQuery(table, owners, ids);
     const array = new JsonArrayWriter();
     // A named statement: parsed and planned once per connection (the plan PostgreSQL keeps is
     // the same); 0.13–0.33 ms less a 1,000-id list, alternated call by call.
@@ -152,11 +160,7 @@ export function postgresAdapter(connectionString: string, options: PostgresOptio
     recordsByIdsInPieces,
 
     bodiesJson: sql<JsonText>`'[' || coalesce(string_agg(${sql.ref('body')}, ',' order by ${sql.ref('id')}), '') || ']'`,
-    // Each id quoted with its `\` and `"` escaped (E'' strings: the same whatever
-    // standard_conforming_strings says): 50,000 ids in 36 ms where `to_json` took 55
-    // (BENCHMARKS.md, "A fresh data set on the issue's machine class"). Not JSON for an id with
-    // a control character, which SPEC ids never hold (ID_PATTERN): changedIds then runs idsJsonExact.
-    idsJson: sql<JsonText | null>`'[' || string_agg('"' || replace(replace(${sql.ref('id')}, E'\\\\', E'\\\\\\\\'), '"', E'\\\\"') || '"', ',') || ']'`,
+    idsJson: sql.raw<JsonText | null>(POSTGRES_IDS_JSON),
     idsJsonExact: sql<JsonText | null>`'[' || string_agg(to_json(${sql.ref('id')})::text, ',') || ']'`,
 
     async writeTransaction(work) {

@@ -11,6 +11,9 @@ import type { DialectAdapter, RecordsByIdsQuery } from './kysely/dialect.js';
 import type { FileBytes, JsonText } from './port.js';
 import type { Database } from './schema.js';
 
+/** The aggregate of `T-id-list-updated` (DialectAdapter.idsJson): SQLite writes the JSON array, as bytes. */
+export const SQLITE_IDS_JSON = 'cast(json_group_array("id") as blob)';
+
 const HOST = hostname();
 
 /** Temp files of uploads older than this belong to a writer that crashed. */
@@ -145,8 +148,7 @@ export function sqliteAdapter(
     readsHoldTheEventLoop: true,
 
     async recordsByIds(table, owners, ids) {
-      // Each record once: an id asked for twice would join its row twice.
-      const query = sqliteRecordsByIdsQuery(table, owners, [...new Set(ids)]);
+      const query = sqliteRecordsByIdsQuery(table, owners, ids);
       const { rows } = await readDb.executeQuery<{ json: JsonText | null }>(
         CompiledQuery.raw(query.sql, query.parameters),
       );
@@ -155,7 +157,7 @@ export function sqliteAdapter(
 
     // JSON arrays built by SQLite and handed out as UTF-8 bytes (cast … as blob), not decoded into strings.
     bodiesJson: sql<JsonText>`cast('[' || coalesce(group_concat(${sql.ref('body')}, ',' order by ${sql.ref('id')}), '') || ']' as blob)`,
-    idsJson: sql<JsonText | null>`cast(json_group_array(${sql.ref('id')}) as blob)`,
+    idsJson: sql.raw<JsonText | null>(SQLITE_IDS_JSON),
 
     // Runs on the writer connection, inside the transaction Kysely began on it: one
     // prepared statement, run per row, is several times faster than multi-row statements.

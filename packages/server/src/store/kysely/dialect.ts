@@ -49,8 +49,8 @@ export interface DialectAdapter {
    */
   finishBulkLoad?(tables: readonly RecordTable[]): Promise<void>;
   /**
-   * The records of `table` among `ids` that `owners` own, each once (an id may be asked for
-   * twice), in the order of `ids`: the JSON array of their stored bodies (see {@link RecordsByIdsQuery}).
+   * The records of `table` among `ids` that `owners` own, in the order of `ids` (each once
+   * already): the JSON array of their stored bodies (see {@link RecordsByIdsQuery}).
    */
   recordsByIds(table: RecordTable, owners: readonly string[], ids: readonly string[]): Promise<JsonText>;
   /** The same JSON array in pieces, as the rows arrive (see `RecordStore.recordsByIdsInPieces`); PostgreSQL. */

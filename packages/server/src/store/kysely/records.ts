@@ -43,6 +43,9 @@ const RECORD_COLUMNS = ['id', 'owner_id', 'version', 'created_ms', 'updated_ms',
 /** Parameters of one multi-row INSERT: inside SQLite's (32,766) and PostgreSQL's (65,535) limits. */
 const MAX_PARAMETERS = 30_000;
 
+/** Each id once: an id asked for twice would join its row twice. */
+const unique = (ids: readonly string[]) => [...new Set(ids)];
+
 /** A character JSON writes escaped (see DialectAdapter.idsJsonExact). */
 const CONTROL_CHARACTER = /[\u0000-\u001f]/;
 
@@ -89,13 +92,13 @@ export function recordStore(c: StoreContext): RecordStore {
     readsHoldTheEventLoop: adapter.readsHoldTheEventLoop,
 
     recordsByIds(type, consumerId, ids) {
-      return adapter.recordsByIds(RECORD_TABLES[type], visibleOwners(type, consumerId), ids);
+      return adapter.recordsByIds(RECORD_TABLES[type], visibleOwners(type, consumerId), unique(ids));
     },
 
     ...(inPieces
       ? {
           recordsByIdsInPieces: (type: RecordType, consumerId: string, ids: readonly string[]) =>
-            inPieces(RECORD_TABLES[type], visibleOwners(type, consumerId), ids),
+            inPieces(RECORD_TABLES[type], visibleOwners(type, consumerId), unique(ids)),
         }
       : {}),
 
